@@ -1,0 +1,148 @@
+/**
+ * The monthly cost estimate of the offline preview: a pure function from what a stack creates (and the
+ * usage assumptions in its config) and a price table to priced lines. Lines with nothing to bill are
+ * left out; every line carries its quantity, unit and unit price so the table can be checked by hand.
+ */
+import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
+
+export type EfsThroughputMode = "elastic" | "bursting" | "provisioned";
+
+/** Usage assumptions: the part of a bill that no resource definition decides. */
+export interface UsageAssumptions {
+    /** Average GB stored on EFS over the month, all storage classes together. */
+    readonly efsStoredGb: number;
+    /** Share (0–100) of `efsStoredGb` that lifecycle management has moved to Infrequent Access. */
+    readonly efsInfrequentAccessPercent: number;
+    /** GB read from EFS in the month; billed only in Elastic Throughput mode. */
+    readonly efsElasticReadGb: number;
+    /** GB written to EFS in the month; billed only in Elastic Throughput mode. */
+    readonly efsElasticWriteGb: number;
+    /** Average GB in S3 Standard over the month. */
+    readonly s3StandardGb: number;
+    /** Average GB in S3 Glacier Flexible Retrieval over the month (after the lifecycle transition). */
+    readonly s3GlacierGb: number;
+    /** PUT/COPY/POST/LIST requests in the month. */
+    readonly s3PutRequests: number;
+    /** GET requests in the month. */
+    readonly s3GetRequests: number;
+    /** GB processed by the NAT gateways in the month (S3 traffic takes the gateway endpoint instead). */
+    readonly natDataGb: number;
+}
+
+/** What a stack creates that has a price, plus its usage assumptions. */
+export interface CostInput {
+    readonly usage: UsageAssumptions;
+    readonly efs: {
+        readonly throughputMode: EfsThroughputMode;
+        /** Only in provisioned mode. */
+        readonly provisionedThroughputMibps?: number;
+        readonly backupEnabled: boolean;
+    };
+    readonly service: {
+        /** CPU units per task (1024 = 1 vCPU). */
+        readonly cpu: number;
+        /** Memory per task, MiB. */
+        readonly memoryMib: number;
+        /** Tasks running around the clock. */
+        readonly taskCount: number;
+    };
+    readonly natGatewayCount: number;
+    readonly loadBalancerCount: number;
+    /** Availability zones: an internet-facing ALB holds one public IPv4 address in each. */
+    readonly azCount: number;
+}
+
+export interface CostLine {
+    /** What is billed, e.g. "EFS Standard storage". */
+    readonly item: string;
+    /** The AWS service the line is billed under. */
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup";
+    readonly quantity: number;
+    readonly unit: string;
+    readonly unitPriceUsd: number;
+    /** `quantity × unitPriceUsd`, rounded to the cent. */
+    readonly usd: number;
+    /** Where the unit price comes from. */
+    readonly priceSource: string;
+    /** How the quantity was worked out, when it is not just an assumption read from config. */
+    readonly note?: string;
+}
+
+export interface CostEstimate {
+    /** The sum of the lines. */
+    readonly monthlyUsd: number;
+    readonly lines: CostLine[];
+}
+
+const roundToCent = (usd: number): number => Math.round((usd + Number.EPSILON) * 100) / 100;
+
+export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostEstimate {
+    const lines: CostLine[] = [];
+    const add = (item: string, service: CostLine["service"], quantity: number, price: Price, note?: string): void => {
+        if (!(quantity > 0)) return;
+        lines.push({
+            item,
+            service,
+            quantity,
+            unit: price.unit,
+            unitPriceUsd: price.usd,
+            usd: roundToCent(quantity * price.usd),
+            priceSource: price.source,
+            ...(note === undefined ? {} : { note }),
+        });
+    };
+    const { usage, efs, service } = input;
+
+    const iaShare = usage.efsInfrequentAccessPercent / 100;
+    const efsStandardGb = usage.efsStoredGb * (1 - iaShare);
+    add("EFS Standard storage", "EFS", efsStandardGb, prices.efsStandardStorage);
+    add("EFS Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, prices.efsInfrequentAccessStorage);
+    switch (efs.throughputMode) {
+        case "provisioned": {
+            const provisioned = efs.provisionedThroughputMibps ?? 0;
+            const included = efsStandardGb * prices.efsProvisionedBaselinePerGb.usd;
+            const billed = Math.max(0, provisioned - included);
+            add(
+                "EFS provisioned throughput",
+                "EFS",
+                billed,
+                prices.efsProvisionedThroughput,
+                included > 0 ? `${fmt(provisioned)} MiB/s provisioned less ${fmt(included)} MiB/s included with Standard storage` : undefined,
+            );
+            break;
+        }
+        case "elastic":
+            add("EFS Elastic Throughput reads", "EFS", usage.efsElasticReadGb, prices.efsElasticRead);
+            add("EFS Elastic Throughput writes", "EFS", usage.efsElasticWriteGb, prices.efsElasticWrite);
+            break;
+        case "bursting":
+            // Bursting throughput is included in the storage price.
+            break;
+    }
+    if (efs.backupEnabled) {
+        add("AWS Backup of EFS (warm storage)", "Backup", usage.efsStoredGb, prices.efsBackupWarmStorage, "one full copy of the stored data");
+    }
+
+    add("S3 Standard storage", "S3", usage.s3StandardGb, prices.s3StandardStorage);
+    add("S3 Glacier Flexible Retrieval storage", "S3", usage.s3GlacierGb, prices.s3GlacierStorage);
+    add("S3 PUT requests", "S3", usage.s3PutRequests / 1000, prices.s3PutRequests);
+    add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
+
+    const taskHours = service.taskCount * HOURS_PER_MONTH;
+    const tasks = `${service.taskCount} task${service.taskCount === 1 ? "" : "s"} × ${HOURS_PER_MONTH} h`;
+    add("Fargate vCPU", "Fargate", taskHours * (service.cpu / 1024), prices.fargateVcpu, `${tasks} × ${fmt(service.cpu / 1024)} vCPU`);
+    add("Fargate memory", "Fargate", taskHours * (service.memoryMib / 1024), prices.fargateMemory, `${tasks} × ${fmt(service.memoryMib / 1024)} GB`);
+
+    add("NAT gateway hours", "VPC", input.natGatewayCount * HOURS_PER_MONTH, prices.natGatewayHours, `${input.natGatewayCount} × ${HOURS_PER_MONTH} h`);
+    add("NAT gateway data processed", "VPC", input.natGatewayCount > 0 ? usage.natDataGb : 0, prices.natGatewayData);
+    const publicIps = input.natGatewayCount + input.loadBalancerCount * input.azCount;
+    add("Public IPv4 addresses", "VPC", publicIps * HOURS_PER_MONTH, prices.publicIpv4, `${publicIps} addresses (NAT gateways, ALB nodes) × ${HOURS_PER_MONTH} h`);
+
+    add("Application Load Balancer hours", "ELB", input.loadBalancerCount * HOURS_PER_MONTH, prices.albHours, `${input.loadBalancerCount} × ${HOURS_PER_MONTH} h; LCU charges not estimated`);
+
+    return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };
+}
+
+function fmt(n: number): string {
+    return Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "");
+}

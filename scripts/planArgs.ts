@@ -1,0 +1,77 @@
+/** The command line of `npm run plan`, parsed and checked before anything runs. */
+import { parseArgs } from "util";
+
+export const PLAN_USAGE = `usage: npm run plan -- [--stack <name>] [--config <Pulumi.x.yaml>] [--policy-pack-config <file>]
+                     [--format text|json] [--prices <file>]
+
+  --stack               the stack to plan; its config is Pulumi.<name>.yaml. Defaults to dev.
+  --config              read the stack config from this file instead of Pulumi.<name>.yaml.
+  --policy-pack-config  the policy pack's config (as for pulumi preview --policy-pack-config).
+  --format              text (default; coloured on a terminal unless NO_COLOR is set) or json.
+  --prices              a YAML or JSON map of price key to US dollars that overrides list prices.`;
+
+export type PlanFormat = "text" | "json";
+
+export interface PlanOptions {
+    readonly stack: string;
+    readonly configFile?: string;
+    readonly policyPackConfigFile?: string;
+    readonly format: PlanFormat;
+    readonly pricesFile?: string;
+    readonly help: boolean;
+}
+
+/** Wrong command-line usage; the message names the flag. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+const FORMATS: readonly PlanFormat[] = ["text", "json"];
+
+export function parsePlanArgs(argv: readonly string[]): PlanOptions {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: [...argv],
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string" },
+                config: { type: "string" },
+                "policy-pack-config": { type: "string" },
+                format: { type: "string" },
+                prices: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (err) {
+        // node's messages already name the flag: "Unknown option '--x'", "Option '--stack <value>' argument missing".
+        throw new UsageError((err as Error).message.split("\n")[0] ?? String(err));
+    }
+    for (const flag of ["stack", "config", "policy-pack-config", "format", "prices"] as const) {
+        const value = values[flag];
+        // `--stack --format json` would make "--format" the stack name.
+        if (value !== undefined && (value === "" || value.startsWith("--"))) {
+            throw new UsageError(`Option '--${flag} <value>' argument missing`);
+        }
+    }
+    const format = values.format ?? "text";
+    if (!(FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
+    }
+    const stack = values.stack ?? "dev";
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+        throw new UsageError(`--stack must be a stack name (letters, digits, "-", "_", "."), got "${stack}"`);
+    }
+    return {
+        stack,
+        format: format as PlanFormat,
+        help: values.help ?? false,
+        ...(values.config === undefined ? {} : { configFile: values.config }),
+        ...(values["policy-pack-config"] === undefined ? {} : { policyPackConfigFile: values["policy-pack-config"] }),
+        ...(values.prices === undefined ? {} : { pricesFile: values.prices }),
+    };
+}

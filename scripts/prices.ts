@@ -1,0 +1,134 @@
+/**
+ * The price table the offline preview's cost estimate uses: AWS list prices for us-east-1 (N. Virginia),
+ * on-demand, no free tier, no savings plans. Each entry names the public pricing page (and the row on
+ * it) it was taken from; all were taken for November 2026 (`PRICES_TAKEN`). Prices change: check the
+ * pages before quoting a figure, and override entries with `npm run plan -- --prices <file>`.
+ *
+ * One deliberate absence: the source article (seeds/, "Part 8: Cost Comparison") prices EFS provisioned
+ * throughput at "$0.05/MiBps-month". The list price is $6.00 per MB/s-month, 120 times more, so its
+ * "$35/month" example (100 GB at 100 MiB/s) is really about $600. The article's figure is reproduced
+ * only through an override file (test/fixtures/article-prices.yaml), never here.
+ */
+import * as fs from "fs";
+import * as YAML from "yaml";
+
+/** The month the prices below were read off the AWS pricing pages. */
+export const PRICES_TAKEN = "2026-11";
+
+/** Hours in a month, as the AWS Pricing Calculator counts them (24 × 365 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+export interface Price {
+    /** US dollars per `unit`. */
+    readonly usd: number;
+    /** What one unit is, e.g. "GB-month". */
+    readonly unit: string;
+    /** Where the price comes from: the AWS pricing page and its row, or the override file. */
+    readonly source: string;
+}
+
+const efsPage = "Amazon EFS pricing (aws.amazon.com/efs/pricing), US East (N. Virginia)";
+const s3Page = "Amazon S3 pricing (aws.amazon.com/s3/pricing), US East (N. Virginia)";
+const fargatePage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), US East (N. Virginia), Linux/x86";
+const vpcPage = "Amazon VPC pricing (aws.amazon.com/vpc/pricing), US East (N. Virginia)";
+const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing), US East (N. Virginia)";
+const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
+
+/** us-east-1 list prices, taken `PRICES_TAKEN`. */
+export const LIST_PRICES = {
+    efsStandardStorage: { usd: 0.3, unit: "GB-month", source: `${efsPage}: Standard storage (Regional)` },
+    efsInfrequentAccessStorage: {
+        usd: 0.016,
+        unit: "GB-month",
+        source: `${efsPage}: Infrequent Access storage (Regional)`,
+    },
+    efsProvisionedThroughput: {
+        usd: 6.0,
+        unit: "MiB/s-month",
+        source: `${efsPage}: Provisioned Throughput, per MB/s-month (billed on the MiB/s the API provisions)`,
+    },
+    efsProvisionedBaselinePerGb: {
+        // Not a price but part of how the price applies: provisioned throughput is billed only above
+        // the baseline that the Standard storage would give in Bursting mode (50 KB/s per GB).
+        usd: 0.05,
+        unit: "MiB/s included per GB of Standard storage",
+        source: `${efsPage}: Provisioned Throughput is billed above the Bursting baseline of 50 KB/s per GB`,
+    },
+    efsElasticRead: { usd: 0.03, unit: "GB", source: `${efsPage}: Elastic Throughput, reads` },
+    efsElasticWrite: { usd: 0.06, unit: "GB", source: `${efsPage}: Elastic Throughput, writes` },
+    efsBackupWarmStorage: { usd: 0.05, unit: "GB-month", source: `${backupPage}: Amazon EFS, warm backup storage` },
+    s3StandardStorage: { usd: 0.023, unit: "GB-month", source: `${s3Page}: S3 Standard, first 50 TB/month` },
+    s3GlacierStorage: {
+        usd: 0.0036,
+        unit: "GB-month",
+        source: `${s3Page}: S3 Glacier Flexible Retrieval (lifecycle class GLACIER)`,
+    },
+    s3PutRequests: { usd: 0.005, unit: "1,000 requests", source: `${s3Page}: S3 Standard, PUT, COPY, POST, LIST requests` },
+    s3GetRequests: { usd: 0.0004, unit: "1,000 requests", source: `${s3Page}: S3 Standard, GET, SELECT and other requests` },
+    fargateVcpu: { usd: 0.04048, unit: "vCPU-hour", source: `${fargatePage}: per vCPU per hour` },
+    fargateMemory: { usd: 0.004445, unit: "GB-hour", source: `${fargatePage}: per GB per hour` },
+    natGatewayHours: { usd: 0.045, unit: "hour", source: `${vpcPage}: NAT gateway, price per NAT gateway hour` },
+    natGatewayData: { usd: 0.045, unit: "GB", source: `${vpcPage}: NAT gateway, price per GB data processed` },
+    publicIpv4: { usd: 0.005, unit: "IP-hour", source: `${vpcPage}: Public IPv4 address, in use, per IP per hour` },
+    albHours: { usd: 0.0225, unit: "hour", source: `${elbPage}: Application Load Balancer, per ALB-hour` },
+} as const satisfies Record<string, Price>;
+
+export type PriceKey = keyof typeof LIST_PRICES;
+export type PriceTable = { readonly [K in PriceKey]: Price };
+
+export const PRICE_KEYS = Object.keys(LIST_PRICES) as PriceKey[];
+
+/** A price override file that cannot be used; `problems` name each offending key. */
+export class PriceOverrideError extends Error {
+    constructor(
+        readonly file: string,
+        readonly problems: readonly { key: string; reason: string }[],
+    ) {
+        super(`${file}: ${problems.map((p) => `${p.key}: ${p.reason}`).join("; ")}`);
+        this.name = "PriceOverrideError";
+    }
+}
+
+/**
+ * Returns `base` with the entries named in `overrides` (a map from price key to US dollars) replaced;
+ * each replaced entry's source names `origin`. Every unknown key and every value that is not a
+ * non-negative number is reported at once.
+ */
+export function applyPriceOverrides(base: PriceTable, overrides: unknown, origin: string): PriceTable {
+    if (typeof overrides !== "object" || overrides === null || Array.isArray(overrides)) {
+        throw new PriceOverrideError(origin, [
+            { key: "(file)", reason: `must be a map from price key to US dollars; keys are ${PRICE_KEYS.join(", ")}` },
+        ]);
+    }
+    const problems: { key: string; reason: string }[] = [];
+    const table: Record<string, Price> = { ...base };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (!(key in base)) {
+            problems.push({ key, reason: `is not a price key; allowed: ${PRICE_KEYS.join(", ")}` });
+        } else if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+            problems.push({ key, reason: `must be a non-negative number of US dollars, got ${JSON.stringify(value)}` });
+        } else {
+            table[key] = { ...base[key as PriceKey], usd: value, source: `override from ${origin}` };
+        }
+    }
+    if (problems.length > 0) throw new PriceOverrideError(origin, problems);
+    return table as PriceTable;
+}
+
+/** Reads a YAML or JSON price override file and applies it to the list prices. */
+export function loadPriceTable(file: string | undefined): PriceTable {
+    if (file === undefined) return LIST_PRICES;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new PriceOverrideError(file, [{ key: "(file)", reason: `cannot be read: ${(err as Error).message}` }]);
+    }
+    let parsed: unknown;
+    try {
+        parsed = YAML.parse(text);
+    } catch (err) {
+        throw new PriceOverrideError(file, [{ key: "(file)", reason: `is not YAML or JSON: ${(err as Error).message}` }]);
+    }
+    return applyPriceOverrides(LIST_PRICES, parsed ?? {}, file);
+}
