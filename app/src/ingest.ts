@@ -1,0 +1,187 @@
+import busboy from "busboy";
+import { createHash, randomUUID } from "crypto";
+import { promises as fsp } from "fs";
+import { IncomingMessage } from "http";
+import * as path from "path";
+import { Readable } from "stream";
+import { AppConfig } from "./config";
+import { Logger } from "./log";
+import { SNIFF_BYTES, sniff } from "./process";
+import { fsyncDir, ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
+
+/** A refusal with the HTTP status, the offending field and how to fix it. */
+export class HttpError extends Error {
+    constructor(
+        readonly status: number,
+        readonly field: string,
+        message: string,
+        readonly headers: Record<string, string> = {},
+    ) {
+        super(message);
+    }
+}
+
+export interface Accepted {
+    readonly id: string;
+    readonly name: string;
+    readonly size: number;
+    readonly sha256: string;
+    readonly status: "stored";
+}
+
+const MAX_NAME_BYTES = 255;
+
+/** Why a client file name cannot be used as the last segment of a key and a file name, or undefined. */
+export function unsafeName(name: string): string | undefined {
+    if (name === "") return "is empty";
+    if (Buffer.byteLength(name, "utf8") > MAX_NAME_BYTES) return `is longer than ${MAX_NAME_BYTES} bytes`;
+    if (name === "." || name === ".." || name.includes("/") || name.includes("\\")) return "contains a path (/, \\, . or ..)";
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return "contains control characters";
+    if (name !== name.trim()) return "starts or ends with white space";
+    if (name.includes("\ufffd")) return "is not valid UTF-8";
+    return undefined;
+}
+
+/**
+ * Streams one multipart upload to uploads/tmp/<id>/original, hashing and sniffing it on the way, then
+ * fsyncs and publishes it into uploads/incoming/. Resolves only once the item is durable there; on any
+ * refusal or failure the temporary directory is removed, so nothing partial is left behind.
+ */
+export async function ingest(req: IncomingMessage, config: AppConfig, layout: Layout, log: Logger): Promise<Accepted> {
+    const contentType = req.headers["content-type"] ?? "";
+    if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+        throw new HttpError(415, "Content-Type", "send the file as multipart/form-data with the file in the field \"file\"");
+    }
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (Number.isFinite(declared) && declared > config.maxUploadBytes + 64 * 1024) {
+        throw new HttpError(413, "file", `the request is ${declared} bytes; files may be at most MAX_UPLOAD_BYTES=${config.maxUploadBytes} bytes`);
+    }
+
+    const id = randomUUID();
+    const itemDir = path.join(layout.tmp, id);
+    const ulog = log.child({ uploadId: id });
+    let bb: busboy.Busboy;
+    try {
+        bb = busboy({
+            headers: req.headers,
+            preservePath: true, // keep "../x" as sent, so that it is refused rather than silently cut
+            defParamCharset: "utf8",
+            limits: { files: 1, fileSize: config.maxUploadBytes, fields: 20, fieldSize: 64 * 1024, parts: 21, headerPairs: 50 },
+        });
+    } catch (e) {
+        throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    let work: Promise<Accepted> | undefined;
+    let firstError: HttpError | undefined;
+    const fail = (e: HttpError) => {
+        firstError ??= e;
+    };
+
+    const parsed = new Promise<void>((resolve, reject) => {
+        bb.on("file", (field: string, stream: Readable, info: busboy.FileInfo) => {
+            if (field !== "file" || work !== undefined) {
+                fail(new HttpError(400, field, `unexpected file field "${field}": send exactly one file, in the field "file"`));
+                stream.resume();
+                return;
+            }
+            work = receive(stream, info, id, itemDir, config);
+            work.catch(() => stream.resume()); // keep draining so the response can be sent
+        });
+        bb.on("filesLimit", () => fail(new HttpError(400, "file", "send exactly one file, in the field \"file\"")));
+        bb.on("partsLimit", () => fail(new HttpError(400, "form", "too many form parts")));
+        bb.on("fieldsLimit", () => fail(new HttpError(400, "form", "too many form fields")));
+        bb.on("error", (e: Error) => reject(new HttpError(400, "form", `malformed multipart body: ${e.message}`)));
+        bb.on("close", () => resolve());
+        req.on("aborted", () => reject(new HttpError(400, "form", "the client aborted the upload")));
+        req.pipe(bb);
+    });
+
+    try {
+        await parsed;
+        if (work === undefined) {
+            throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
+        }
+        const accepted = await work;
+        if (firstError) throw firstError;
+        await publish(layout, id);
+        ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
+        return accepted;
+    } catch (e) {
+        await work?.catch(() => undefined);
+        await fsp.rm(itemDir, { recursive: true, force: true });
+        const err = e instanceof HttpError ? e : new HttpError(500, "file", `upload could not be stored: ${e instanceof Error ? e.message : String(e)}`);
+        ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
+        throw err;
+    }
+}
+
+async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig): Promise<Accepted> {
+    const name = info.filename ?? "";
+    const problem = info.filename === undefined ? "is missing" : unsafeName(name);
+    if (problem !== undefined) {
+        throw new HttpError(400, "filename", `the file name ${JSON.stringify(name)} ${problem}: use a plain file name such as photo.png`);
+    }
+    await fsp.mkdir(itemDir, { mode: 0o750 });
+    const partFile = path.join(itemDir, `${ORIGINAL}.part`);
+    const fh = await fsp.open(partFile, "wx", 0o640);
+    const hash = createHash("sha256");
+    let size = 0;
+    let head: Buffer[] | undefined = [];
+    let headBytes = 0;
+    let type: string | undefined;
+    let limited = false;
+    stream.on("limit", () => (limited = true));
+    try {
+        const checkType = async () => {
+            type = await sniff(Buffer.concat(head!));
+            head = undefined;
+            if (type === undefined || !config.allowedTypes.includes(type)) {
+                throw new HttpError(415, "file", `the content is ${type ?? "of an unknown type"} (detected from the bytes); allowed: ${config.allowedTypes.join(", ")}`);
+            }
+        };
+        // The loop never throws: busboy stalls if a file stream is destroyed mid-part, so after a refusal
+        // the rest of the part is read and dropped.
+        let refused: unknown;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+            if (limited || refused !== undefined) continue;
+            try {
+                hash.update(chunk);
+                size += chunk.length;
+                if (head) {
+                    head.push(chunk);
+                    headBytes += chunk.length;
+                    if (headBytes >= SNIFF_BYTES) await checkType();
+                }
+                await fh.write(chunk);
+            } catch (e) {
+                refused = e;
+            }
+        }
+        if (refused !== undefined) throw refused;
+        if (limited || stream.truncated) {
+            throw new HttpError(413, "file", `the file is larger than MAX_UPLOAD_BYTES=${config.maxUploadBytes} bytes`);
+        }
+        if (size === 0) throw new HttpError(400, "file", "the file is empty");
+        if (head) await checkType();
+        await fh.sync();
+    } finally {
+        await fh.close();
+    }
+    await fsp.rename(partFile, path.join(itemDir, ORIGINAL));
+    const sha256 = hash.digest("hex");
+    const meta: ItemMeta = {
+        id,
+        kind: "upload",
+        name,
+        size,
+        sha256,
+        contentType: type!,
+        key: `${config.archivePrefix}${id}/${name}`,
+        receivedAt: new Date().toISOString(),
+    };
+    await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
+    await fsyncDir(itemDir);
+    return { id, name, size, sha256, status: "stored" };
+}

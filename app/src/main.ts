@@ -1,0 +1,99 @@
+import { promises as fsp } from "fs";
+import { Archiver } from "./archiver";
+import { AppConfig, ConfigError, loadConfig } from "./config";
+import { errorFields, LogFile, Logger } from "./log";
+import { Metrics } from "./metrics";
+import { makeClient } from "./s3";
+import { createServer } from "./server";
+import { Layout } from "./store";
+
+const USAGE = "usage: node dist/main.js serve | archive --once";
+
+async function main(argv: string[]): Promise<number> {
+    const command = argv[0];
+    if (!(command === "serve" && argv.length === 1) && !(command === "archive" && argv.length === 2 && argv[1] === "--once")) {
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+    }
+    let config: AppConfig;
+    try {
+        config = loadConfig();
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`${e.message}\n`);
+            process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "invalid environment", problems: e.problems }) + "\n");
+            return 2;
+        }
+        throw e;
+    }
+    const layout = new Layout(config.dataDir);
+    try {
+        await fsp.access(config.dataDir, fsp.constants.W_OK);
+        await layout.ensure(config.taskId);
+    } catch (e) {
+        process.stderr.write(`invalid environment:\n  DATA_DIR: ${config.dataDir} is not a writable directory (${errorFields(e).error}); mount the EFS access point there\n`);
+        return 2;
+    }
+
+    const log = new Logger({ task: config.taskId });
+    const logFile = new LogFile(layout, config.taskId, config.logRotateBytes, config.logRotateSeconds);
+    log.attach(logFile);
+    const metrics = new Metrics();
+    const client = makeClient(config);
+    const archiver = new Archiver(config, layout, client, log, metrics);
+    await archiver.init();
+
+    if (command === "archive") {
+        log.info("archive --once started", { dataDir: config.dataDir, bucket: config.bucket });
+        const first = await archiver.drain();
+        // The run's own log is archived too: close it (queues it), then drain once more with stdout only.
+        log.info("archive --once finished draining", { archived: first.archived, failed: first.failed.length });
+        await logFile.close();
+        log.attach(undefined);
+        const second = await archiver.drain();
+        await archiver.stop();
+        await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
+        const failed = second.failed;
+        const summary = { archived: first.archived + second.archived, failed, maxRssKiB: process.resourceUsage().maxRSS };
+        if (failed.length > 0) {
+            log.error("archive --once: some items could not be archived; they stay on EFS", summary);
+            return 1;
+        }
+        log.info("archive --once: everything archived", summary);
+        return 0;
+    }
+
+    const server = createServer({ config, layout, client, log, metrics, archiver });
+    server.requestTimeout = 0; // large uploads on slow links; the ALB's idle timeout bounds idle connections
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, resolve);
+    });
+    archiver.start();
+    log.info("serving", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
+
+    await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+    });
+    log.info("stopping: finishing requests and archive work in progress");
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await archiver.stop();
+    await logFile.close();
+    log.attach(undefined);
+    await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
+    log.info("stopped");
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+        // Keep-alive sockets and timers must not hold the process open after the work is done.
+        setTimeout(() => process.exit(code), 200).unref();
+    },
+    (e) => {
+        process.stderr.write(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+    },
+);

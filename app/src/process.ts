@@ -1,0 +1,64 @@
+import { createHash } from "crypto";
+import { promises as fsp } from "fs";
+import * as path from "path";
+import sharp from "sharp";
+import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileDurable } from "./store";
+
+// file-type is ESM-only; Node >= 20.19 loads it with require(), which is what this compiles to.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fileType = require("file-type") as { fileTypeFromBuffer(b: Uint8Array): Promise<{ mime: string; ext: string } | undefined> };
+
+/** Bytes file-type needs to recognise every format it knows. */
+export const SNIFF_BYTES = 4100;
+
+/** The content type of the bytes themselves, whatever the client claimed. */
+export async function sniff(head: Uint8Array): Promise<string | undefined> {
+    return (await fileType.fileTypeFromBuffer(head))?.mime;
+}
+
+export const THUMBNAIL_WIDTH = 256;
+const RESIZABLE = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
+
+export class ProcessingError extends Error {
+    override name = "ProcessingError";
+}
+
+/**
+ * Checks the stored bytes against the allowlist again and, for images, writes a thumbnail beside the
+ * original. Idempotent: a task that takes over a half-processed item simply runs it again. Throws
+ * ProcessingError for a file that must be quarantined.
+ */
+export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes: readonly string[], thumbnailKey: string): Promise<ItemMeta> {
+    const original = path.join(itemDir, ORIGINAL);
+    const fh = await fsp.open(original, "r");
+    let head: Buffer;
+    try {
+        const buf = Buffer.alloc(SNIFF_BYTES);
+        const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+        head = buf.subarray(0, bytesRead);
+    } finally {
+        await fh.close();
+    }
+    const type = await sniff(head);
+    if (type === undefined || !allowedTypes.includes(type)) {
+        throw new ProcessingError(`content type ${type ?? "unknown"} is not in ALLOWED_TYPES (${allowedTypes.join(", ")})`);
+    }
+    let thumbnail: ItemMeta["thumbnail"];
+    if (RESIZABLE.has(type)) {
+        let data: Buffer;
+        try {
+            data = await sharp(original, { failOn: "error", limitInputPixels: 100_000_000 })
+                .rotate()
+                .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_WIDTH, fit: "inside", withoutEnlargement: true })
+                .webp({ quality: 80 })
+                .toBuffer();
+        } catch (e) {
+            throw new ProcessingError(`cannot decode ${type} image: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        await writeFileDurable(path.join(itemDir, THUMBNAIL), data);
+        thumbnail = { key: thumbnailKey, size: data.length, sha256: createHash("sha256").update(data).digest("hex"), contentType: "image/webp" };
+    }
+    const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail };
+    await writeFileDurable(path.join(itemDir, META), JSON.stringify(processed));
+    return processed;
+}

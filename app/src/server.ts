@@ -1,0 +1,223 @@
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { randomUUID } from "crypto";
+import { promises as fsp } from "fs";
+import * as http from "http";
+import * as path from "path";
+import { pipeline } from "stream/promises";
+import { Archiver } from "./archiver";
+import { AppConfig } from "./config";
+import { HttpError, ingest } from "./ingest";
+import { errorFields, Logger } from "./log";
+import { Metrics } from "./metrics";
+import { bucketReachable } from "./s3";
+import { backlog, findItem, Layout, list, ORIGINAL, readMeta, REASON } from "./store";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const RETRY_AFTER_SECONDS = 30;
+
+interface Context {
+    readonly config: AppConfig;
+    readonly layout: Layout;
+    readonly client: S3Client;
+    readonly log: Logger;
+    readonly metrics: Metrics;
+    readonly archiver: Archiver;
+}
+
+/** The HTTP interface of the app contract (ARCHITECTURE.md, "The app"). */
+export function createServer(ctx: Context): http.Server {
+    const backlogCache = new Cached(1000, () => backlog(ctx.layout));
+    const healthCache = new Cached(5000, () => health(ctx));
+    /** Bytes accepted by this task since the backlog was last measured. */
+    let acceptedSinceScan = 0;
+    let scannedAt = 0;
+
+    return http.createServer((req, res) => {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+            if (res.headersSent) return;
+            res.writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff", ...headers });
+            res.end(JSON.stringify(body));
+        };
+        const refuse = (e: HttpError) => {
+            // Unread request bodies are discarded; the connection is closed so nothing more is sent.
+            if (!req.complete) req.resume();
+            send(e.status, { error: e.message, field: e.field }, { ...e.headers, ...(req.complete ? {} : { connection: "close" }) });
+        };
+
+        const route = async (): Promise<void> => {
+            const parts = url.pathname.split("/").filter((p) => p !== "");
+            if (req.method === "POST" && url.pathname === "/uploads") {
+                const b = await backlogCache.get();
+                if (b.at > scannedAt) {
+                    scannedAt = b.at;
+                    acceptedSinceScan = 0;
+                }
+                if (b.value.bytes + acceptedSinceScan >= ctx.config.backlogMaxBytes) {
+                    ctx.metrics.uploadsRejected++;
+                    refuse(new HttpError(503, "BACKLOG_MAX_BYTES", `EFS backlog is ${b.value.bytes + acceptedSinceScan} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
+                    return;
+                }
+                try {
+                    const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
+                    acceptedSinceScan += accepted.size;
+                    ctx.metrics.uploadsAccepted++;
+                    send(202, accepted, { location: `/uploads/${accepted.id}` });
+                    ctx.archiver.notify();
+                } catch (e) {
+                    ctx.metrics.uploadsRejected++;
+                    refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));
+                }
+                return;
+            }
+            if (req.method === "GET" && parts[0] === "uploads" && (parts.length === 2 || (parts.length === 3 && parts[2] === "content"))) {
+                const id = parts[1];
+                if (!UUID.test(id)) {
+                    refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
+                    return;
+                }
+                const found = await locate(ctx, id);
+                if (!found) {
+                    refuse(new HttpError(404, "id", `no upload ${id}`));
+                    return;
+                }
+                if (parts.length === 2) {
+                    send(200, found.status);
+                    return;
+                }
+                if (found.dir) {
+                    // Opened before streaming: if the archiver deletes the file meanwhile, the open handle still reads it.
+                    const fh = await fsp.open(path.join(found.dir, ORIGINAL), "r").catch(() => undefined);
+                    if (fh) {
+                        res.writeHead(200, {
+                            "content-type": found.contentType,
+                            "content-length": String(found.status.size),
+                            "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(found.status.name)}`,
+                            "x-content-type-options": "nosniff",
+                        });
+                        await pipeline(fh.createReadStream(), res);
+                        return;
+                    }
+                    const again = await locate(ctx, id);
+                    if (!again?.status.key || again.dir) {
+                        refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
+                        return;
+                    }
+                    found.status = again.status;
+                }
+                const signed = await getSignedUrl(
+                    ctx.client,
+                    new GetObjectCommand({
+                        Bucket: ctx.config.bucket,
+                        Key: found.status.key,
+                        VersionId: found.status.versionId,
+                        ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(found.status.name)}`,
+                    }),
+                    { expiresIn: 300 },
+                );
+                res.writeHead(302, { location: signed });
+                res.end();
+                return;
+            }
+            if (req.method === "GET" && url.pathname === "/healthz") {
+                const h = await healthCache.get();
+                send(h.value.ok ? 200 : 503, h.value);
+                return;
+            }
+            if (req.method === "GET" && url.pathname === "/metrics") {
+                const b = await backlogCache.get();
+                const quarantined = (await list(ctx.layout.quarantine)).length;
+                res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+                res.end(ctx.metrics.render(b.value, quarantined));
+                return;
+            }
+            refuse(new HttpError(404, "path", `no route ${req.method} ${url.pathname}`));
+        };
+
+        route().catch((e) => {
+            ctx.log.error("request failed", { method: req.method, path: url.pathname, ...errorFields(e) });
+            if (res.headersSent) res.destroy();
+            else refuse(new HttpError(500, "request", "internal error"));
+        });
+    });
+}
+
+interface UploadStatus {
+    id: string;
+    name: string;
+    size: number;
+    sha256: string;
+    status: "stored" | "archived";
+    key?: string;
+    versionId?: string;
+    quarantined?: string;
+}
+
+/** EFS first (stored), then S3 (archived), then EFS again (it may have moved between the two looks). */
+async function locate(ctx: Context, id: string): Promise<{ status: UploadStatus; dir?: string; contentType: string } | undefined> {
+    const onEfs = async () => {
+        const item = await findItem(ctx.layout, id);
+        if (!item) return undefined;
+        try {
+            const meta = await readMeta(item.dir);
+            if (meta.kind !== "upload") return undefined;
+            const status: UploadStatus = { id, name: meta.name, size: meta.size, sha256: meta.sha256, status: "stored" };
+            if (item.quarantined) {
+                const reason = JSON.parse(await fsp.readFile(path.join(item.dir, REASON), "utf8").catch(() => "{}")) as { reason?: string };
+                status.quarantined = reason.reason ?? "unknown";
+            }
+            return { status, dir: item.dir, contentType: meta.contentType };
+        } catch {
+            return undefined;
+        }
+    };
+    const efs = await onEfs();
+    if (efs) return efs;
+    const prefix = `${ctx.config.archivePrefix}${id}/`;
+    const listed = await ctx.client.send(new ListObjectsV2Command({ Bucket: ctx.config.bucket, Prefix: prefix, Delimiter: "/", MaxKeys: 10 }));
+    const key = listed.Contents?.[0]?.Key;
+    if (key) {
+        const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.config.bucket, Key: key }));
+        return {
+            status: { id, name: key.slice(prefix.length), size: head.ContentLength ?? 0, sha256: head.Metadata?.sha256 ?? "", status: "archived", key, versionId: head.VersionId },
+            contentType: head.ContentType ?? "application/octet-stream",
+        };
+    }
+    return onEfs();
+}
+
+async function health(ctx: Context): Promise<{ ok: boolean; dataDirWritable: boolean; bucketReachable: boolean }> {
+    let dataDirWritable = false;
+    const probe = path.join(ctx.layout.tmp, `.health-${randomUUID()}`);
+    try {
+        const fh = await fsp.open(probe, "wx", 0o600);
+        await fh.writeFile("ok");
+        await fh.sync();
+        await fh.close();
+        dataDirWritable = true;
+    } catch {
+        dataDirWritable = false;
+    } finally {
+        await fsp.rm(probe, { force: true });
+    }
+    const reachable = await bucketReachable(ctx.client, ctx.config.bucket);
+    return { ok: dataDirWritable && reachable, dataDirWritable, bucketReachable: reachable };
+}
+
+/** A value recomputed at most every `ttlMs`, with concurrent callers sharing one computation. */
+class Cached<T> {
+    private current?: { value: T; at: number };
+    private pending?: Promise<{ value: T; at: number }>;
+    constructor(
+        private readonly ttlMs: number,
+        private readonly compute: () => Promise<T>,
+    ) {}
+    async get(): Promise<{ value: T; at: number }> {
+        if (this.current && Date.now() - this.current.at < this.ttlMs) return this.current;
+        this.pending ??= this.compute()
+            .then((value) => (this.current = { value, at: Date.now() }))
+            .finally(() => (this.pending = undefined));
+        return this.pending;
+    }
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from "crypto";
+import { constants as fsc, promises as fsp } from "fs";
+import * as path from "path";
+
+/**
+ * The layout of DATA_DIR, shared by every task over NFS. An item is a directory named by its id that
+ * holds `meta.json`, the bytes in `original` and, once processed, maybe `thumbnail.webp`. An item
+ * moves between the directories below only by rename(2) of the whole directory, which is atomic on
+ * one file system (NFS included), so every task sees it in exactly one place.
+ *
+ *   uploads/tmp/<id>/               being written; never seen by the archiver
+ *   uploads/incoming/<id>/          acknowledged, waiting to be claimed
+ *   uploads/processing/<task>/<id>/ claimed by <task>
+ *   uploads/quarantine/<id>/        failed processing; kept with reason.json
+ *   uploads/tasks/<task>.alive      heartbeat of a live task
+ *   logs/<task>/current.jsonl       the task's own log, rotated into incoming/ as an item
+ */
+export class Layout {
+    readonly tmp: string;
+    readonly incoming: string;
+    readonly processing: string;
+    readonly quarantine: string;
+    readonly tasks: string;
+    readonly logs: string;
+
+    constructor(readonly dataDir: string) {
+        this.tmp = path.join(dataDir, "uploads", "tmp");
+        this.incoming = path.join(dataDir, "uploads", "incoming");
+        this.processing = path.join(dataDir, "uploads", "processing");
+        this.quarantine = path.join(dataDir, "uploads", "quarantine");
+        this.tasks = path.join(dataDir, "uploads", "tasks");
+        this.logs = path.join(dataDir, "logs");
+    }
+
+    claimDir(task: string): string {
+        return path.join(this.processing, task);
+    }
+    heartbeat(task: string): string {
+        return path.join(this.tasks, `${task}.alive`);
+    }
+    logDir(task: string): string {
+        return path.join(this.logs, task);
+    }
+
+    async ensure(task: string): Promise<void> {
+        for (const dir of [this.tmp, this.incoming, this.processing, this.quarantine, this.tasks, this.claimDir(task), this.logDir(task)]) {
+            await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
+        }
+    }
+}
+
+export type ItemKind = "upload" | "log";
+
+/** What `meta.json` holds. */
+export interface ItemMeta {
+    readonly id: string;
+    readonly kind: ItemKind;
+    /** The client's file name (uploads) or the log file's name. */
+    readonly name: string;
+    readonly size: number;
+    /** Hex SHA-256 of `original`, computed while it was first written. */
+    readonly sha256: string;
+    readonly contentType: string;
+    /** The S3 key `original` is archived under, fixed at ingest. */
+    readonly key: string;
+    readonly receivedAt: string;
+    /** Set once processing has run. */
+    readonly processed?: boolean;
+    readonly thumbnail?: { readonly key: string; readonly size: number; readonly sha256: string; readonly contentType: string };
+}
+
+export const META = "meta.json";
+export const ORIGINAL = "original";
+export const THUMBNAIL = "thumbnail.webp";
+export const REASON = "reason.json";
+
+/** fsync a directory so that a rename or create inside it survives a crash of the server or client. */
+export async function fsyncDir(dir: string): Promise<void> {
+    const fh = await fsp.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    try {
+        await fh.sync();
+    } finally {
+        await fh.close();
+    }
+}
+
+/** temp name → fsync → rename: readers see the old file or the whole new one, never a part. */
+export async function writeFileDurable(file: string, data: string | Buffer): Promise<void> {
+    const tmp = `${file}.${randomUUID()}.part`;
+    const fh = await fsp.open(tmp, "wx", 0o640);
+    try {
+        await fh.writeFile(data);
+        await fh.sync();
+    } finally {
+        await fh.close();
+    }
+    try {
+        await fsp.rename(tmp, file);
+    } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        throw e;
+    }
+    await fsyncDir(path.dirname(file));
+}
+
+export async function readMeta(itemDir: string): Promise<ItemMeta> {
+    return JSON.parse(await fsp.readFile(path.join(itemDir, META), "utf8")) as ItemMeta;
+}
+
+export function isErrno(e: unknown, ...codes: string[]): boolean {
+    return typeof e === "object" && e !== null && codes.includes((e as NodeJS.ErrnoException).code ?? "");
+}
+
+/** Lists a directory, treating a missing one as empty. */
+export async function list(dir: string): Promise<string[]> {
+    try {
+        return await fsp.readdir(dir);
+    } catch (e) {
+        if (isErrno(e, "ENOENT", "ENOTDIR")) return [];
+        throw e;
+    }
+}
+
+/**
+ * Publishes a fully written item from uploads/tmp/<id> into uploads/incoming/<id>: one atomic rename,
+ * then fsync of both directories so the acknowledgement that follows is durable.
+ */
+export async function publish(layout: Layout, id: string): Promise<void> {
+    await fsp.rename(path.join(layout.tmp, id), path.join(layout.incoming, id));
+    await fsyncDir(layout.incoming);
+    await fsyncDir(layout.tmp);
+}
+
+/** Where an item is on EFS right now, if anywhere. */
+export async function findItem(layout: Layout, id: string): Promise<{ dir: string; quarantined: boolean } | undefined> {
+    const candidates = [path.join(layout.incoming, id)];
+    for (const task of await list(layout.processing)) candidates.push(path.join(layout.processing, task, id));
+    for (const dir of candidates) {
+        if (await exists(path.join(dir, META))) return { dir, quarantined: false };
+    }
+    const q = path.join(layout.quarantine, id);
+    if (await exists(path.join(q, META))) return { dir: q, quarantined: true };
+    return undefined;
+}
+
+export async function exists(file: string): Promise<boolean> {
+    try {
+        await fsp.access(file);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Files and bytes waiting on EFS to be archived (incoming + claimed), for backpressure and metrics. */
+export async function backlog(layout: Layout): Promise<{ files: number; bytes: number }> {
+    const dirs: string[] = (await list(layout.incoming)).map((id) => path.join(layout.incoming, id));
+    for (const task of await list(layout.processing)) {
+        for (const id of await list(path.join(layout.processing, task))) dirs.push(path.join(layout.processing, task, id));
+    }
+    let files = 0;
+    let bytes = 0;
+    await Promise.all(
+        dirs.map(async (dir) => {
+            try {
+                const st = await fsp.stat(path.join(dir, ORIGINAL));
+                files++;
+                bytes += st.size;
+            } catch {
+                // archived or moved between the listing and the stat
+            }
+        }),
+    );
+    return { files, bytes };
+}
