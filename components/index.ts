@@ -1,0 +1,5 @@
+export * from "./validation";
+export * from "./network";
+export * from "./sharedFileSystem";
+export * from "./archiveBucket";
+export * from "./fargateService";
