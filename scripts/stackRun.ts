@@ -1,0 +1,205 @@
+/**
+ * Runs the real program (`index.ts`) for a stack's config under Pulumi's mocks and records every resource it
+ * registers exactly as the engine would receive it: type, name, URN, parent, inputs in wire form (unknowns as
+ * Pulumi's unknown sentinel), dependencies and property dependencies. The offline preview, the program specs and
+ * the policy mutation test all run the program through here, so they see one and the same stack.
+ *
+ * Mocks follow pulumi/examples testing-unit-ts: ids `${name}-id`, inputs echoed back with realistic computed values
+ * (ARNs, names, DNS names), data sources stubbed by token. In preview mode new resources get unknown ids and only
+ * their inputs come back, as in a real `pulumi preview`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as path from "path";
+import { flattenStackYaml, StackConfig } from "../config";
+import type { RecordedResource } from "./analyzerClient";
+
+export type { RecordedResource };
+
+/** The repository root: where Pulumi.yaml, the stack files and index.ts live. */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+export const PROJECT = "fargate-efs-s3";
+const ACCOUNT = "123456789012";
+/** Pulumi's wire encoding of an unknown value. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface RecordStackOptions {
+    /** The stack name; its config is `Pulumi.<stack>.yaml` unless `configFile` is given. */
+    readonly stack: string;
+    /** A stack config file to use instead of `Pulumi.<stack>.yaml`. */
+    readonly configFile?: string;
+    /** Config values laid over the file's (full keys; objects as JSON), e.g. for one-setting-changed tests. */
+    readonly overrides?: Readonly<Record<string, string>>;
+    /** Run as a preview: unknown ids and computed outputs. Defaults to false (outputs as after an update). */
+    readonly preview?: boolean;
+}
+
+export interface StackRun {
+    readonly resources: RecordedResource[];
+    /** The stack outputs, as the program returned them (undefined where unknown in a preview). */
+    readonly outputs: Record<string, unknown>;
+    /** The stack config the run used, parsed. */
+    readonly config: StackConfig;
+}
+
+/** AZs by region for the getAvailabilityZones stub; us-west-1 really offers only two. */
+const REGION_AZS: Readonly<Record<string, string>> = { "us-east-1": "abcdef", "us-west-1": "ac", "us-west-2": "abcd" };
+
+function azsOf(region: string): string[] {
+    return [...(REGION_AZS[region] ?? "abc")].map((letter) => `${region}${letter}`);
+}
+
+/** The module part of a type token, as ARNs name the service: `aws:efs/fileSystem:FileSystem` → efs. */
+function service(type: string): string {
+    const module = type.split(":")[1]?.split("/")[0] ?? "service";
+    return { efs: "elasticfilesystem", lb: "elasticloadbalancing", cloudwatch: "logs", vpc: "ec2", appautoscaling: "application-autoscaling" }[module] ?? module;
+}
+
+function computedState(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+    const arn = `arn:aws:${service(type)}:${region}:${ACCOUNT}:${type.split(":")[2]?.toLowerCase()}/${name}`;
+    switch (type) {
+        case "awsx:ec2:Vpc": {
+            const azs: string[] = inputs.availabilityZoneNames ?? azsOf(region).slice(0, 2);
+            return {
+                vpcId: `${name}-id`,
+                privateSubnetIds: azs.map((az) => `${name}-private-${az}-id`),
+                publicSubnetIds: azs.map((az) => `${name}-public-${az}-id`),
+            };
+        }
+        case "awsx:ecr:Image":
+            return { imageUri: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${name}@sha256:${"0".repeat(64)}` };
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? `${name}-0a1b2c3`;
+            return { bucket, arn: `arn:aws:s3:::${bucket}` };
+        }
+        case "aws:iam/role:Role":
+            return { name: inputs.name ?? `${name}-0a1b2c3`, arn: `arn:aws:iam::${ACCOUNT}:role/${name}` };
+        case "aws:efs/fileSystem:FileSystem":
+            return { arn: `arn:aws:elasticfilesystem:${region}:${ACCOUNT}:file-system/fs-${name}` };
+        case "aws:efs/accessPoint:AccessPoint":
+            return { arn: `arn:aws:elasticfilesystem:${region}:${ACCOUNT}:access-point/fsap-${name}` };
+        case "aws:lb/loadBalancer:LoadBalancer":
+            return { arn, dnsName: `${name}-1234567890.${region}.elb.amazonaws.com` };
+        case "aws:ecr/repository:Repository":
+            return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${name}` };
+        default:
+            return { arn, name: inputs.name ?? `${name}-0a1b2c3` };
+    }
+}
+
+function mocks(region: string, preview: boolean): pulumi.runtime.Mocks {
+    return {
+        newResource(args) {
+            // A real preview knows only the inputs of a resource it has not created yet.
+            if (preview) {
+                return { id: "", state: args.inputs };
+            }
+            return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, region) } };
+        },
+        call(args) {
+            switch (args.token) {
+                case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                    const names = azsOf(region);
+                    return { names, zoneIds: names.map((n) => n.replace(region, "use1-az")), id: region };
+                }
+                case "aws:index/getRegion:getRegion":
+                    return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+                case "aws:ec2/getRouteTables:getRouteTables":
+                    return { ids: ["rtb-private-1", "rtb-private-2"], id: "route-tables" };
+                default:
+                    return args.inputs;
+            }
+        },
+    };
+}
+
+/** Loads the program's modules afresh, so that every run registers its resources again. */
+function freshProgram(): () => Promise<Record<string, unknown>> {
+    for (const id of Object.keys(require.cache)) {
+        const rel = path.relative(REPO_ROOT, id);
+        if (!rel.startsWith("..") && !rel.includes("node_modules") && (rel === "index.ts" || rel === "config.ts" || rel.startsWith("components"))) {
+            delete require.cache[id];
+        }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(path.join(REPO_ROOT, "index.ts"));
+}
+
+function stackConfigText(opts: RecordStackOptions): { raw: Record<string, string>; file: string } {
+    const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${opts.stack}.yaml`);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const text = require("fs").readFileSync(file, "utf8") as string;
+    return { raw: { ...flattenStackYaml(text), ...opts.overrides }, file };
+}
+
+/** A run at a time: the Pulumi runtime's state is per process. */
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the program for a stack under mocks and records what it registers. Rejects with the program's own error
+ * (a `ConfigError` naming every bad key, for a broken config) before anything is recorded as created.
+ */
+export function recordStack(opts: RecordStackOptions): Promise<StackRun> {
+    const run = running.then(() => recordStackNow(opts));
+    running = run.catch(() => undefined);
+    return run;
+}
+
+async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
+    const { raw } = stackConfigText(opts);
+    const region = raw["aws:region"] ?? "us-east-1";
+    const preview = opts.preview ?? false;
+
+    pulumi.runtime.setAllConfig(raw);
+    await pulumi.runtime.setMocks(mocks(region, preview), PROJECT, opts.stack, preview);
+    const monitor = settings.getMonitor() as any;
+    // URNs as the engine makes them: a child's type is qualified by its parent's full type chain, and the root
+    // stack is left out of every chain (the mock monitor keeps only the parent's last type, and keeps the stack).
+    monitor.newUrn = (parent: string, type: string, name: string) => {
+        const parentType = parent ? parent.split("::")[2] : undefined;
+        const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+        return `urn:pulumi:${opts.stack}::${PROJECT}::${qualified}::${name}`;
+    };
+    const resources: RecordedResource[] = [];
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const type: string = req.getType();
+        const name: string = req.getName();
+        const parent: string = req.getParent();
+        const urn: string = monitor.newUrn(parent, type, name);
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+            propertyDependencies[key] = deps.getUrnsList();
+        });
+        const record: RecordedResource = {
+            urn,
+            type,
+            name,
+            custom: req.getCustom(),
+            parent: parent || undefined,
+            provider: req.getProvider() || undefined,
+            inputs: req.getObject()?.toJavaScript() ?? {},
+            outputs: {},
+            dependencies: req.getDependenciesList(),
+            propertyDependencies,
+        };
+        resources.push(record);
+        register(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                record.outputs = resp.getObject()?.toJavaScript() ?? {};
+            }
+            callback(err, resp);
+        });
+    };
+
+    const main = freshProgram();
+    const { parseStackConfig } = require(path.join(REPO_ROOT, "config.ts")) as typeof import("../config");
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = ((await pulumi.runtime.runInPulumiStack(main)) ?? {}) as Record<string, unknown>;
+    } finally {
+        await settings.waitForRPCs();
+    }
+    const config = parseStackConfig(raw, { availabilityZones: azsOf(region) });
+    return { resources, outputs, config };
+}
