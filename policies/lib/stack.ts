@@ -1,0 +1,112 @@
+/**
+ * Joins resources of a stack the way a preview allows: by property dependencies (URNs), which
+ * are known before anything exists, and — for resources that already exist, whose IDs are known —
+ * by the referring property's value equal to the target's ID (or another identifying output).
+ */
+import { PolicyResource } from "@pulumi/policy";
+
+import { Plain, PlainObject, isUnknown, plainObject } from "./values";
+
+/** One resource of the stack, with its properties already copied out of the unknown-checking proxy. */
+export interface StackNode {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly props: PlainObject;
+    /** URNs that `property`'s value came from. */
+    deps(property: string): string[];
+}
+
+export class StackIndex {
+    private readonly byType = new Map<string, PolicyResource[]>();
+    private readonly byUrn = new Map<string, PolicyResource>();
+    private readonly nodes = new Map<string, StackNode>();
+
+    constructor(resources: PolicyResource[]) {
+        for (const r of resources) {
+            this.byUrn.set(r.urn, r);
+            const list = this.byType.get(r.type);
+            if (list) {
+                list.push(r);
+            } else {
+                this.byType.set(r.type, [r]);
+            }
+        }
+    }
+
+    private node(r: PolicyResource): StackNode {
+        let n = this.nodes.get(r.urn);
+        if (!n) {
+            const props = plainObject(r.props);
+            const deps = r.propertyDependencies;
+            n = {
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                props,
+                deps: (property: string) => (deps[property] ?? []).map((d) => d.urn),
+            };
+            this.nodes.set(r.urn, n);
+        }
+        return n;
+    }
+
+    /** The resources of any of `types`. */
+    ofType(...types: string[]): StackNode[] {
+        return types.flatMap((t) => (this.byType.get(t) ?? []).map((r) => this.node(r)));
+    }
+
+    /** The resource with this URN, if it is in the stack. */
+    get(urn: string): StackNode | undefined {
+        const r = this.byUrn.get(urn);
+        return r ? this.node(r) : undefined;
+    }
+
+    /** The resource type of this URN, if it is in the stack. */
+    typeOf(urn: string): string | undefined {
+        return this.byUrn.get(urn)?.type;
+    }
+
+    /**
+     * The resources of `types` that `property` of `from` refers to: through its property
+     * dependencies, and through known values equal to a target's `keys` outputs (IDs of resources
+     * that already exist). `unresolved` lists the known values that match no resource in the stack.
+     */
+    referencedBy(from: StackNode, property: string, types: string[], keys: string[] = ["id"]): { targets: StackNode[]; unresolved: string[] } {
+        const targets = new Map<string, StackNode>();
+        for (const urn of from.deps(property)) {
+            const t = this.get(urn);
+            if (t && types.includes(t.type)) {
+                targets.set(t.urn, t);
+            }
+        }
+        const unresolved: string[] = [];
+        const raw = from.props[property];
+        const values = Array.isArray(raw) ? raw : [raw];
+        for (const v of values) {
+            if (typeof v !== "string") {
+                continue;
+            }
+            const match = this.ofType(...types).filter((t) => keys.some((k) => t.props[k] === v));
+            if (match.length === 0) {
+                unresolved.push(v);
+            }
+            for (const m of match) {
+                targets.set(m.urn, m);
+            }
+        }
+        return { targets: [...targets.values()], unresolved };
+    }
+
+    /** The resources of `types` whose `property` refers to `target` (by property dependency or by a known value equal to one of its `keys`). */
+    referrers(target: StackNode, types: string[], property: string, keys: string[] = ["id"]): StackNode[] {
+        const ids = keys.map((k) => target.props[k]).filter((v): v is string => typeof v === "string" && v !== "");
+        return this.ofType(...types).filter((r) => {
+            if (r.deps(property).includes(target.urn)) {
+                return true;
+            }
+            const v: Plain | undefined = r.props[property];
+            return !isUnknown(v) && typeof v === "string" && ids.includes(v);
+        });
+    }
+}

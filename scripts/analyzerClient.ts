@@ -1,0 +1,423 @@
+/**
+ * A client for a CrossGuard policy pack that talks to it exactly as the Pulumi CLI does during
+ * `pulumi preview --policy-pack <dir>`: it starts `@pulumi/pulumi/cmd/run-policy-pack` in the pack's
+ * directory (what the nodejs language host's RunPlugin does for a policy pack; run-policy-pack
+ * registers ts-node itself, so `index.ts` loads as it would under the CLI), reads the gRPC port the
+ * pack prints on stdout, and then sends GetAnalyzerInfo, Configure (the reconciled
+ * `--policy-pack-config`), ConfigureStack, one Analyze per resource (its inputs) and one
+ * AnalyzeStack (every resource's outputs, with parent, dependencies and property dependencies).
+ *
+ * Used by the policy specs, the policy benchmark and the offline preview (`npm run plan`).
+ */
+import * as grpc from "@grpc/grpc-js";
+import { ChildProcess, spawn } from "child_process";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as path from "path";
+import * as readline from "readline";
+
+import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+
+import {
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPackConfig,
+    ReconciledPolicyConfig,
+    reconcilePolicyPackConfig,
+} from "./analyzerConfig";
+import { toAnalyzerProperties } from "./analyzerWire";
+
+export { EnforcementLevel, PolicyConfigError, PolicyPackConfig } from "./analyzerConfig";
+export { UNKNOWN_SENTINEL, secret } from "./analyzerWire";
+
+/** One resource as the Pulumi program registered it (recorded by `scripts/stackRun.ts`). */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** Parent URN. */
+    parent?: string;
+    /** Provider reference (`<provider URN>::<provider ID>`), if any. */
+    provider?: string;
+    /**
+     * Inputs in wire form (google.protobuf.Struct.toJavaScript of the RegisterResource request's
+     * object): unknowns are the sentinel "04da6b54-80e4-46f7-96ec-b56ff0331ba9", secrets and
+     * resource references in their signature-object forms.
+     */
+    inputs: Record<string, unknown>;
+    /** The resource's state after registration, in wire form; unknown where a preview cannot know it. */
+    outputs: Record<string, unknown>;
+    /** URNs this resource depends on. */
+    dependencies: string[];
+    /** Input property name → URNs the property's value came from. */
+    propertyDependencies: Record<string, string[]>;
+}
+
+export interface PolicyInfo {
+    name: string;
+    displayName: string;
+    description: string;
+    enforcementLevel: EnforcementLevel;
+    configSchema?: PolicyConfigSchema;
+}
+
+export interface AnalyzerInfo {
+    name: string;
+    displayName: string;
+    version: string;
+    description: string;
+    supportsConfig: boolean;
+    policies: PolicyInfo[];
+    initialConfig: PolicyPackConfig;
+}
+
+/** A policy violation as the CLI reports it. */
+export interface PolicyDiagnostic {
+    /** The policy's name (same as `policyName`; the name the plan's JSON uses). */
+    policy: string;
+    policyName: string;
+    policyPackName: string;
+    policyPackVersion: string;
+    enforcementLevel: EnforcementLevel;
+    /** The offending resource; for Analyze the analyzed resource, for AnalyzeStack the one the policy names ("" when none). */
+    urn: string;
+    message: string;
+    description: string;
+}
+
+export interface StartOptions {
+    /** Project name passed to the pack as the CLI does (PULUMI_NODEJS_PROJECT). Defaults to "fargate-efs-s3". */
+    project?: string;
+    /** Stack name (PULUMI_NODEJS_STACK and ConfigureStack). Defaults to "dev". */
+    stack?: string;
+    /** Whether this is a preview (PULUMI_NODEJS_DRY_RUN and ConfigureStack). Defaults to true. */
+    dryRun?: boolean;
+    /** How long to wait for the pack to print its port. Defaults to 120 s (ts-node type-checks the pack first). */
+    startTimeoutMs?: number;
+}
+
+const LEVEL_FROM_PROTO: Record<number, EnforcementLevel> = {
+    [pb.EnforcementLevel.ADVISORY]: "advisory",
+    [pb.EnforcementLevel.MANDATORY]: "mandatory",
+    [pb.EnforcementLevel.DISABLED]: "disabled",
+    [pb.EnforcementLevel.REMEDIATE]: "remediate",
+};
+const LEVEL_TO_PROTO: Record<EnforcementLevel, pb.EnforcementLevel> = {
+    advisory: pb.EnforcementLevel.ADVISORY,
+    mandatory: pb.EnforcementLevel.MANDATORY,
+    disabled: pb.EnforcementLevel.DISABLED,
+    remediate: pb.EnforcementLevel.REMEDIATE,
+};
+
+/** How many Analyze calls are in flight at once. */
+const ANALYZE_CONCURRENCY = 32;
+const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
+
+/** A running policy pack and a gRPC connection to it. Not safe for concurrent `runPolicies` calls: Configure is global to the pack. */
+export class PolicyPackProcess {
+    private info?: AnalyzerInfo;
+    private exited = false;
+
+    private constructor(
+        readonly packDir: string,
+        private readonly child: ChildProcess,
+        private readonly client: rpc.AnalyzerClient,
+        private readonly stderr: () => string,
+    ) {
+        child.once("exit", () => (this.exited = true));
+    }
+
+    /** Starts the pack in `packDir` as the CLI does and connects to it. */
+    static async start(packDir: string, opts: StartOptions = {}): Promise<PolicyPackProcess> {
+        const dir = path.resolve(packDir);
+        // The CLI runs the run-policy-pack module from the pack's own node_modules.
+        const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+        const env: NodeJS.ProcessEnv = {};
+        for (const [k, v] of Object.entries(process.env)) {
+            // The CLI's environment carries no ts-node settings; ours may (mocha registers ts-node).
+            if (!k.startsWith("TS_NODE_")) {
+                env[k] = v;
+            }
+        }
+        env.PULUMI_CONFIG = "{}";
+        env.PULUMI_NODEJS_PROJECT = opts.project ?? "fargate-efs-s3";
+        env.PULUMI_NODEJS_STACK = opts.stack ?? "dev";
+        env.PULUMI_NODEJS_DRY_RUN = String(opts.dryRun ?? true);
+        // Arguments as the CLI passes them: the engine address (run-policy-pack discards it; there is
+        // no engine here) and the program, "." — the pack directory, which is also the working directory.
+        const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:0", "."], {
+            cwd: dir,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        child.stderr!.setEncoding("utf8");
+        child.stderr!.on("data", (d: string) => (stderr += d));
+
+        const port = await new Promise<number>((resolve, reject) => {
+            const lines = readline.createInterface({ input: child.stdout! });
+            const timer = setTimeout(() => {
+                child.kill();
+                reject(new Error(`policy pack ${dir} did not print its port within ${opts.startTimeoutMs ?? 120000} ms\n${stderr}`));
+            }, opts.startTimeoutMs ?? 120000);
+            lines.on("line", (line) => {
+                if (/^\d+$/.test(line.trim())) {
+                    clearTimeout(timer);
+                    resolve(Number(line.trim()));
+                }
+            });
+            child.once("exit", (code, signal) => {
+                clearTimeout(timer);
+                reject(new Error(`policy pack ${dir} exited (${code ?? signal}) before serving:\n${stderr}`));
+            });
+            child.once("error", (err) => {
+                clearTimeout(timer);
+                reject(err);
+            });
+        });
+        const client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+            "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+            "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+        });
+        const pack = new PolicyPackProcess(dir, child, client, () => stderr);
+        const req = new pb.AnalyzerStackConfigureRequest();
+        req.setProject(opts.project ?? "fargate-efs-s3");
+        req.setStack(opts.stack ?? "dev");
+        req.setDryRun(opts.dryRun ?? true);
+        await pack.call<pb.AnalyzerStackConfigureRequest, pb.AnalyzerStackConfigureResponse>("configureStack", req);
+        return pack;
+    }
+
+    private call<Req, Res>(method: keyof rpc.IAnalyzerClient, req: Req): Promise<Res> {
+        return new Promise<Res>((resolve, reject) => {
+            const fn = (this.client[method] as unknown as (r: Req, cb: (e: grpc.ServiceError | null, res: Res) => void) => void).bind(
+                this.client,
+            );
+            fn(req, (err, res) => {
+                if (err) {
+                    const detail = this.exited ? `\n(policy pack exited)\n${this.stderr()}` : "";
+                    reject(new Error(`${method}: ${err.details || err.message}${detail}`));
+                } else {
+                    resolve(res);
+                }
+            });
+        });
+    }
+
+    /** GetAnalyzerInfo: the pack's name, version and policies (cached after the first call). */
+    async getAnalyzerInfo(): Promise<AnalyzerInfo> {
+        if (this.info) {
+            return this.info;
+        }
+        const res = await this.call<Empty, pb.AnalyzerInfo>("getAnalyzerInfo", new Empty());
+        const initialConfig: PolicyPackConfig = {};
+        res.getInitialconfigMap().forEach((v: pb.PolicyConfig, k: string) => {
+            initialConfig[k] = { ...(v.getProperties()?.toJavaScript() ?? {}), enforcementLevel: LEVEL_FROM_PROTO[v.getEnforcementlevel()] };
+        });
+        this.info = {
+            name: res.getName(),
+            displayName: res.getDisplayname(),
+            version: res.getVersion(),
+            description: res.getDescription(),
+            supportsConfig: res.getSupportsconfig(),
+            initialConfig,
+            policies: res.getPoliciesList().map((p) => {
+                const schema = p.getConfigschema();
+                return {
+                    name: p.getName(),
+                    displayName: p.getDisplayname(),
+                    description: p.getDescription(),
+                    enforcementLevel: LEVEL_FROM_PROTO[p.getEnforcementlevel()],
+                    configSchema: schema
+                        ? {
+                              properties: (schema.getProperties()?.toJavaScript() ?? {}) as PolicyConfigSchema["properties"],
+                              required: schema.getRequiredList(),
+                          }
+                        : undefined,
+                };
+            }),
+        };
+        return this.info;
+    }
+
+    /**
+     * Configure: reconciles `config` (the JSON of a `--policy-pack-config` file) with the pack's
+     * defaults as the CLI does, validates it (throwing a PolicyConfigError that lists every
+     * problem) and sends the result. Returns the effective configuration per policy.
+     */
+    async configure(config: PolicyPackConfig | Record<string, unknown> = {}): Promise<Map<string, ReconciledPolicyConfig>> {
+        const info = await this.getAnalyzerInfo();
+        const reconciled = reconcilePolicyPackConfig(info.policies, info.initialConfig, config);
+        const req = new pb.ConfigureAnalyzerRequest();
+        const map = req.getPolicyconfigMap();
+        for (const [name, c] of reconciled) {
+            const pc = new pb.PolicyConfig();
+            pc.setEnforcementlevel(LEVEL_TO_PROTO[c.enforcementLevel]);
+            pc.setProperties(Struct.fromJavaScript(c.properties as Record<string, never>));
+            map.set(name, pc);
+        }
+        await this.call<pb.ConfigureAnalyzerRequest, Empty>("configure", req);
+        return reconciled;
+    }
+
+    /** Analyze: one resource's inputs, as the CLI sends them before the resource is created or updated. */
+    async analyze(r: RecordedResource, providers?: ReadonlyMap<string, RecordedResource>): Promise<PolicyDiagnostic[]> {
+        const req = new pb.AnalyzeRequest();
+        req.setUrn(r.urn);
+        req.setType(r.type);
+        req.setName(r.name);
+        req.setProperties(Struct.fromJavaScript(toAnalyzerProperties(r.inputs) as Record<string, never>));
+        req.setOptions(resourceOptions(r));
+        const provider = providerResource(r, providers, "inputs");
+        if (provider) {
+            req.setProvider(provider);
+        }
+        const res = await this.call<pb.AnalyzeRequest, pb.AnalyzeResponse>("analyze", req);
+        // A resource policy reports without a URN; the CLI attributes it to the analyzed resource.
+        return diagnostics(res, r.urn);
+    }
+
+    /** AnalyzeStack: every resource's outputs, parent, dependencies and property dependencies. */
+    async analyzeStack(resources: RecordedResource[]): Promise<PolicyDiagnostic[]> {
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const req = new pb.AnalyzeStackRequest();
+        req.setResourcesList(
+            resources.map((r) => {
+                const ar = new pb.AnalyzerResource();
+                ar.setUrn(r.urn);
+                ar.setType(r.type);
+                ar.setName(r.name);
+                ar.setProperties(Struct.fromJavaScript(toAnalyzerProperties(r.outputs) as Record<string, never>));
+                ar.setOptions(resourceOptions(r));
+                ar.setParent(r.parent ?? "");
+                ar.setDependenciesList(r.dependencies);
+                const deps = ar.getPropertydependenciesMap();
+                for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+                    // The CLI leaves out properties without dependencies.
+                    if (urns.length > 0) {
+                        const pd = new pb.AnalyzerPropertyDependencies();
+                        pd.setUrnsList(urns);
+                        deps.set(k, pd);
+                    }
+                }
+                const provider = providerResource(r, byUrn, "outputs");
+                if (provider) {
+                    ar.setProvider(provider);
+                }
+                return ar;
+            }),
+        );
+        const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>("analyzeStack", req);
+        return diagnostics(res, "");
+    }
+
+    /** Stops the pack process. */
+    async close(): Promise<void> {
+        this.client.close();
+        if (!this.exited) {
+            const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+            this.child.kill();
+            await exited;
+        }
+    }
+}
+
+function resourceOptions(r: RecordedResource): pb.AnalyzerResourceOptions {
+    const opts = new pb.AnalyzerResourceOptions();
+    opts.setParent(r.parent ?? "");
+    return opts;
+}
+
+function providerResource(
+    r: RecordedResource,
+    resources: ReadonlyMap<string, RecordedResource> | undefined,
+    form: "inputs" | "outputs",
+): pb.AnalyzerProviderResource | undefined {
+    if (!r.provider || !resources) {
+        return undefined;
+    }
+    const urn = r.provider.split("::").slice(0, -1).join("::");
+    const p = resources.get(urn);
+    if (!p) {
+        return undefined;
+    }
+    const pr = new pb.AnalyzerProviderResource();
+    pr.setUrn(p.urn);
+    pr.setType(p.type);
+    pr.setName(p.name);
+    pr.setProperties(Struct.fromJavaScript(toAnalyzerProperties(p[form]) as Record<string, never>));
+    return pr;
+}
+
+function diagnostics(res: pb.AnalyzeResponse, defaultUrn: string): PolicyDiagnostic[] {
+    return res.getDiagnosticsList().map((d) => ({
+        policy: d.getPolicyname(),
+        policyName: d.getPolicyname(),
+        policyPackName: d.getPolicypackname(),
+        policyPackVersion: d.getPolicypackversion(),
+        enforcementLevel: LEVEL_FROM_PROTO[d.getEnforcementlevel()],
+        urn: d.getUrn() || defaultUrn,
+        message: d.getMessage(),
+        description: d.getDescription(),
+    }));
+}
+
+/** Starts the pack in `packDir` as the CLI does (see {@link PolicyPackProcess.start}). */
+export function startPolicyPack(packDir: string, opts?: StartOptions): Promise<PolicyPackProcess> {
+    return PolicyPackProcess.start(packDir, opts);
+}
+
+/** The policy pack directory of this repository. */
+export const DEFAULT_PACK_DIR = path.join(__dirname, "..", "policies");
+
+export interface RunPoliciesOptions extends StartOptions {
+    /** The pack directory. Defaults to this repository's `policies/`. */
+    packDir?: string;
+    /** The JSON of a `--policy-pack-config` file (validated: a bad one throws a PolicyConfigError). */
+    policyConfig?: PolicyPackConfig | Record<string, unknown>;
+    /** A pack already started, to reuse (it is left running); otherwise one is started and stopped. */
+    pack?: PolicyPackProcess;
+}
+
+export interface RunPoliciesResult {
+    /** The pack's policies with their effective enforcement level and config. */
+    policies: (PolicyInfo & { config: Record<string, unknown> })[];
+    /** Analyze diagnostics in resource order, then AnalyzeStack diagnostics. */
+    diagnostics: PolicyDiagnostic[];
+}
+
+/**
+ * Runs the pack over `resources` as `pulumi preview --policy-pack` does: GetAnalyzerInfo,
+ * Configure, Analyze for every resource (pipelined), then AnalyzeStack once.
+ */
+export async function runPolicies(resources: RecordedResource[], opts: RunPoliciesOptions = {}): Promise<RunPoliciesResult> {
+    const pack = opts.pack ?? (await startPolicyPack(opts.packDir ?? DEFAULT_PACK_DIR, opts));
+    try {
+        const info = await pack.getAnalyzerInfo();
+        const reconciled = await pack.configure(opts.policyConfig ?? {});
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const perResource: PolicyDiagnostic[][] = new Array(resources.length);
+        let next = 0;
+        const worker = async () => {
+            while (next < resources.length) {
+                const i = next++;
+                perResource[i] = await pack.analyze(resources[i], byUrn);
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(ANALYZE_CONCURRENCY, resources.length) }, worker));
+        const stack = await pack.analyzeStack(resources);
+        return {
+            policies: info.policies.map((p) => {
+                const c = reconciled.get(p.name)!;
+                return { ...p, enforcementLevel: c.enforcementLevel, config: c.properties };
+            }),
+            diagnostics: [...perResource.flat(), ...stack],
+        };
+    } finally {
+        if (!opts.pack) {
+            await pack.close();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/**
+ * One policy-pack process for every policy spec (started on first use, stopped after the run),
+ * driven through the analyzer client exactly as the CLI drives it.
+ */
+import * as path from "path";
+
+import { PolicyDiagnostic, PolicyPackConfig, PolicyPackProcess, RecordedResource, runPolicies, startPolicyPack } from "../../scripts/analyzerClient";
+
+export const PACK_DIR = path.join(__dirname, "..", "..", "policies");
+
+let started: Promise<PolicyPackProcess> | undefined;
+
+export function pack(): Promise<PolicyPackProcess> {
+    started ??= startPolicyPack(PACK_DIR, { stack: "test" });
+    return started;
+}
+
+// A root-level hook: runs once, after every spec file.
+after(async () => {
+    if (started) {
+        await (await started).close();
+    }
+});
+
+/** Runs the pack over `resources` and returns every diagnostic. */
+export async function check(resources: RecordedResource[], policyConfig: PolicyPackConfig = {}): Promise<PolicyDiagnostic[]> {
+    const { diagnostics } = await runPolicies(resources, { pack: await pack(), policyConfig });
+    return diagnostics;
+}
+
+/** The diagnostics of one policy. */
+export async function violationsOf(policy: string, resources: RecordedResource[], policyConfig: PolicyPackConfig = {}): Promise<PolicyDiagnostic[]> {
+    return (await check(resources, policyConfig)).filter((d) => d.policy === policy);
+}
+
+/** "level urn-name: message" lines, for readable assertion failures. */
+export function describeAll(ds: PolicyDiagnostic[]): string {
+    return ds.map((d) => `${d.policy} [${d.enforcementLevel}] ${d.urn.split("::").pop()}: ${d.message}`).join("\n");
+}
