@@ -40,6 +40,8 @@ export interface StackRun {
     readonly outputs: Record<string, unknown>;
     /** The stack config the run used, parsed. */
     readonly config: StackConfig;
+    /** URNs of the resources registered with `retainOnDelete` (a resource option, so not among the inputs). */
+    readonly retainedOnDelete: ReadonlySet<string>;
 }
 
 /** AZs by region for the getAvailabilityZones stub; us-west-1 really offers only two. */
@@ -161,6 +163,7 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
         return `urn:pulumi:${opts.stack}::${PROJECT}::${qualified}::${name}`;
     };
     const resources: RecordedResource[] = [];
+    const retainedOnDelete = new Set<string>();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         const type: string = req.getType();
@@ -184,6 +187,9 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
             propertyDependencies,
         };
         resources.push(record);
+        if (req.getRetainondelete()) {
+            retainedOnDelete.add(urn);
+        }
         register(req, (err: any, resp: any) => {
             if (!err && resp) {
                 record.outputs = resp.getObject()?.toJavaScript() ?? {};
@@ -201,5 +207,5 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
         await settings.waitForRPCs();
     }
     const config = parseStackConfig(raw, { availabilityZones: azsOf(region) });
-    return { resources, outputs, config };
+    return { resources, outputs, config, retainedOnDelete };
 }

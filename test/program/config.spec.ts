@@ -1,0 +1,150 @@
+/**
+ * Stack config validation, without mocks: one case per rule, each asserting that the error names the config key.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { ConfigError, DEFAULT_USAGE, loadStackConfigFromFile, parseStackConfig } from "../../config";
+
+const NS = "fargate-efs-s3";
+/** The smallest valid config: a region, and the explicit opt-out from TLS (no certificate here). */
+const BASE = { "aws:region": "us-east-1", [`${NS}:allowPlainHttp`]: "true" };
+const US_EAST_1 = { availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"] };
+
+function problemsOf(overrides: Record<string, string>, region = US_EAST_1): { key: string; reason: string }[] {
+    try {
+        parseStackConfig({ ...BASE, ...overrides }, region);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+        return [...(err as ConfigError).problems];
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+/** Asserts that exactly this key is reported, with a reason matching `reason`. */
+function rejects(overrides: Record<string, string>, key: string, reason: RegExp, region = US_EAST_1) {
+    const problems = problemsOf(overrides, region);
+    const named = problems.filter((p) => p.key === key);
+    assert.strictEqual(named.length, 1, `expected ${key} to be named once, got ${JSON.stringify(problems)}`);
+    assert.match(named[0].reason, reason);
+}
+
+const lifecycle = (value: object) => ({ [`${NS}:archiveLifecycle`]: JSON.stringify(value) });
+
+describe("stack config: defaults", () => {
+    it("fills every setting with its documented default", () => {
+        const c = parseStackConfig(BASE, US_EAST_1);
+        assert.strictEqual(c.vpcCidr, "10.0.0.0/16");
+        assert.strictEqual(c.azCount, 2);
+        assert.deepStrictEqual(c.availabilityZones, ["us-east-1a", "us-east-1b"]);
+        assert.strictEqual(c.natGateways, "OnePerAz");
+        assert.strictEqual(c.efs.throughputMode, "elastic");
+        assert.strictEqual(c.efs.performanceMode, "generalPurpose");
+        assert.strictEqual(c.efs.transitionToIaDays, 30);
+        assert.strictEqual(c.efs.accessPointPath, "/app");
+        assert.strictEqual(c.backupEnabled, true);
+        assert.deepStrictEqual(c.archive.lifecycle.transitions, [{ days: 90, storageClass: "GLACIER" }]);
+        assert.strictEqual(c.archive.prefix, "uploads/");
+        assert.strictEqual(c.service.cpu, 256);
+        assert.strictEqual(c.service.memory, 512);
+        assert.strictEqual(c.service.desiredCount, 1);
+        assert.strictEqual(c.retainOnDelete, true, "data is retained unless a stack opts out");
+        assert.strictEqual(c.deletionProtection, true);
+        assert.deepStrictEqual(c.usage, DEFAULT_USAGE);
+    });
+    it("accepts the dev and prod stack files", () => {
+        for (const stack of ["dev", "prod"]) {
+            const c = loadStackConfigFromFile(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`));
+            assert.strictEqual(c.region, "us-east-1");
+        }
+    });
+    it("requires TLS unless the stack opts out explicitly", () => {
+        rejects({ [`${NS}:allowPlainHttp`]: "false" }, `${NS}:certificateArn`, /allowPlainHttp/);
+    });
+});
+
+describe("stack config: every problem names its key", () => {
+    it("reports a malformed VPC CIDR", () => rejects({ [`${NS}:vpcCidr`]: "10.0.0/16" }, `${NS}:vpcCidr`, /IPv4 CIDR/));
+    it("reports a VPC CIDR prefix AWS or the subnets cannot use", () => rejects({ [`${NS}:vpcCidr`]: "10.0.0.0/8" }, `${NS}:vpcCidr`, /\/16 to \/24/));
+    it("reports a VPC CIDR with host bits set, and gives the network address", () =>
+        rejects({ [`${NS}:vpcCidr`]: "10.0.1.0/16" }, `${NS}:vpcCidr`, /10\.0\.0\.0\/16/));
+    it("reports an AZ count below 1", () => rejects({ [`${NS}:azCount`]: "0" }, `${NS}:azCount`, /1 to 6/));
+    it("reports an AZ count above 6", () => rejects({ [`${NS}:azCount`]: "7" }, `${NS}:azCount`, /1 to 6/));
+    it("reports an AZ count above what the region has", () =>
+        rejects({ "aws:region": "us-west-1", [`${NS}:azCount`]: "3" }, `${NS}:azCount`, /us-west-1 has 2 available AZs/, { availabilityZones: ["us-west-1a", "us-west-1c"] }));
+    it("reports an unknown NAT strategy", () => rejects({ [`${NS}:natGateways`]: "None" }, `${NS}:natGateways`, /Single, OnePerAz/));
+    it("reports more desired tasks than the maximum", () =>
+        rejects({ [`${NS}:desiredCount`]: "5", [`${NS}:maxCount`]: "3" }, `${NS}:desiredCount`, /must not exceed maxCount \(3\)/));
+    it("reports a minimum above the maximum", () => rejects({ [`${NS}:minCount`]: "4", [`${NS}:maxCount`]: "3", [`${NS}:desiredCount`]: "3" }, `${NS}:minCount`, /maxCount/));
+    it("reports an unknown throughput mode", () => rejects({ [`${NS}:efsThroughputMode`]: "turbo" }, `${NS}:efsThroughputMode`, /elastic, bursting, provisioned/));
+    it("reports provisioned throughput without MiB/s", () =>
+        rejects({ [`${NS}:efsThroughputMode`]: "provisioned" }, `${NS}:efsProvisionedThroughputMibps`, /required/));
+    it("reports MiB/s without provisioned throughput", () =>
+        rejects({ [`${NS}:efsProvisionedThroughputMibps`]: "100" }, `${NS}:efsProvisionedThroughputMibps`, /only to throughputMode "provisioned"/));
+    it("reports provisioned MiB/s above what EFS sells", () =>
+        rejects({ [`${NS}:efsThroughputMode`]: "provisioned", [`${NS}:efsProvisionedThroughputMibps`]: "5000" }, `${NS}:efsProvisionedThroughputMibps`, /1 to 3414/));
+    it("reports maxIO with elastic throughput", () => rejects({ [`${NS}:efsPerformanceMode`]: "maxIO" }, `${NS}:efsPerformanceMode`, /generalPurpose/));
+    it("reports an IA transition age EFS does not offer", () => rejects({ [`${NS}:efsTransitionToIaDays`]: "45" }, `${NS}:efsTransitionToIaDays`, /1, 7, 14, 30/));
+    it("reports an access point rooted at /", () => rejects({ [`${NS}:accessPointPath`]: "/" }, `${NS}:accessPointPath`, /must not be "\/"/));
+    it("reports a root POSIX uid", () => rejects({ [`${NS}:posixUid`]: "0" }, `${NS}:posixUid`, /0 is root/));
+    it("reports non-octal access point permissions", () => rejects({ [`${NS}:accessPointPermissions`]: "rwx" }, `${NS}:accessPointPermissions`, /octal/));
+    it("reports a CPU/memory pair Fargate does not offer", () =>
+        rejects({ [`${NS}:cpu`]: "256", [`${NS}:memory`]: "4096" }, `${NS}:memory`, /512 to 2048 MiB/));
+    it("reports a CPU size Fargate does not offer", () => rejects({ [`${NS}:cpu`]: "300" }, `${NS}:cpu`, /256, 512/));
+    it("reports a log retention CloudWatch does not accept", () => rejects({ [`${NS}:logRetentionDays`]: "10" }, `${NS}:logRetentionDays`, /CloudWatch/));
+    it("reports a privileged container port", () => rejects({ [`${NS}:containerPort`]: "80" }, `${NS}:containerPort`, /1024 to 65535/));
+    it("reports an archive prefix without a trailing slash", () => rejects({ [`${NS}:archivePrefix`]: "uploads" }, `${NS}:archivePrefix`, /ending with "\/"/));
+    it("reports a malformed certificate ARN", () => rejects({ [`${NS}:certificateArn`]: "my-cert" }, `${NS}:certificateArn`, /ACM certificate ARN/));
+    it("reports a malformed KMS key ARN", () => rejects({ [`${NS}:efsKmsKeyArn`]: "alias/x" }, `${NS}:efsKmsKeyArn`, /KMS key/));
+    it("reports a value of the wrong kind once, not again through its default", () =>
+        rejects({ [`${NS}:azCount`]: "two" }, `${NS}:azCount`, /whole number; got "two"/));
+    it("reports an unknown key and suggests the known one", () => rejects({ [`${NS}:azcount`]: "2" }, `${NS}:azcount`, /did you mean fargate-efs-s3:azCount/));
+    it("reports a missing aws:region", () => {
+        const problems = problemsOf({ "aws:region": "" });
+        assert.ok(problems.some((p) => p.key === "aws:region" && /pulumi config set aws:region/.test(p.reason)));
+    });
+    it("reports an unknown usage assumption and a negative one", () => {
+        rejects({ [`${NS}:usage`]: JSON.stringify({ efsGb: 1 }) }, `${NS}:usage.efsGb`, /not a usage assumption/);
+        rejects({ [`${NS}:usage`]: JSON.stringify({ s3StandardGb: -1 }) }, `${NS}:usage.s3StandardGb`, /from 0/);
+    });
+    it("reports every problem at once", () => {
+        const problems = problemsOf({ [`${NS}:azCount`]: "9", [`${NS}:efsThroughputMode`]: "turbo", [`${NS}:cpu`]: "300", [`${NS}:logRetentionDays`]: "10" });
+        assert.deepStrictEqual(
+            problems.map((p) => p.key).sort(),
+            [`${NS}:azCount`, `${NS}:cpu`, `${NS}:efsThroughputMode`, `${NS}:logRetentionDays`].sort(),
+        );
+    });
+});
+
+describe("stack config: the archive lifecycle is checked as S3 checks it", () => {
+    const key = (p: string) => `${NS}:archiveLifecycle.${p}`;
+    it("reports STANDARD_IA sooner than 30 days", () =>
+        rejects(lifecycle({ transitions: [{ days: 10, storageClass: "STANDARD_IA" }] }), key("transitions[0].days"), /30 days or more/));
+    it("reports a class that moves back up", () =>
+        rejects(lifecycle({ transitions: [{ days: 30, storageClass: "GLACIER" }, { days: 120, storageClass: "STANDARD_IA" }] }), key("transitions[1].storageClass"), /only move down/));
+    it("reports transitions whose days do not increase", () =>
+        rejects(lifecycle({ transitions: [{ days: 90, storageClass: "GLACIER" }, { days: 60, storageClass: "DEEP_ARCHIVE" }] }), key("transitions[1].days"), /later than the previous/));
+    it("reports leaving STANDARD_IA before 30 days there", () =>
+        rejects(lifecycle({ transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 45, storageClass: "GLACIER" }] }), key("transitions[1].days"), /stay 30 days in STANDARD_IA/));
+    it("reports an unknown storage class", () =>
+        rejects(lifecycle({ transitions: [{ days: 90, storageClass: "COLD" }] }), key("transitions[0].storageClass"), /not a transition storage class/));
+    it("reports noncurrent expiration before its transition", () =>
+        rejects(lifecycle({ noncurrentTransitions: [{ days: 60, storageClass: "GLACIER" }], noncurrentExpirationDays: 30 }), key("noncurrentExpirationDays"), /after the last transition/));
+    it("reports current expiration before the last transition", () =>
+        rejects(lifecycle({ expirationDays: 30 }), key("expirationDays"), /after the last transition \(GLACIER at 90 days\)/));
+    it("reports a multipart abort of less than a day", () =>
+        rejects(lifecycle({ abortIncompleteMultipartUploadDays: 0 }), key("abortIncompleteMultipartUploadDays"), /at least 1/));
+    it("reports an unknown lifecycle setting", () => rejects(lifecycle({ glacierDays: 90 }), key("glacierDays"), /not a lifecycle setting/));
+    it("accepts a full waterfall S3 would accept", () => {
+        const c = parseStackConfig(
+            {
+                ...BASE,
+                ...lifecycle({
+                    transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 60, storageClass: "GLACIER_IR" }, { days: 180, storageClass: "DEEP_ARCHIVE" }],
+                    expirationDays: 3650,
+                }),
+            },
+            US_EAST_1,
+        );
+        assert.strictEqual(c.archive.lifecycle.transitions.length, 3);
+    });
+});

@@ -1,0 +1,386 @@
+/**
+ * The program for the `dev` and `prod` stacks, run under mocks; every requirement is asserted on the inputs of the
+ * child resources, found by type.
+ */
+import * as assert from "assert";
+import { allOfType, deps, json, oneOfType, stackRun, StackRun, UNKNOWN } from "../mocks";
+
+const T = {
+    vpc: "awsx:ec2:Vpc",
+    endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    fs: "aws:efs/fileSystem:FileSystem",
+    mountTarget: "aws:efs/mountTarget:MountTarget",
+    accessPoint: "aws:efs/accessPoint:AccessPoint",
+    fsPolicy: "aws:efs/fileSystemPolicy:FileSystemPolicy",
+    backup: "aws:efs/backupPolicy:BackupPolicy",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    bucket: "aws:s3/bucket:Bucket",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    publicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    cluster: "aws:ecs/cluster:Cluster",
+    taskDef: "aws:ecs/taskDefinition:TaskDefinition",
+    service: "aws:ecs/service:Service",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    alb: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    listener: "aws:lb/listener:Listener",
+    scalingTarget: "aws:appautoscaling/target:Target",
+    scalingPolicy: "aws:appautoscaling/policy:Policy",
+    image: "awsx:ecr:Image",
+} as const;
+
+/** What each stack file promises, restated here so that a changed stack file fails loudly. */
+const STACKS = {
+    dev: { azs: ["us-east-1a", "us-east-1b"], nat: "Single", logDays: 14, min: 1, max: 2, cpu: "256", memory: "512", retain: false, https: false },
+    prod: { azs: ["us-east-1a", "us-east-1b", "us-east-1c"], nat: "OnePerAz", logDays: 365, min: 2, max: 10, cpu: "1024", memory: "2048", retain: true, https: true },
+} as const;
+
+function containerOf(run: StackRun) {
+    const defs = json<any[]>(oneOfType(run, T.taskDef).inputs.containerDefinitions);
+    assert.strictEqual(defs.length, 1);
+    return defs[0];
+}
+
+function policyStatements(value: unknown): any[] {
+    return json<{ Statement: any[] }>(value).Statement;
+}
+
+const urnOf = (run: StackRun, type: string, name: string) => oneOfType(run, type, name).urn;
+
+for (const [stack, expected] of Object.entries(STACKS)) {
+    describe(`program, ${stack} stack (mocks)`, function () {
+        let run: StackRun;
+        before(async function () {
+            run = await stackRun({ stack });
+        });
+
+        describe("Network", () => {
+            it("builds an awsx VPC over the configured AZs with public and private subnets", () => {
+                const vpc = oneOfType(run, T.vpc);
+                assert.deepStrictEqual(vpc.inputs.availabilityZoneNames, expected.azs);
+                assert.deepStrictEqual(vpc.inputs.subnetSpecs, [{ type: "Public" }, { type: "Private" }]);
+                assert.strictEqual(vpc.inputs.cidrBlock, "10.0.0.0/16");
+            });
+            it(`uses the NAT strategy from config (${expected.nat})`, () => {
+                assert.deepStrictEqual(oneOfType(run, T.vpc).inputs.natGateways, { strategy: expected.nat });
+            });
+            it("adds an S3 gateway endpoint on the private route tables so archive traffic skips NAT", () => {
+                const endpoint = oneOfType(run, T.endpoint);
+                assert.strictEqual(endpoint.inputs.vpcEndpointType, "Gateway");
+                assert.strictEqual(endpoint.inputs.serviceName, "com.amazonaws.us-east-1.s3");
+                assert.ok(Array.isArray(endpoint.inputs.routeTableIds) && (endpoint.inputs.routeTableIds as unknown[]).length > 0);
+            });
+        });
+
+        describe("SharedFileSystem", () => {
+            it("encrypts EFS at rest (the AWS-managed key unless config names one)", () => {
+                const fs = oneOfType(run, T.fs);
+                assert.strictEqual(fs.inputs.encrypted, true);
+                assert.strictEqual(fs.inputs.kmsKeyId, undefined);
+            });
+            it("uses elastic throughput and general purpose mode by default", () => {
+                const fs = oneOfType(run, T.fs);
+                assert.strictEqual(fs.inputs.throughputMode, "elastic");
+                assert.strictEqual(fs.inputs.performanceMode, "generalPurpose");
+                assert.strictEqual(fs.inputs.provisionedThroughputInMibps, undefined);
+            });
+            it("moves files to Infrequent Access after 30 days and back on first access", () => {
+                assert.deepStrictEqual(oneOfType(run, T.fs).inputs.lifecyclePolicies, [
+                    { transitionToIa: "AFTER_30_DAYS" },
+                    { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
+                ]);
+            });
+            it("turns automatic backups on", () => {
+                assert.deepStrictEqual(oneOfType(run, T.backup).inputs.backupPolicy, { status: "ENABLED" });
+            });
+            it("makes one mount target per private subnet, keyed by AZ, behind the EFS security group", () => {
+                const targets = allOfType(run, T.mountTarget);
+                assert.deepStrictEqual(targets.map((t) => t.name).sort(), expected.azs.map((az) => `shared-mount-${az}`));
+                const efsSg = urnOf(run, T.sg, "shared-sg");
+                for (const t of targets) {
+                    const az = t.name.replace("shared-mount-", "");
+                    assert.strictEqual(t.inputs.subnetId, `network-vpc-private-${az}-id`);
+                    assert.deepStrictEqual(deps(t, "securityGroups"), [efsSg]);
+                }
+            });
+            it("lets only TCP 2049 from the task security group reach EFS (no CIDR, no range, no inline rules)", () => {
+                const efsSg = oneOfType(run, T.sg, "shared-sg");
+                assert.strictEqual(efsSg.inputs.ingress, undefined);
+                const taskSg = urnOf(run, T.sg, "app-task-sg");
+                const rules = allOfType(run, T.ingress).filter((r) => deps(r, "securityGroupId").includes(efsSg.urn));
+                assert.strictEqual(rules.length, 1, "exactly one ingress rule on the EFS security group");
+                const rule = rules[0];
+                assert.strictEqual(rule.inputs.ipProtocol, "tcp");
+                assert.strictEqual(rule.inputs.fromPort, 2049);
+                assert.strictEqual(rule.inputs.toPort, 2049);
+                assert.deepStrictEqual(deps(rule, "referencedSecurityGroupId"), [taskSg]);
+                assert.strictEqual(rule.inputs.cidrIpv4, undefined);
+                assert.strictEqual(rule.inputs.cidrIpv6, undefined);
+            });
+            it("gives the access point a POSIX user and a root directory with creation info, not /", () => {
+                const ap = oneOfType(run, T.accessPoint);
+                assert.deepStrictEqual(ap.inputs.posixUser, { gid: 1000, uid: 1000 });
+                assert.deepStrictEqual(ap.inputs.rootDirectory, {
+                    path: "/app",
+                    creationInfo: { ownerGid: 1000, ownerUid: 1000, permissions: "0750" },
+                });
+            });
+            it("has a file-system policy that denies non-TLS and allows only the task role through the access point", () => {
+                const [deny, allow, ...rest] = policyStatements(oneOfType(run, T.fsPolicy).inputs.policy);
+                assert.strictEqual(rest.length, 0);
+                assert.strictEqual(deny.Effect, "Deny");
+                assert.deepStrictEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
+                assert.strictEqual(allow.Effect, "Allow");
+                assert.deepStrictEqual(allow.Principal, { AWS: "arn:aws:iam::123456789012:role/app-task-role" });
+                assert.deepStrictEqual(allow.Action, ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
+                assert.strictEqual(allow.Condition.StringEquals["elasticfilesystem:AccessPointArn"], "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-shared-ap-app");
+                const text = JSON.stringify(policyStatements(oneOfType(run, T.fsPolicy).inputs.policy));
+                assert.ok(!text.includes("ClientRootAccess"), "no ClientRootAccess");
+                assert.ok(!/"AWS":"\*"/.test(text), "no AWS:* principal");
+            });
+            it(`${expected.retain ? "retains" : "does not retain"} the file system and the bucket on delete`, () => {
+                for (const type of [T.fs, T.bucket]) {
+                    assert.strictEqual(run.retainedOnDelete.has(oneOfType(run, type).urn), expected.retain, type);
+                }
+            });
+        });
+
+        describe("ArchiveBucket", () => {
+            const bucketDep = (type: string) => () => {
+                const r = oneOfType(run, type);
+                assert.deepStrictEqual(deps(r, "bucket"), [urnOf(run, T.bucket, "archive-bucket")]);
+                return r;
+            };
+            it("enables versioning on the bucket", () => {
+                assert.deepStrictEqual(bucketDep(T.versioning)().inputs.versioningConfiguration, { status: "Enabled" });
+            });
+            it("encrypts objects by default", () => {
+                const rules = bucketDep(T.encryption)().inputs.rules as any[];
+                assert.deepStrictEqual(rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+            });
+            it("blocks all four kinds of public access", () => {
+                const pab = bucketDep(T.publicAccess)().inputs;
+                for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+                    assert.strictEqual(pab[k], true, k);
+                }
+            });
+            it("enforces bucket-owner object ownership (no ACLs)", () => {
+                assert.deepStrictEqual(bucketDep(T.ownership)().inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+            });
+            it("denies every request that is not over TLS", () => {
+                const [deny] = policyStatements(bucketDep(T.bucketPolicy)().inputs.policy);
+                assert.strictEqual(deny.Effect, "Deny");
+                assert.strictEqual(deny.Action, "s3:*");
+                assert.deepStrictEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
+            });
+            it("moves current objects to GLACIER after 90 days, archives and expires old versions, aborts stale multipart uploads after 7 days", () => {
+                const rules = bucketDep(T.lifecycle)().inputs.rules as any[];
+                const byId = Object.fromEntries(rules.map((r) => [r.id, r]));
+                assert.deepStrictEqual(byId["archive-current-versions"].transitions[0], { days: 90, storageClass: "GLACIER" });
+                assert.deepStrictEqual(byId["archive-noncurrent-versions"].noncurrentVersionTransitions, [{ noncurrentDays: 30, storageClass: "GLACIER" }]);
+                assert.deepStrictEqual(byId["archive-noncurrent-versions"].noncurrentVersionExpiration, { noncurrentDays: 365 });
+                assert.deepStrictEqual(byId["abort-incomplete-multipart-uploads"].abortIncompleteMultipartUpload, { daysAfterInitiation: 7 });
+                assert.ok(rules.every((r) => r.status === "Enabled"));
+            });
+        });
+
+        describe("FargateService", () => {
+            it("turns on Container Insights for the cluster", () => {
+                assert.deepStrictEqual(oneOfType(run, T.cluster).inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
+            });
+            it("task definition mounts EFS with transit encryption and IAM authorization through the access point", () => {
+                const volumes = oneOfType(run, T.taskDef).inputs.volumes as any[];
+                assert.ok(volumes.length >= 1);
+                for (const v of volumes.filter((v) => v.efsVolumeConfiguration)) {
+                    assert.strictEqual(v.efsVolumeConfiguration.transitEncryption, "ENABLED", v.name);
+                    assert.strictEqual(v.efsVolumeConfiguration.authorizationConfig.iam, "ENABLED", v.name);
+                    assert.strictEqual(v.efsVolumeConfiguration.authorizationConfig.accessPointId, "shared-ap-app-id", v.name);
+                }
+            });
+            it("runs the container as the access point's uid/gid on a read-only root file system, EFS at /mnt/efs", () => {
+                const c = containerOf(run);
+                assert.strictEqual(c.user, "1000:1000");
+                assert.strictEqual(c.readonlyRootFilesystem, true);
+                assert.deepStrictEqual(c.mountPoints, [{ sourceVolume: "efs-app", containerPath: "/mnt/efs", readOnly: false }]);
+            });
+            it("passes the app's environment from the app contract", () => {
+                const env = Object.fromEntries((containerOf(run).environment as any[]).map((e) => [e.name, e.value]));
+                assert.strictEqual(env.DATA_DIR, "/mnt/efs");
+                assert.strictEqual(env.BUCKET, "archive-bucket-0a1b2c3");
+                assert.strictEqual(env.ARCHIVE_PREFIX, "uploads/");
+                assert.strictEqual(env.AWS_REGION, "us-east-1");
+                assert.strictEqual(env.PORT, "8080");
+                assert.strictEqual(env.MAX_UPLOAD_BYTES, String(100 * 1024 * 1024));
+            });
+            it(`sizes tasks from config (${expected.cpu} CPU units, ${expected.memory} MiB) for Fargate`, () => {
+                const td = oneOfType(run, T.taskDef).inputs;
+                assert.strictEqual(td.cpu, expected.cpu);
+                assert.strictEqual(td.memory, expected.memory);
+                assert.deepStrictEqual(td.requiresCompatibilities, ["FARGATE"]);
+                assert.strictEqual(td.networkMode, "awsvpc");
+            });
+            it("keeps the execution role and the task role apart", () => {
+                const td = oneOfType(run, T.taskDef);
+                assert.deepStrictEqual(deps(td, "executionRoleArn"), [urnOf(run, T.role, "app-execution-role")]);
+                assert.deepStrictEqual(deps(td, "taskRoleArn"), [urnOf(run, T.role, "app-task-role")]);
+            });
+            it("limits the task role to the archive prefix of the bucket", () => {
+                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-access")!;
+                assert.deepStrictEqual(deps(policy, "role"), [urnOf(run, T.role, "app-task-role")]);
+                const [objects, list] = policyStatements(policy.inputs.policy);
+                assert.strictEqual(objects.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3/uploads/*");
+                assert.ok(!objects.Action.some((a: string) => a.includes("*")), "no wildcard S3 actions");
+                assert.ok(!objects.Action.includes("s3:DeleteObject"), "the app never deletes archived objects");
+                assert.strictEqual(list.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3");
+                assert.deepStrictEqual(list.Condition, { StringLike: { "s3:prefix": ["uploads/*"] } });
+            });
+            it("limits the task role's EFS rights to mounting through the access point", () => {
+                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-efs-access")!;
+                assert.deepStrictEqual(deps(policy, "role"), [urnOf(run, T.role, "app-task-role")]);
+                const [statement, ...rest] = policyStatements(policy.inputs.policy);
+                assert.strictEqual(rest.length, 0);
+                assert.strictEqual(statement.Resource, "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-shared-fs");
+                assert.deepStrictEqual(statement.Condition.StringEquals, {
+                    "elasticfilesystem:AccessPointArn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-shared-ap-app",
+                });
+            });
+            it(`keeps logs ${expected.logDays} days`, () => {
+                const logGroup = oneOfType(run, T.logGroup);
+                assert.strictEqual(logGroup.inputs.retentionInDays, expected.logDays);
+                assert.deepStrictEqual(containerOf(run).logConfiguration.options["awslogs-group"], "app-logs-0a1b2c3");
+            });
+            it("runs Fargate platform 1.4.0 in the private subnets without a public IP", () => {
+                const svc = oneOfType(run, T.service).inputs as any;
+                assert.strictEqual(svc.launchType, "FARGATE");
+                assert.strictEqual(svc.platformVersion, "1.4.0");
+                assert.strictEqual(svc.networkConfiguration.assignPublicIp, false);
+                assert.deepStrictEqual(svc.networkConfiguration.subnets, expected.azs.map((az) => `network-vpc-private-${az}-id`));
+            });
+            it("rolls back a failed deployment by itself (circuit breaker)", () => {
+                assert.deepStrictEqual((oneOfType(run, T.service).inputs as any).deploymentCircuitBreaker, { enable: true, rollback: true });
+            });
+            it("waits for the mount targets before starting tasks", () => {
+                const svc = oneOfType(run, T.service);
+                for (const t of allOfType(run, T.mountTarget)) {
+                    assert.ok(svc.dependencies.includes(t.urn), t.name);
+                }
+            });
+            it("health-checks /healthz behind the load balancer", () => {
+                const tg = oneOfType(run, T.targetGroup).inputs as any;
+                assert.strictEqual(tg.healthCheck.path, "/healthz");
+                assert.strictEqual(tg.targetType, "ip");
+                assert.strictEqual(tg.port, 8080);
+            });
+            it(`opens the load balancer to the internet on ${expected.https ? "80 and 443" : "80"} only, and tasks to the load balancer only`, () => {
+                const albSg = urnOf(run, T.sg, "app-alb-sg");
+                const taskSg = urnOf(run, T.sg, "app-task-sg");
+                const albRules = allOfType(run, T.ingress).filter((r) => deps(r, "securityGroupId").includes(albSg));
+                const ports = [...new Set(albRules.map((r) => r.inputs.fromPort))].sort();
+                assert.deepStrictEqual(ports, expected.https ? [443, 80] : [80]);
+                for (const r of albRules) {
+                    assert.strictEqual(r.inputs.fromPort, r.inputs.toPort);
+                }
+                const taskRules = allOfType(run, T.ingress).filter((r) => deps(r, "securityGroupId").includes(taskSg));
+                assert.strictEqual(taskRules.length, 1);
+                assert.deepStrictEqual(deps(taskRules[0], "referencedSecurityGroupId"), [albSg]);
+                assert.strictEqual(taskRules[0].inputs.fromPort, 8080);
+                assert.strictEqual(taskRules[0].inputs.toPort, 8080);
+                assert.deepStrictEqual(deps(oneOfType(run, T.alb), "subnets"), [urnOf(run, T.vpc, "network-vpc")]);
+            });
+            it(expected.https ? "serves HTTPS with TLS 1.3 and redirects HTTP" : "serves plain HTTP only because the stack opts out explicitly", () => {
+                const listeners = allOfType(run, T.listener).map((l) => l.inputs as any);
+                if (expected.https) {
+                    const https = listeners.find((l) => l.port === 443);
+                    assert.strictEqual(https.protocol, "HTTPS");
+                    assert.match(https.sslPolicy, /TLS13/);
+                    assert.strictEqual(listeners.find((l) => l.port === 80).defaultActions[0].type, "redirect");
+                } else {
+                    assert.deepStrictEqual(listeners.map((l) => [l.port, l.protocol]), [[80, "HTTP"]]);
+                }
+            });
+            it(`scales on CPU between ${expected.min} and ${expected.max} tasks`, () => {
+                const target = oneOfType(run, T.scalingTarget).inputs as any;
+                assert.strictEqual(target.minCapacity, expected.min);
+                assert.strictEqual(target.maxCapacity, expected.max);
+                assert.strictEqual(target.scalableDimension, "ecs:service:DesiredCount");
+                const policy = oneOfType(run, T.scalingPolicy).inputs as any;
+                assert.strictEqual(policy.policyType, "TargetTrackingScaling");
+                assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
+                assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.targetValue, 60);
+            });
+            it("builds the image from app/ when config gives no image URI", () => {
+                const image = oneOfType(run, T.image).inputs as any;
+                assert.strictEqual(image.dockerfile, "app/Dockerfile");
+                assert.strictEqual(image.platform, "linux/amd64");
+                assert.match(containerOf(run).image, /@sha256:/);
+            });
+        });
+
+        it("exports what an operator needs", () => {
+            for (const key of ["serviceUrl", "bucketName", "fileSystemId", "accessPointId", "clusterName", "serviceName", "logGroupName"]) {
+                assert.ok(typeof run.outputs[key] === "string" && run.outputs[key] !== "", key);
+            }
+            assert.match(run.outputs.serviceUrl as string, expected.https ? /^https:\/\// : /^http:\/\//);
+        });
+
+        it("names children by component and role (never a loop index), under their component", () => {
+            for (const r of run.resources.filter((r) => r.custom)) {
+                assert.doesNotMatch(r.name, /-\d+$/, r.name);
+                assert.ok(r.parent && !r.parent.endsWith("::fargate-efs-s3-" + stack), `${r.name} has a component parent`);
+            }
+        });
+    });
+}
+
+describe("program, settings that change what is built (mocks)", () => {
+    it("runs a given image URI instead of building app/", async () => {
+        const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:image": "public.ecr.aws/example/app:1.2.3" } });
+        assert.strictEqual(allOfType(run, T.image).length, 0);
+        assert.strictEqual(containerOf(run).image, "public.ecr.aws/example/app:1.2.3");
+    });
+    it("buys provisioned EFS throughput when config asks for it", async () => {
+        const run = await stackRun({
+            stack: "dev",
+            overrides: { "fargate-efs-s3:efsThroughputMode": "provisioned", "fargate-efs-s3:efsProvisionedThroughputMibps": "100" },
+        });
+        const fs = oneOfType(run, T.fs).inputs;
+        assert.strictEqual(fs.throughputMode, "provisioned");
+        assert.strictEqual(fs.provisionedThroughputInMibps, 100);
+    });
+    it("encrypts EFS and the bucket with the KMS keys config names, and lets the task role use the bucket's key", async () => {
+        const efsKey = "arn:aws:kms:us-east-1:123456789012:key/1111-efs";
+        const s3Key = "arn:aws:kms:us-east-1:123456789012:key/2222-s3";
+        const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:efsKmsKeyArn": efsKey, "fargate-efs-s3:archiveKmsKeyArn": s3Key } });
+        assert.strictEqual(oneOfType(run, T.fs).inputs.kmsKeyId, efsKey);
+        assert.deepStrictEqual((oneOfType(run, T.encryption).inputs.rules as any[])[0], {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: s3Key },
+            bucketKeyEnabled: true,
+        });
+        const statements = policyStatements(allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-access")!.inputs.policy);
+        assert.deepStrictEqual(statements.find((s) => s.Sid === "UseBucketKey").Resource, s3Key);
+    });
+    it("a broken config fails the run with one error naming every bad key", async () => {
+        const { recordStack } = await import("../mocks");
+        await assert.rejects(
+            recordStack({ stack: "dev", overrides: { "fargate-efs-s3:azCount": "9", "fargate-efs-s3:efsThroughputMode": "turbo" } }),
+            (err: any) => err.name === "ConfigError" && /azCount/.test(err.message) && /efsThroughputMode/.test(err.message),
+        );
+    });
+    it("in a preview, new resources' ids and computed outputs are unknown, as in a real preview", async () => {
+        const run = await stackRun({ stack: "dev", preview: true });
+        const target = allOfType(run, T.mountTarget)[0];
+        assert.strictEqual(target.inputs.fileSystemId, UNKNOWN);
+        assert.strictEqual(oneOfType(run, T.fs).outputs.arn, undefined);
+        // What the program decides itself is still known.
+        assert.strictEqual(oneOfType(run, T.fs).inputs.encrypted, true);
+        assert.strictEqual((oneOfType(run, T.taskDef).inputs.volumes as any[])[0].efsVolumeConfiguration.transitEncryption, "ENABLED");
+    });
+});
