@@ -29,6 +29,7 @@ export class Archiver {
     private readonly claimDir: string;
     private readonly inFlight = new Set<string>();
     private readonly attempts = new Map<string, Attempt>();
+    private readonly quarantined = new Set<string>();
     private queue: string[] = [];
     private largeInFlight = 0;
     private readonly largeWaiters: (() => void)[] = [];
@@ -116,6 +117,7 @@ export class Archiver {
         }
         for (const id of await list(this.claimDir)) failedIds.add(id);
         for (const [id, a] of this.attempts) if (a.failures >= maxFailuresPerItem) failedIds.add(id);
+        for (const id of this.quarantined) failedIds.add(id);
         this.running = false;
         return { archived: this.metrics.archivedFiles - before, failed: [...failedIds] };
     }
@@ -303,6 +305,7 @@ export class Archiver {
             await fsp.rename(dir, path.join(this.layout.quarantine, id));
             await fsyncDir(this.layout.quarantine);
             this.attempts.delete(id);
+            this.quarantined.add(id);
             log.error("quarantined", { reason });
         } catch (e) {
             log.error("quarantine failed; item left in claim directory", { reason, ...errorFields(e) });

@@ -41,9 +41,30 @@ export function createServer(ctx: Context): http.Server {
             res.end(JSON.stringify(body));
         };
         const refuse = (e: HttpError) => {
-            // Unread request bodies are discarded; the connection is closed so nothing more is sent.
-            if (!req.complete) req.resume();
-            send(e.status, { error: e.message, field: e.field }, { ...e.headers, ...(req.complete ? {} : { connection: "close" }) });
+            const body = { error: e.message, field: e.field };
+            if (req.complete || req.readableEnded) {
+                send(e.status, body, e.headers);
+                return;
+            }
+            // Many clients fail with EPIPE if the answer comes while they are still sending, so a body of
+            // an acceptable size is read and dropped first; a larger one gets the answer and a closed connection.
+            const declared = Number(req.headers["content-length"] ?? 0);
+            const cap = ctx.config.maxUploadBytes + 64 * 1024;
+            if (declared > cap) {
+                send(e.status, body, { ...e.headers, connection: "close" });
+                req.destroy();
+                return;
+            }
+            let seen = 0;
+            req.on("data", (d: Buffer) => {
+                seen += d.length;
+                if (seen > cap) {
+                    send(e.status, body, { ...e.headers, connection: "close" });
+                    req.destroy();
+                }
+            });
+            req.on("end", () => send(e.status, body, e.headers));
+            req.resume();
         };
 
         const route = async (): Promise<void> => {

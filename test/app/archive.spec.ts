@@ -1,0 +1,274 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
+import { AppProcess, filesUnder, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+
+// These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
+
+describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function () {
+    this.timeout(300_000);
+    let s3: S3Server;
+    let bucketNo = 0;
+    const apps: AppProcess[] = [];
+
+    before(async () => {
+        s3 = await startMoto();
+    });
+    after(async () => {
+        for (const a of apps) await a.stop("SIGKILL");
+        await s3?.stop();
+    });
+
+    function newBucket(): string {
+        const bucket = `archive-spec-${process.pid}-${++bucketNo}`;
+        createVersionedBucket(s3.endpoint, bucket);
+        return bucket;
+    }
+    function env(dataDir: string, bucket: string, extra: Record<string, string> = {}): Record<string, string> {
+        return { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra };
+    }
+    async function serve(e: Record<string, string>): Promise<AppProcess> {
+        const a = await startApp(e);
+        apps.push(a);
+        return a;
+    }
+    async function statusOf(url: string, id: string): Promise<any> {
+        const r = await fetch(`${url}/uploads/${id}`);
+        return r.json();
+    }
+    function versionsUnder(bucket: string, prefix: string): { keys: Map<string, number>; deleteMarkers: number } {
+        const out = aws(s3.endpoint, ["s3api", "list-object-versions", "--bucket", bucket, "--prefix", prefix]) ?? {};
+        const keys = new Map<string, number>();
+        for (const v of out.Versions ?? []) keys.set(v.Key, (keys.get(v.Key) ?? 0) + 1);
+        return { keys, deleteMarkers: (out.DeleteMarkers ?? []).length };
+    }
+    /** Downloads everything under `prefix` with the aws CLI and returns sha256 by key. */
+    function downloadedHashes(bucket: string, prefix: string): Map<string, string> {
+        const dir = fs.mkdtempSync(path.join(tempDataDir(), "dl-"));
+        aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/${prefix}`, dir, "--only-show-errors"]);
+        return new Map(filesUnder(dir).map((f) => [`${prefix}${f}`, sha256(fs.readFileSync(path.join(dir, f)))]));
+    }
+
+    it("archives an upload with the same bytes and its SHA-256 as the S3 checksum, then leaves DATA_DIR empty", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const app = await serve(env(dataDir, bucket));
+        const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
+        const png: Buffer = await sharp({ create: { width: 640, height: 480, channels: 3, background: "#3366cc" } }).png().toBuffer();
+
+        const r = await upload(app.url, "blue photo.png", png, "file", "text/plain");
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        assert.equal(r.body.size, png.length);
+        assert.equal(r.body.sha256, sha256(png));
+        assert.equal(r.body.status, "stored");
+        assert.equal(r.body.name, "blue photo.png");
+
+        const archived = await waitFor("archived status", async () => {
+            const s = await statusOf(app.url, r.body.id);
+            return s.status === "archived" ? s : undefined;
+        });
+        const key = `uploads/${r.body.id}/blue photo.png`;
+        assert.equal(archived.key, key);
+        assert.equal(archived.sha256, sha256(png));
+        assert.ok(archived.versionId, "a versioned bucket gives the object a version id");
+
+        const head = aws(s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
+        assert.equal(head.ChecksumSHA256, Buffer.from(sha256(png), "hex").toString("base64"));
+        assert.equal(head.Metadata.sha256, sha256(png));
+        assert.equal(head.ContentType, "image/png", "the type is the sniffed one, not the client's text/plain");
+        const hashes = downloadedHashes(bucket, `uploads/${r.body.id}/`);
+        assert.equal(hashes.get(key), sha256(png), "the stored bytes are the uploaded bytes");
+
+        const thumbKey = `uploads/${r.body.id}/thumbnails/blue photo.png.webp`;
+        assert.ok(hashes.has(thumbKey), `thumbnail archived beside the original: ${[...hashes.keys()].join(", ")}`);
+        const thumbDir = fs.mkdtempSync(path.join(dataDir, "..", "thumb-"));
+        aws(s3.endpoint, ["s3", "cp", `s3://${bucket}/${thumbKey}`, path.join(thumbDir, "t.webp"), "--only-show-errors"]);
+        const meta = await sharp(path.join(thumbDir, "t.webp")).metadata();
+        assert.equal(meta.format, "webp");
+        assert.ok(meta.width <= 256 && meta.height <= 256, `thumbnail is ${meta.width}x${meta.height}`);
+
+        const content = await fetch(`${app.url}/uploads/${r.body.id}/content`, { redirect: "manual" });
+        assert.equal(content.status, 302, "archived content is served by a presigned S3 URL");
+        const viaS3 = Buffer.from(await (await fetch(content.headers.get("location")!)).arrayBuffer());
+        assert.equal(sha256(viaS3), sha256(png));
+
+        await app.stop();
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket));
+        assert.equal(once.code, 0, once.stderr);
+        assert.deepEqual(filesUnder(dataDir), [], "nothing is left on EFS once everything is archived");
+
+        const logs = downloadedHashes(bucket, "logs/");
+        assert.ok(logs.size >= 2, `the app's own logs of both runs are archived: ${[...logs.keys()].join(", ")}`);
+        const logDir = fs.mkdtempSync(path.join(dataDir, "..", "logs-"));
+        aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/logs/`, logDir, "--only-show-errors"]);
+        const lines = filesUnder(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l)));
+        const aboutUpload = lines.filter((l) => JSON.stringify(l).includes(r.body.id) && l.msg !== "serving");
+        assert.ok(aboutUpload.length >= 2 && aboutUpload.every((l) => l.uploadId === r.body.id), "every log line about the upload carries its id");
+    });
+
+    it("archives a multipart-sized upload whole, verified by the composite SHA-256 and the full SHA-256 in metadata", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const app = await serve(env(dataDir, bucket, { MULTIPART_PART_BYTES: String(5 * 1024 * 1024), MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) }));
+        const big = pdf(12 * 1024 * 1024 + 12345);
+        const r = await upload(app.url, "report.pdf", big);
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        await waitFor("archived", async () => ((await statusOf(app.url, r.body.id)).status === "archived" ? true : undefined));
+        const key = `uploads/${r.body.id}/report.pdf`;
+        const head = aws(s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
+        assert.equal(head.ContentLength, big.length);
+        assert.equal(head.Metadata.sha256, sha256(big));
+        assert.ok(head.ChecksumSHA256, "a composite SHA-256 checksum is stored");
+        assert.equal(downloadedHashes(bucket, `uploads/${r.body.id}/`).get(key), sha256(big));
+        await app.stop();
+    });
+
+    it("two processes sharing one DATA_DIR archive 200 uploads, each exactly once", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const a = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-a" }));
+        const b = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-b" }));
+        const sent = new Map<string, string>();
+        const files = Array.from({ length: 200 }, (_, i) => pdf(1024 + ((i * 997) % 16384)));
+        let next = 0;
+        await Promise.all(
+            Array.from({ length: 8 }, async () => {
+                while (next < files.length) {
+                    const i = next++;
+                    const r = await upload(i % 2 === 0 ? a.url : b.url, `doc-${i}.pdf`, files[i]);
+                    assert.equal(r.status, 202, JSON.stringify(r.body));
+                    sent.set(`uploads/${r.body.id}/doc-${i}.pdf`, sha256(files[i]));
+                }
+            }),
+        );
+        assert.equal(sent.size, 200);
+        await waitFor("200 objects", () => (versionsUnder(bucket, "uploads/").keys.size >= 200 ? true : undefined), 120_000, 1000);
+        await a.stop();
+        await b.stop();
+
+        const { keys, deleteMarkers } = versionsUnder(bucket, "uploads/");
+        assert.equal(deleteMarkers, 0);
+        assert.deepEqual([...keys.keys()].sort(), [...sent.keys()].sort(), "exactly the acknowledged uploads are in S3");
+        assert.ok([...keys.values()].every((n) => n === 1), "each object has exactly one version: nothing was written twice");
+        const hashes = downloadedHashes(bucket, "uploads/");
+        for (const [key, hash] of sent) assert.equal(hashes.get(key), hash, key);
+        const archivedBy = (p: AppProcess) => p.lines().filter((l) => l.msg === "archived" && l.uploadId).length;
+        assert.equal(archivedBy(a) + archivedBy(b), 200, "every upload archived once in total");
+        assert.ok(archivedBy(a) > 0 && archivedBy(b) > 0, `both tasks did archive work (a ${archivedBy(a)}, b ${archivedBy(b)})`);
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket));
+        assert.equal(once.code, 0, once.stderr);
+        assert.deepEqual(filesUnder(dataDir), [], "the stopped tasks' logs archived too, nothing left on EFS");
+    });
+
+    it("a process SIGKILLed while archiving loses and duplicates nothing once another takes over its claims", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const sent = new Map<string, string>();
+        // Upload while S3 is unreachable, so everything is waiting on EFS when archiving starts.
+        const offline = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9", TASK_ID: "ingest", MULTIPART_PART_BYTES: String(5 * 1024 * 1024), MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) }));
+        const files = [...Array.from({ length: 40 }, (_, i) => pdf(2048 + i * 100)), pdf(11 * 1024 * 1024), pdf(16 * 1024 * 1024)];
+        for (const [i, f] of files.entries()) {
+            const r = await upload(offline.url, `f-${i}.pdf`, f);
+            assert.equal(r.status, 202, JSON.stringify(r.body));
+            sent.set(`uploads/${r.body.id}/f-${i}.pdf`, sha256(f));
+        }
+        await offline.stop();
+
+        const victim = await serve(env(dataDir, bucket, { TASK_ID: "victim", ARCHIVE_CONCURRENCY: "4", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
+        const victimClaims = path.join(dataDir, "uploads", "processing", "victim");
+        await waitFor(
+            "the victim to have archived some files and hold claims on others",
+            () => (victim.lines().some((l) => l.msg === "archived") && fs.readdirSync(victimClaims).length > 0 ? true : undefined),
+            60_000,
+            5,
+        );
+        await victim.stop("SIGKILL");
+        const heldAtKill = fs.readdirSync(victimClaims);
+        assert.ok(heldAtKill.length > 0, "the kill happened while the victim held claims");
+
+        await new Promise((r) => setTimeout(r, 2500)); // the victim's lease (2 s) expires
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "rescuer", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
+        assert.equal(once.code, 0, once.stderr + JSON.stringify(once.lines.filter((l) => l.level !== "info")));
+        assert.ok(once.lines.some((l) => l.msg === "took over claims of a task whose lease expired" && l.deadTask === "victim"));
+
+        const { keys, deleteMarkers } = versionsUnder(bucket, "uploads/");
+        assert.equal(deleteMarkers, 0);
+        assert.deepEqual([...keys.keys()].sort(), [...sent.keys()].sort(), "every acknowledged upload is in S3");
+        assert.ok([...keys.values()].every((n) => n === 1), "no object was written twice");
+        const hashes = downloadedHashes(bucket, "uploads/");
+        for (const [key, hash] of sent) assert.equal(hashes.get(key), hash, key);
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS, the victim's claims included");
+    });
+
+    it("accepts uploads while S3 is unreachable and archives them once S3 is back", async () => {
+        const { freePort } = await import("../support/s3server");
+        const port = await freePort();
+        const dataDir = tempDataDir();
+        const app = await serve({ DATA_DIR: dataDir, BUCKET: "comes-back", S3_ENDPOINT: `http://127.0.0.1:${port}`, CLAIM_LEASE_SECONDS: "2" });
+        const ids: string[] = [];
+        const data = Array.from({ length: 5 }, (_, i) => pdf(3000 + i));
+        for (const [i, d] of data.entries()) {
+            const r = await upload(app.url, `late-${i}.pdf`, d);
+            assert.equal(r.status, 202, "uploads are accepted to EFS without S3");
+            ids.push(r.body.id);
+        }
+        assert.equal((await fetch(`${app.url}/healthz`)).status, 503, "healthz reports the unreachable bucket");
+        await new Promise((r) => setTimeout(r, 1500));
+        for (const id of ids) assert.equal((await statusOf(app.url, id)).status, "stored");
+
+        const back = await startMoto(port);
+        try {
+            createVersionedBucket(back.endpoint, "comes-back");
+            for (const id of ids) {
+                await waitFor(`${id} archived`, async () => ((await statusOf(app.url, id)).status === "archived" ? true : undefined), 90_000, 500);
+            }
+            const hashes = downloadedHashes2(back.endpoint, "comes-back");
+            assert.deepEqual([...hashes.values()].sort(), data.map(sha256).sort());
+            await app.stop();
+        } finally {
+            await back.stop();
+        }
+    });
+
+    it("archive --once exits non-zero and keeps every file on EFS when S3 is unreachable", async () => {
+        const dataDir = tempDataDir();
+        const offline = { DATA_DIR: dataDir, BUCKET: "nowhere", S3_ENDPOINT: "http://127.0.0.1:9", CLAIM_LEASE_SECONDS: "2" };
+        const app = await serve(offline);
+        const d = pdf(4000);
+        const r = await upload(app.url, "kept.pdf", d);
+        assert.equal(r.status, 202);
+        await app.stop();
+        const once = await runApp(["archive", "--once"], { ...offline, TASK_ID: "cron" });
+        assert.equal(once.code, 1);
+        assert.ok(once.lines.some((l) => l.msg?.includes("could not be archived") && l.failed.includes(r.body.id)));
+        assert.equal(sha256(fs.readFileSync(path.join(dataDir, "uploads", "incoming", r.body.id, "original"))), sha256(d), "the file is still on EFS, unchanged");
+    });
+
+    function downloadedHashes2(endpoint: string, bucket: string): Map<string, string> {
+        const dir = fs.mkdtempSync(path.join(tempDataDir(), "dl-"));
+        aws(endpoint, ["s3", "sync", `s3://${bucket}/uploads/`, dir, "--only-show-errors"]);
+        return new Map(filesUnder(dir).map((f) => [f, sha256(fs.readFileSync(path.join(dir, f)))]));
+    }
+
+    it("quarantines a file that fails processing, with its reason, and archive --once reports it", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const app = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9" }));
+        // A PNG signature followed by garbage: sniffed as image/png, but no decoder can read it.
+        const fake = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), pdf(5000)]);
+        const r = await upload(app.url, "broken.png", fake);
+        assert.equal(r.status, 202);
+        await app.stop();
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket));
+        assert.equal(once.code, 1, "an item that could not be archived makes archive --once fail");
+        const reason = JSON.parse(fs.readFileSync(path.join(dataDir, "uploads", "quarantine", r.body.id, "reason.json"), "utf8"));
+        assert.match(reason.reason, /cannot decode image\/png/);
+        assert.equal(sha256(fs.readFileSync(path.join(dataDir, "uploads", "quarantine", r.body.id, "original"))), sha256(fake), "the quarantined bytes are kept");
+        const app2 = await serve(env(dataDir, bucket));
+        const s = await statusOf(app2.url, r.body.id);
+        assert.equal(s.status, "stored");
+        assert.match(s.quarantined, /cannot decode/);
+        await app2.stop();
+    });
+});

@@ -1,0 +1,138 @@
+/** Runs the built app (app/dist/main.js) as a child process, as the container would, and talks to it. */
+import { ChildProcess, spawn } from "child_process";
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CREDENTIALS, freePort, REPO_ROOT, stopChild } from "../support/s3server";
+
+export const MAIN = path.join(REPO_ROOT, "app", "dist", "main.js");
+
+export interface AppProcess {
+    readonly child: ChildProcess;
+    readonly url: string;
+    readonly lines: () => any[];
+    stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+    const { PATH, HOME } = process.env;
+    return { PATH, HOME, ...CREDENTIALS, NODE_NO_WARNINGS: "1", ...env };
+}
+
+function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
+    const lines: any[] = [];
+    let buf = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => {
+        buf += d.toString();
+        let i: number;
+        while ((i = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            try {
+                lines.push(JSON.parse(line));
+            } catch {
+                lines.push({ raw: line });
+            }
+        }
+    });
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    return { lines, stderr: () => stderr };
+}
+
+/** `serve` on a free loopback port; resolves once it logs "serving". */
+export async function startApp(env: Record<string, string>): Promise<AppProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN, "serve"], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+    const { lines, stderr } = collect(child);
+    const deadline = Date.now() + 20_000;
+    while (!lines.some((l) => l.msg === "serving")) {
+        if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${stderr()}`);
+        if (Date.now() > deadline) {
+            child.kill("SIGKILL");
+            throw new Error(`app did not start: ${stderr()}`);
+        }
+        await sleep(50);
+    }
+    return { child, url: `http://127.0.0.1:${port}`, lines: () => lines, stop: (signal) => stopChild(child, signal) };
+}
+
+/** Runs a command of the app to completion. */
+export async function runApp(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; lines: any[]; stderr: string }> {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const { lines, stderr } = collect(child);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    clearTimeout(timer);
+    await sleep(20);
+    return { code, lines, stderr: stderr() };
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+export function tempDataDir(): string {
+    const base = path.join(REPO_ROOT, ".test-tmp");
+    fs.mkdirSync(base, { recursive: true });
+    return fs.mkdtempSync(path.join(base, "efs-"));
+}
+
+/** Every regular file under `dir`, relative to it. */
+export function filesUnder(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else out.push(path.relative(dir, p));
+        }
+    };
+    if (fs.existsSync(dir)) walk(dir);
+    return out;
+}
+
+export function sha256(data: Buffer): string {
+    return createHash("sha256").update(data).digest("hex");
+}
+
+/** A PDF as far as content sniffing goes: the magic header followed by random bytes. */
+export function pdf(size: number): Buffer {
+    const b = randomBytes(size);
+    Buffer.from("%PDF-1.7\n").copy(b);
+    return b;
+}
+
+export interface UploadResult {
+    status: number;
+    body: any;
+    headers: Headers;
+}
+
+export async function upload(url: string, name: string, data: Buffer, field = "file", type = "application/octet-stream"): Promise<UploadResult> {
+    const form = new FormData();
+    form.append(field, new Blob([data], { type }), name);
+    const r = await fetch(`${url}/uploads`, { method: "POST", body: form });
+    const text = await r.text();
+    let body: any = text;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        // not JSON
+    }
+    return { status: r.status, body, headers: r.headers };
+}
+
+/** Polls until `check` returns a value or the time runs out. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const v = await check();
+        if (v !== undefined && v !== false) return v;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(everyMs);
+    }
+}
+
+export const tmpdir = os.tmpdir;

@@ -1,0 +1,110 @@
+/**
+ * A real S3-compatible server for the app specs: moto's server from PyPI, installed on first use into
+ * the repo-root virtualenv `.venv/` (gitignored) and started on 127.0.0.1 on a free port.
+ *
+ * moto 5.2.x honours `If-None-Match: *` on PutObject and CompleteMultipartUpload and stores the
+ * SHA-256 checksums it is sent, but it does not check them against the bytes (real S3 and versitygw
+ * do): the specs therefore compare the stored bytes themselves, downloaded with the aws CLI.
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const VENV = path.join(REPO_ROOT, ".venv");
+const PYTHON = path.join(VENV, "bin", "python");
+/** Pinned: the version whose behaviour the comment above describes. */
+export const MOTO_VERSION = "5.2.5";
+
+export const CREDENTIALS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret", AWS_REGION: "us-east-1" };
+
+/** Installs moto into .venv unless that exact version is already there. Idempotent and fast when done. */
+export function ensureMoto(): void {
+    const installed = () => {
+        try {
+            return execFileSync(PYTHON, ["-c", "import moto.server, moto; print(moto.__version__)"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === MOTO_VERSION;
+        } catch {
+            return false;
+        }
+    };
+    if (installed()) return;
+    if (!fs.existsSync(PYTHON)) execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
+    execFileSync(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], { stdio: "inherit" });
+    if (!installed()) throw new Error(`moto ${MOTO_VERSION} did not install into ${VENV}`);
+}
+
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+export interface S3Server {
+    readonly endpoint: string;
+    readonly port: number;
+    stop(): Promise<void>;
+}
+
+/** Starts moto on 127.0.0.1 (on `port`, or a free one) and resolves once it answers HTTP. */
+export async function startMoto(port?: number): Promise<S3Server> {
+    ensureMoto();
+    const p = port ?? (await freePort());
+    const child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(p)], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const endpoint = `http://127.0.0.1:${p}`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        if (child.exitCode !== null) throw new Error(`moto exited with ${child.exitCode}: ${stderr}`);
+        try {
+            const r = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+            await r.arrayBuffer();
+            break;
+        } catch {
+            if (Date.now() > deadline) {
+                child.kill("SIGKILL");
+                throw new Error(`moto did not answer on ${endpoint} within 30 s: ${stderr}`);
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+    return { endpoint, port: p, stop: () => stopChild(child) };
+}
+
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+}
+
+/** Debian's aws CLI (an independent S3 client), preferring /usr/bin/aws over any other on PATH. */
+export const AWS_CLI = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+
+/** Runs the aws CLI against `endpoint`; returns parsed JSON output (or the raw text when not JSON). */
+export function aws(endpoint: string, args: string[]): any {
+    const out = execFileSync(AWS_CLI, ["--endpoint-url", endpoint, "--output", "json", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, ...CREDENTIALS, AWS_DEFAULT_REGION: CREDENTIALS.AWS_REGION, AWS_PAGER: "" },
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    try {
+        return out.trim() === "" ? undefined : JSON.parse(out);
+    } catch {
+        return out;
+    }
+}
+
+/** Creates a versioned bucket, as the ArchiveBucket component does in AWS. */
+export function createVersionedBucket(endpoint: string, bucket: string): void {
+    aws(endpoint, ["s3api", "create-bucket", "--bucket", bucket]);
+    aws(endpoint, ["s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled"]);
+}
