@@ -62,7 +62,7 @@ export = async () => {
         deletionProtection: config.deletionProtection,
         environment: {
             MAX_UPLOAD_BYTES: String(config.service.maxUploadBytes),
-            BACKLOG_LIMIT_BYTES: String(config.service.backlogLimitBytes),
+            BACKLOG_MAX_BYTES: String(config.service.backlogLimitBytes),
         },
     });
 

@@ -204,7 +204,8 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
     try {
         outputs = ((await pulumi.runtime.runInPulumiStack(main)) ?? {}) as Record<string, unknown>;
     } finally {
-        await settings.waitForRPCs();
+        // Marked @internal in the SDK's types, but it is what `disconnect` awaits: every registration settled.
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     }
     const config = parseStackConfig(raw, { availabilityZones: azsOf(region) });
     return { resources, outputs, config, retainedOnDelete };
