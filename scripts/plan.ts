@@ -1,0 +1,182 @@
+/**
+ * `npm run plan -- --stack <name> [--config <file>] [--policy-pack-config <file>] [--format text|json]
+ * [--prices <file>]`: the offline preview (ARCHITECTURE.md, "The offline preview"). Runs the program for
+ * the stack's config under Pulumi mocks in preview mode, sends every recorded resource through the
+ * policy pack over the analyzer interface, estimates the monthly cost, and prints all three.
+ *
+ * Exit status: 0 clean or advisory only; 1 a mandatory violation; 2 invalid config or usage (the
+ * message names the key or flag and what is allowed); 3 the plan itself failed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+// Only light modules are imported up front. The policy pack (a child process that type-checks itself,
+// the slowest step) is started before the heavy ones — the Pulumi SDK, the AWS provider, the program —
+// are loaded, so that the two overlap.
+import type * as analyzerClient from "./analyzerClient";
+import { PolicyConfigError } from "./analyzerConfig";
+import { estimateMonthlyCost } from "./cost";
+import { PLAN_USAGE, parsePlanArgs, PlanOptions, UsageError } from "./planArgs";
+import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./planFormat";
+import { loadPriceTable, PriceOverrideError } from "./prices";
+import type * as stackRun from "./stackRun";
+import type * as planCost from "./planCost";
+
+const ROOT = path.join(__dirname, "..");
+const POLICY_PACK_DIR = path.join(ROOT, "policies");
+
+/** A problem with what the user gave (flags, files, config): exit 2, no stack trace. */
+class InvalidInput extends Error {}
+
+/**
+ * Plans a stack. On failure the policy pack may still be starting; stopping it is left in `cleanups`, so
+ * that the caller can report the error first and wait for the stop afterwards.
+ */
+export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = []): Promise<Plan> {
+    const prices = loadPriceTable(options.pricesFile);
+    const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
+    const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
+    if (!fs.existsSync(configFile)) {
+        throw new InvalidInput(
+            options.configFile !== undefined
+                ? `--config: no such file ${options.configFile}`
+                : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
+        );
+    }
+    const { startPolicyPack, runPolicies } = require("./analyzerClient") as typeof analyzerClient;
+    const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
+    // Whatever happens next, the pack process must not outlive the plan.
+    const closePack = () => packStarting.then((pack) => pack.close(), () => undefined);
+    let resources: analyzerClient.RecordedResource[];
+    let diagnostics: analyzerClient.PolicyDiagnostic[];
+    let config: stackRun.StackRun["config"];
+    try {
+        const { recordStack } = require("./stackRun") as typeof stackRun;
+        ({ resources, config } = await recordStack({
+            stack: options.stack,
+            ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+            preview: true,
+        }));
+        const pack = await packStarting;
+        ({ diagnostics } = await runPolicies(resources, { pack, policyConfig }));
+    } catch (err) {
+        cleanups.push(closePack());
+        throw err;
+    }
+    await closePack();
+    const { costInputFromStack } = require("./planCost") as typeof planCost;
+    return {
+        stack: options.stack,
+        resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),
+        diagnostics: diagnostics.map((d) => ({
+            policy: d.policy,
+            enforcementLevel: d.enforcementLevel,
+            ...(d.urn === "" ? {} : { urn: d.urn }),
+            message: d.message,
+        })),
+        cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
+        ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
+    };
+}
+
+/** The JSON of a `--policy-pack-config` file; the analyzer client checks it against the pack's policies. */
+function readPolicyPackConfig(file: string | undefined): analyzerClient.PolicyPackConfig {
+    if (file === undefined) return {};
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new InvalidInput(`--policy-pack-config: cannot read ${file}: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch (err) {
+        throw new InvalidInput(`--policy-pack-config: ${file} is not JSON: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new InvalidInput(`--policy-pack-config: ${file} must be a JSON object keyed by policy name (or "all")`);
+    }
+    return parsed as analyzerClient.PolicyPackConfig;
+}
+
+function knownStacks(): string[] {
+    return fs
+        .readdirSync(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined);
+}
+
+/** The message for an error caused by the user's input, or undefined for any other error. */
+function describeInvalidInput(err: unknown): string | undefined {
+    if (err instanceof UsageError || err instanceof InvalidInput) return err.message;
+    if (err instanceof PriceOverrideError) {
+        return `invalid --prices file ${err.file}:\n${err.problems.map((p) => `  ${p.key}: ${p.reason}`).join("\n")}`;
+    }
+    if (err instanceof PolicyConfigError) {
+        return err.message.replace(/^invalid policy pack config/, "invalid --policy-pack-config");
+    }
+    const e = err as { name?: unknown; problems?: unknown; message?: unknown } | null;
+    if (e?.name === "ConfigError" && Array.isArray(e.problems)) {
+        const problems = e.problems as { key: string; reason: string }[];
+        return `invalid stack config:\n${problems.map((p) => `  ${p.key}: ${p.reason}`).join("\n")}`;
+    }
+    return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+    let options: PlanOptions;
+    try {
+        options = parsePlanArgs(argv);
+    } catch (err) {
+        process.stderr.write(`plan: ${describeInvalidInput(err) ?? String(err)}\n${PLAN_USAGE}\n`);
+        return 2;
+    }
+    if (options.help) {
+        process.stdout.write(`${PLAN_USAGE}\n`);
+        return 0;
+    }
+    const cleanups: Promise<unknown>[] = [];
+    try {
+        const result = await plan(options, cleanups);
+        process.stdout.write(
+            options.format === "json"
+                ? `${formatJson(result)}\n`
+                : formatText(result, { color: shouldColor(process.stdout, process.env) }),
+        );
+        return planExitCode(result);
+    } catch (err) {
+        const invalid = describeInvalidInput(err);
+        if (invalid !== undefined) {
+            process.stderr.write(`plan: ${invalid}\n`);
+            return 2;
+        }
+        process.stderr.write(`plan: the plan failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        return 3;
+    } finally {
+        // A pack still type-checking itself is stopped once it is up (its client offers no way to cancel
+        // a start); the message is out already, only the exit waits.
+        await Promise.all(cleanups);
+    }
+}
+
+if (require.main === module) {
+    // The Pulumi runtime rejects some of its own promises with the program's error as well as handing it to
+    // recordStack; the error is reported once, from there. Any other stray rejection fails the plan.
+    let stray: unknown;
+    process.on("unhandledRejection", (err) => {
+        if (describeInvalidInput(err) === undefined && stray === undefined) stray = err;
+    });
+    main(process.argv.slice(2)).then(
+        (code) => {
+            if (stray !== undefined && code !== 2) {
+                process.stderr.write(`plan: the plan failed: ${stray instanceof Error ? stray.stack ?? stray.message : String(stray)}\n`);
+                code = 3;
+            }
+            process.exitCode = code;
+        },
+        (err) => {
+            process.stderr.write(`plan: ${String(err)}\n`);
+            process.exitCode = 3;
+        },
+    );
+}
