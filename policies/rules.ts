@@ -2,7 +2,16 @@
 import { Policies } from "@pulumi/policy";
 
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
+import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersion";
+import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
 import { requireEfsTransitEncryption } from "./ecs/taskDefinitionEfsTransitEncryption";
+import { requireAccessPointSubdirectory } from "./efs/accessPointRootDirectory";
+import { requireFileSystemTlsOnly } from "./efs/fileSystemDenyInsecureTransport";
+import { requireEfsEncryptionAtRest } from "./efs/fileSystemEncryptedAtRest";
+import { forbidBroadTaskRoleGrants } from "./iam/roleTaskLeastPrivilege";
+import { requireBucketTlsOnly } from "./s3/bucketDenyInsecureTransport";
+import { requireGlacierLifecycle } from "./s3/bucketLifecycleGlacier";
+import { requireBucketPublicAccessBlock } from "./s3/bucketPublicAccessBlock";
 import { requireBucketVersioning } from "./s3/bucketVersioningEnabled";
 
 export const policies: Policies = [
@@ -10,4 +19,14 @@ export const policies: Policies = [
     requireEfsTransitEncryption,
     requireNfsOnlyEfsSecurityGroups,
     requireBucketVersioning,
+    // Advisory by default; each can be raised to mandatory through the policy-pack config.
+    requireEfsEncryptionAtRest,
+    requireEfsIamAndAccessPoint,
+    requireFargatePlatformVersion,
+    requireBucketPublicAccessBlock,
+    requireGlacierLifecycle,
+    requireBucketTlsOnly,
+    requireFileSystemTlsOnly,
+    requireAccessPointSubdirectory,
+    forbidBroadTaskRoleGrants,
 ];

@@ -70,7 +70,8 @@ export class StackIndex {
     /**
      * The resources of `types` that `property` of `from` refers to: through its property
      * dependencies, and through known values equal to a target's `keys` outputs (IDs of resources
-     * that already exist). `unresolved` lists the known values that match no resource in the stack.
+     * that already exist). `unresolved` lists the known values that match no resource in the stack
+     * (left empty when a dependency target's own IDs are not known, since the value may be one of them).
      */
     referencedBy(from: StackNode, property: string, types: string[], keys: string[] = ["id"]): { targets: StackNode[]; unresolved: string[] } {
         const targets = new Map<string, StackNode>();
@@ -80,6 +81,8 @@ export class StackIndex {
                 targets.set(t.urn, t);
             }
         }
+        // A dependency target whose identifying outputs are not known may be what a known value names.
+        const unidentified = [...targets.values()].some((t) => !keys.some((k) => typeof t.props[k] === "string"));
         const unresolved: string[] = [];
         const raw = from.props[property];
         const values = Array.isArray(raw) ? raw : [raw];
@@ -88,7 +91,7 @@ export class StackIndex {
                 continue;
             }
             const match = this.ofType(...types).filter((t) => keys.some((k) => t.props[k] === v));
-            if (match.length === 0) {
+            if (match.length === 0 && !unidentified) {
                 unresolved.push(v);
             }
             for (const m of match) {
