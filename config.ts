@@ -98,6 +98,8 @@ export interface StackConfig {
         readonly logRetentionDays: number;
         readonly maxUploadBytes: number;
         readonly backlogLimitBytes: number;
+        /** EventBridge Scheduler expression for the `archive --once` drain task, or false for none. */
+        readonly drainSchedule: string | false;
         readonly certificateArn?: string;
         readonly allowPlainHttp: boolean;
     };
@@ -153,6 +155,7 @@ const KEYS = {
     logRetentionDays: "integer",
     maxUploadBytes: "integer",
     backlogLimitBytes: "integer",
+    drainSchedule: "string",
     certificateArn: "string",
     allowPlainHttp: "boolean",
     retainOnDelete: "boolean",
@@ -396,6 +399,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         logRetentionDays: v.logRetentionDays ?? 30,
         maxUploadBytes: v.maxUploadBytes ?? 100 * 1024 * 1024,
         backlogLimitBytes: v.backlogLimitBytes ?? 10 * 1024 * 1024 * 1024,
+        drainSchedule: v.drainSchedule === "off" ? (false as const) : v.drainSchedule ?? "rate(1 hour)",
         certificateArn: v.certificateArn,
         allowPlainHttp: v.allowPlainHttp ?? false,
     };

@@ -60,6 +60,7 @@ export = async () => {
         certificateArn: config.service.certificateArn,
         allowPlainHttp: config.service.allowPlainHttp,
         deletionProtection: config.deletionProtection,
+        drainSchedule: config.service.drainSchedule,
         environment: {
             MAX_UPLOAD_BYTES: String(config.service.maxUploadBytes),
             BACKLOG_MAX_BYTES: String(config.service.backlogLimitBytes),

@@ -85,7 +85,15 @@ export interface FargateServiceArgs extends ServiceSizing {
     readonly allowPlainHttp?: boolean;
     /** Refuse to delete the load balancer. Defaults to true. */
     readonly deletionProtection?: boolean;
+    /**
+     * When to run one extra task with `archive --once`, which drains whatever is left on EFS (after a crash, a
+     * scale-in, or while the service runs no task) to S3 and exits. An EventBridge Scheduler expression such as
+     * `rate(1 hour)` or `cron(0 3 * * ? *)`, or false for none. Defaults to `rate(1 hour)`.
+     */
+    readonly drainSchedule?: string | false;
 }
+
+const SCHEDULE_EXPRESSION = /^(rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
 
 /** Pure validation of sizing and scaling; exported for tests and the stack config. */
 export function validateServiceSizing(s: ServiceSizing): Problem[] {
@@ -146,6 +154,13 @@ export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "pu
             property: "certificateArn",
             reason: "is required for HTTPS; give an ACM certificate ARN, or opt out explicitly with allowPlainHttp: true (plain HTTP on port 80)",
         });
+    }
+    const drain = args.drainSchedule;
+    const rate = typeof drain === "string" ? SCHEDULE_EXPRESSION.exec(drain) : null;
+    if (drain !== undefined && drain !== false && !rate) {
+        problems.push({ property: "drainSchedule", reason: `must be an EventBridge Scheduler expression like "rate(1 hour)" or "cron(0 3 * * ? *)", or off; got ${JSON.stringify(drain)}` });
+    } else if (rate && rate[3]?.startsWith("minute") && Number(rate[2]) < 5) {
+        problems.push({ property: "drainSchedule", reason: `would start a task every ${rate[2]} minute(s); use 5 minutes or more (every service task already archives continuously)` });
     }
     if (typeof args.certificateArn === "string" && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(args.certificateArn)) {
         problems.push({ property: "certificateArn", reason: `must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>); got ${JSON.stringify(args.certificateArn)}` });
@@ -514,6 +529,75 @@ export class FargateService extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        const drainSchedule = args.drainSchedule ?? "rate(1 hour)";
+        if (drainSchedule !== false) {
+            const schedulerRole = new aws.iam.Role(
+                `${name}-drain-scheduler-role`,
+                {
+                    assumeRolePolicy: aws.getCallerIdentityOutput({}, { parent: this }).accountId.apply((account) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { Service: "scheduler.amazonaws.com" },
+                                    Action: "sts:AssumeRole",
+                                    Condition: { StringEquals: { "aws:SourceAccount": account } },
+                                },
+                            ],
+                        }),
+                    ),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicy(
+                `${name}-drain-scheduler-access`,
+                {
+                    role: schedulerRole.name,
+                    policy: pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "RunTheDrainTask",
+                                Effect: "Allow",
+                                Action: "ecs:RunTask",
+                                Resource: taskDefinition.arn,
+                                Condition: { ArnEquals: { "ecs:cluster": cluster.arn } },
+                            },
+                            { Sid: "PassTheTaskRoles", Effect: "Allow", Action: "iam:PassRole", Resource: [executionRole.arn, taskRole.arn] },
+                        ],
+                    }),
+                },
+                { parent: this },
+            );
+            new aws.scheduler.Schedule(
+                `${name}-drain`,
+                {
+                    description: `Runs "archive --once" on ${name}'s task definition: drains EFS to S3 even when no service task runs`,
+                    scheduleExpression: drainSchedule,
+                    flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 15 },
+                    target: {
+                        arn: cluster.arn,
+                        roleArn: schedulerRole.arn,
+                        ecsParameters: {
+                            taskDefinitionArn: taskDefinition.arn,
+                            launchType: "FARGATE",
+                            platformVersion: "1.4.0",
+                            taskCount: 1,
+                            networkConfiguration: {
+                                subnets: args.privateSubnetIds,
+                                securityGroups: [taskSecurityGroup.id],
+                                assignPublicIp: false,
+                            },
+                        },
+                        input: JSON.stringify({ containerOverrides: [{ name: "app", command: ["archive", "--once"] }] }),
+                        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+                    },
+                },
+                { parent: this, dependsOn: grant.ready },
+            );
+        }
 
         this.url = pulumi.interpolate`${https ? "https" : "http"}://${loadBalancer.dnsName}`;
         this.clusterName = cluster.name;

@@ -106,6 +106,8 @@ function mocks(region: string, preview: boolean): pulumi.runtime.Mocks {
                 }
                 case "aws:index/getRegion:getRegion":
                     return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDEXAMPLE", id: ACCOUNT };
                 case "aws:ec2/getRouteTables:getRouteTables":
                     return { ids: ["rtb-private-1", "rtb-private-2"], id: "route-tables" };
                 default:

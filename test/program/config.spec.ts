@@ -148,3 +148,14 @@ describe("stack config: the archive lifecycle is checked as S3 checks it", () =>
         assert.strictEqual(c.archive.lifecycle.transitions.length, 3);
     });
 });
+
+describe("stack config: the drain schedule", () => {
+    it("defaults to hourly and can be switched off", () => {
+        assert.strictEqual(parseStackConfig(BASE, US_EAST_1).service.drainSchedule, "rate(1 hour)");
+        assert.strictEqual(parseStackConfig({ ...BASE, [`${NS}:drainSchedule`]: "off" }, US_EAST_1).service.drainSchedule, false);
+    });
+    it("reports an expression EventBridge Scheduler would reject", () =>
+        rejects({ [`${NS}:drainSchedule`]: "every hour" }, `${NS}:drainSchedule`, /rate\(1 hour\)/));
+    it("reports a schedule that would start a task every few minutes", () =>
+        rejects({ [`${NS}:drainSchedule`]: "rate(2 minutes)" }, `${NS}:drainSchedule`, /5 minutes or more/));
+});

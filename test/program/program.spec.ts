@@ -35,6 +35,7 @@ const T = {
     scalingTarget: "aws:appautoscaling/target:Target",
     scalingPolicy: "aws:appautoscaling/policy:Policy",
     image: "awsx:ecr:Image",
+    schedule: "aws:scheduler/schedule:Schedule",
 } as const;
 
 /** What each stack file promises, restated here so that a changed stack file fails loudly. */
@@ -316,6 +317,23 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
                 assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.targetValue, 60);
             });
+            it("drains EFS to S3 every hour with one `archive --once` task, even when no service task runs", () => {
+                const schedule = oneOfType(run, T.schedule).inputs as any;
+                assert.strictEqual(schedule.scheduleExpression, "rate(1 hour)");
+                assert.deepStrictEqual(JSON.parse(schedule.target.input), { containerOverrides: [{ name: "app", command: ["archive", "--once"] }] });
+                const ecs = schedule.target.ecsParameters;
+                assert.strictEqual(ecs.platformVersion, "1.4.0");
+                assert.strictEqual(ecs.networkConfiguration.assignPublicIp, false);
+                const targetDeps = deps(oneOfType(run, T.schedule), "target");
+                for (const [type, name] of [[T.cluster, "app-cluster"], [T.role, "app-drain-scheduler-role"], [T.taskDef, "app-task"], [T.sg, "app-task-sg"]]) {
+                    assert.ok(targetDeps.includes(urnOf(run, type, name)), `the schedule's target comes from ${name}`);
+                }
+                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-drain-scheduler-access")!;
+                const [runTask, passRole] = policyStatements(policy.inputs.policy);
+                assert.strictEqual(runTask.Action, "ecs:RunTask");
+                assert.ok(!String(runTask.Resource).includes("*"), "RunTask on this task definition only");
+                assert.strictEqual(passRole.Resource.length, 2);
+            });
             it("builds the image from app/ when config gives no image URI", () => {
                 const image = oneOfType(run, T.image).inputs as any;
                 assert.strictEqual(image.dockerfile, "app/Dockerfile");
@@ -345,6 +363,10 @@ describe("program, settings that change what is built (mocks)", () => {
         const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:image": "public.ecr.aws/example/app:1.2.3" } });
         assert.strictEqual(allOfType(run, T.image).length, 0);
         assert.strictEqual(containerOf(run).image, "public.ecr.aws/example/app:1.2.3");
+    });
+    it("runs no drain task when the schedule is off", async () => {
+        const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:drainSchedule": "off" } });
+        assert.strictEqual(allOfType(run, T.schedule).length, 0);
     });
     it("buys provisioned EFS throughput when config asks for it", async () => {
         const run = await stackRun({
