@@ -1,0 +1,110 @@
+/**
+ * The components used on their own (mocks): they refuse bad arguments before creating any child, and
+ * SharedFileSystem.grantAccess refuses what EFS cannot hold.
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "../../components";
+
+let created: string[] = [];
+
+async function useMocks() {
+    created = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                created.push(args.type);
+                return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:test:::${args.name}`, name: args.name } };
+            },
+            call: (args) => args.inputs,
+        },
+        "fargate-efs-s3",
+        "components",
+        false,
+    );
+}
+
+function childrenOnly(): string[] {
+    return created.filter((t) => !t.startsWith("fargate-efs-s3:"));
+}
+
+describe("components on their own (mocks)", () => {
+    beforeEach(useMocks);
+
+    it("ArchiveBucket refuses a lifecycle S3 would reject, naming the rule, before creating anything", () => {
+        assert.throws(
+            () => new ArchiveBucket("bad", { lifecycle: { transitions: [{ days: 10, storageClass: "STANDARD_IA" }], noncurrentTransitions: [], abortIncompleteMultipartUploadDays: 7 } }),
+            (err: any) => pulumi.InputPropertiesError.isInstance(err) && err.errors.some((e) => e.propertyPath === "lifecycle.transitions[0].days"),
+        );
+        assert.deepStrictEqual(childrenOnly(), []);
+    });
+
+    it("Network refuses a bad CIDR and a repeated AZ together, before creating anything", () => {
+        assert.throws(
+            () => new Network("bad", { cidrBlock: "10.0.0.0/8", availabilityZoneNames: ["us-east-1a", "us-east-1a"] }),
+            (err: any) => pulumi.InputPropertiesError.isInstance(err) && err.errors.map((e) => e.propertyPath).sort().join() === "availabilityZoneNames,cidrBlock",
+        );
+        assert.deepStrictEqual(childrenOnly(), []);
+    });
+
+    it("SharedFileSystem refuses an access point at / and a root uid, before creating anything", () => {
+        assert.throws(
+            () =>
+                new SharedFileSystem("bad", {
+                    vpcId: "vpc-1",
+                    subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
+                    accessPoints: { app: { path: "/", uid: 0, gid: 1000 } },
+                }),
+            (err: any) => pulumi.InputPropertiesError.isInstance(err) && err.errors.map((e) => e.propertyPath).sort().join() === "accessPoints.app.path,accessPoints.app.uid",
+        );
+        assert.deepStrictEqual(childrenOnly(), []);
+    });
+
+    it("SharedFileSystem.grantAccess refuses a second role: EFS holds one file-system policy", () => {
+        const fs = new SharedFileSystem("shared", {
+            vpcId: "vpc-1",
+            subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
+            accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
+        });
+        const role = (n: string) => new aws.iam.Role(n, { assumeRolePolicy: "{}" });
+        const grant = fs.grantAccess("first", { accessPoint: "app", role: role("r1"), clientSecurityGroupId: "sg-1" });
+        assert.strictEqual(grant.volume.name, "efs-app");
+        assert.throws(
+            () => fs.grantAccess("second", { accessPoint: "app", role: role("r2"), clientSecurityGroupId: "sg-2" }),
+            (err: any) => pulumi.InputPropertyError.isInstance(err) && /already grants "first"/.test(err.reason),
+        );
+        assert.throws(
+            () => new SharedFileSystem("other", {
+                vpcId: "vpc-1",
+                subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
+                accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
+            }).grantAccess("x", { accessPoint: "reports", role: role("r3"), clientSecurityGroupId: "sg-3" }),
+            (err: any) => pulumi.InputPropertyError.isInstance(err) && /no access point "reports"; it has app/.test(err.reason),
+        );
+    });
+
+    it("FargateService refuses plain HTTP unless opted out, and an impossible size, before creating anything", () => {
+        const fs = new SharedFileSystem("shared2", {
+            vpcId: "vpc-1",
+            subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
+            accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
+        });
+        const before = created.length;
+        assert.throws(
+            () =>
+                new FargateService("svc", {
+                    vpcId: "vpc-1",
+                    publicSubnetIds: ["subnet-a"],
+                    privateSubnetIds: ["subnet-b"],
+                    fileSystem: fs,
+                    accessPoint: "app",
+                    bucket: { bucketName: "b", bucketArn: "arn:aws:s3:::b" },
+                    cpu: 256,
+                    memory: 8192,
+                }),
+            (err: any) => pulumi.InputPropertiesError.isInstance(err) && err.errors.map((e) => e.propertyPath).sort().join() === "certificateArn,memory",
+        );
+        assert.deepStrictEqual(created.slice(before).filter((t) => !t.startsWith("fargate-efs-s3:")), []);
+    });
+});
