@@ -71,7 +71,7 @@ export class StackIndex {
      * The resources of `types` that `property` of `from` refers to: through its property
      * dependencies, and through known values equal to a target's `keys` outputs (IDs of resources
      * that already exist). `unresolved` lists the known values that match no resource in the stack
-     * (left empty when a dependency target's own IDs are not known, since the value may be one of them).
+     * (none when dependency targets whose own IDs are not known can account for them).
      */
     referencedBy(from: StackNode, property: string, types: string[], keys: string[] = ["id"]): { targets: StackNode[]; unresolved: string[] } {
         const targets = new Map<string, StackNode>();
@@ -81,23 +81,27 @@ export class StackIndex {
                 targets.set(t.urn, t);
             }
         }
-        // A dependency target whose identifying outputs are not known may be what a known value names.
-        const unidentified = [...targets.values()].some((t) => !keys.some((k) => typeof t.props[k] === "string"));
-        const unresolved: string[] = [];
         const raw = from.props[property];
         const values = Array.isArray(raw) ? raw : [raw];
+        const candidates = this.ofType(...types);
+        const unmatched: string[] = [];
         for (const v of values) {
             if (typeof v !== "string") {
                 continue;
             }
-            const match = this.ofType(...types).filter((t) => keys.some((k) => t.props[k] === v));
-            if (match.length === 0 && !unidentified) {
-                unresolved.push(v);
+            const match = candidates.filter((t) => keys.some((k) => t.props[k] === v));
+            if (match.length === 0) {
+                unmatched.push(v);
             }
             for (const m of match) {
                 targets.set(m.urn, m);
             }
         }
+        // A dependency target whose IDs are not known may be what a known value names; each unknown
+        // value already accounts for one such target. Known values beyond that match nothing here.
+        const unidentified = [...targets.values()].filter((t) => !keys.some((k) => typeof t.props[k] === "string")).length;
+        const unknownValues = values.filter(isUnknown).length;
+        const unresolved = unmatched.length > Math.max(0, unidentified - unknownValues) ? unmatched : [];
         return { targets: [...targets.values()], unresolved };
     }
 

@@ -37,3 +37,36 @@ export async function violationsOf(policy: string, resources: RecordedResource[]
 export function describeAll(ds: PolicyDiagnostic[]): string {
     return ds.map((d) => `${d.policy} [${d.enforcementLevel}] ${d.urn.split("::").pop()}: ${d.message}`).join("\n");
 }
+
+/** Asserts that `policy` reports exactly one violation, on the resource named `on`, matching `pattern`. */
+export async function expectOneViolation(
+    policy: string,
+    resources: RecordedResource[],
+    on: string,
+    pattern: RegExp,
+    opts: { level?: string; policyConfig?: PolicyPackConfig } = {},
+): Promise<PolicyDiagnostic> {
+    const ds = await violationsOf(policy, resources, opts.policyConfig);
+    if (ds.length !== 1) {
+        throw new Error(`expected one ${policy} violation, got ${ds.length}:\n${describeAll(ds)}`);
+    }
+    const d = ds[0];
+    if (!d.urn.endsWith(`::${on}`)) {
+        throw new Error(`expected the violation on ${on}, got ${d.urn}`);
+    }
+    if (!pattern.test(d.message)) {
+        throw new Error(`expected the message to match ${pattern}:\n${d.message}`);
+    }
+    if (opts.level && d.enforcementLevel !== opts.level) {
+        throw new Error(`expected level ${opts.level}, got ${d.enforcementLevel}`);
+    }
+    return d;
+}
+
+/** Asserts that `policy` reports nothing. */
+export async function expectNoViolation(policy: string, resources: RecordedResource[], policyConfig?: PolicyPackConfig): Promise<void> {
+    const ds = await violationsOf(policy, resources, policyConfig);
+    if (ds.length !== 0) {
+        throw new Error(`expected no ${policy} violation, got:\n${describeAll(ds)}`);
+    }
+}
