@@ -21,6 +21,9 @@ export class StackIndex {
     private readonly byType = new Map<string, PolicyResource[]>();
     private readonly byUrn = new Map<string, PolicyResource>();
     private readonly nodes = new Map<string, StackNode>();
+    private readonly typed = new Map<string, StackNode[]>();
+    /** (types, property) → target URN → the resources whose property depends on it. */
+    private readonly reverse = new Map<string, Map<string, StackNode[]>>();
 
     constructor(resources: PolicyResource[]) {
         for (const r of resources) {
@@ -53,7 +56,13 @@ export class StackIndex {
 
     /** The resources of any of `types`. */
     ofType(...types: string[]): StackNode[] {
-        return types.flatMap((t) => (this.byType.get(t) ?? []).map((r) => this.node(r)));
+        const key = types.join("|");
+        let nodes = this.typed.get(key);
+        if (!nodes) {
+            nodes = types.flatMap((t) => (this.byType.get(t) ?? []).map((r) => this.node(r)));
+            this.typed.set(key, nodes);
+        }
+        return nodes;
     }
 
     /** The resource with this URN, if it is in the stack. */
@@ -107,13 +116,27 @@ export class StackIndex {
 
     /** The resources of `types` whose `property` refers to `target` (by property dependency or by a known value equal to one of its `keys`). */
     referrers(target: StackNode, types: string[], property: string, keys: string[] = ["id"]): StackNode[] {
-        const ids = keys.map((k) => target.props[k]).filter((v): v is string => typeof v === "string" && v !== "");
-        return this.ofType(...types).filter((r) => {
-            if (r.deps(property).includes(target.urn)) {
-                return true;
+        const key = `${types.join("|")}#${property}`;
+        let byTarget = this.reverse.get(key);
+        if (!byTarget) {
+            byTarget = new Map();
+            for (const r of this.ofType(...types)) {
+                for (const urn of r.deps(property)) {
+                    byTarget.set(urn, [...(byTarget.get(urn) ?? []), r]);
+                }
             }
-            const v: Plain | undefined = r.props[property];
-            return !isUnknown(v) && typeof v === "string" && ids.includes(v);
-        });
+            this.reverse.set(key, byTarget);
+        }
+        const found = new Set(byTarget.get(target.urn) ?? []);
+        const ids = keys.map((k) => target.props[k]).filter((v): v is string => typeof v === "string" && v !== "");
+        if (ids.length > 0) {
+            for (const r of this.ofType(...types)) {
+                const v: Plain | undefined = r.props[property];
+                if (typeof v === "string" && ids.includes(v)) {
+                    found.add(r);
+                }
+            }
+        }
+        return [...found];
     }
 }
