@@ -186,7 +186,15 @@ export class PolicyPackProcess {
         req.setProject(opts.project ?? "fargate-efs-s3");
         req.setStack(opts.stack ?? "dev");
         req.setDryRun(opts.dryRun ?? true);
-        await pack.call<pb.AnalyzerStackConfigureRequest, pb.AnalyzerStackConfigureResponse>("configureStack", req);
+        try {
+            await pack.call<pb.AnalyzerStackConfigureRequest, pb.AnalyzerStackConfigureResponse>("configureStack", req);
+        } catch (e) {
+            // Packs built on an older @pulumi/policy do not implement ConfigureStack; the CLI carries on.
+            if ((e as { code?: number }).code !== grpc.status.UNIMPLEMENTED) {
+                await pack.close();
+                throw e;
+            }
+        }
         return pack;
     }
 
@@ -198,7 +206,7 @@ export class PolicyPackProcess {
             fn(req, (err, res) => {
                 if (err) {
                     const detail = this.exited ? `\n(policy pack exited)\n${this.stderr()}` : "";
-                    reject(new Error(`${method}: ${err.details || err.message}${detail}`));
+                    reject(Object.assign(new Error(`${method}: ${err.details || err.message}${detail}`), { code: err.code }));
                 } else {
                     resolve(res);
                 }

@@ -23,13 +23,16 @@ interface Permission {
 export function nfsProblems(p: Permission, index: StackIndex): string[] {
     const problems: string[] = [];
     const protocol = p.protocol;
-    if (isUnknown(protocol)) {
+    const name = isUnknown(protocol) ? undefined : String(protocol).toLowerCase();
+    // Protocol -1 ("all") ignores the ports: it admits everything.
+    const all = name === "-1" || name === "all";
+    if (name === undefined) {
         problems.push("its protocol is unknown during preview, so it cannot be proven to be TCP");
-    } else if (!["tcp", "6"].includes(String(protocol).toLowerCase())) {
-        const all = ["-1", "all"].includes(String(protocol).toLowerCase());
-        problems.push(all ? `it admits all protocols and ports (protocol ${show(protocol)})` : `it admits protocol ${show(protocol)}, not TCP`);
+    } else if (all) {
+        problems.push(`it admits all protocols and ports (protocol ${show(protocol)})`);
+    } else if (name !== "tcp" && name !== "6") {
+        problems.push(`it admits protocol ${show(protocol)}, not TCP`);
     }
-    const all = ["-1", "all"].includes(String(protocol).toLowerCase());
     if (!all) {
         if (isUnknown(p.fromPort) || isUnknown(p.toPort)) {
             problems.push("its port range is unknown during preview, so it cannot be proven to be 2049 only");

@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 
-import { PolicyConfigError, runPolicies } from "../../scripts/analyzerClient";
+import { PolicyConfigError, runPolicies, startPolicyPack } from "../../scripts/analyzerClient";
 import { compliantStack } from "./fixtures";
 import { check, pack } from "./harness";
 
@@ -78,5 +80,21 @@ describe("policy pack over the analyzer interface", () => {
             { policy: "s3-bucket-versioning-enabled", enforcementLevel: "mandatory", urn: brokenStack().urn("archive-versioning") },
         );
         assert.match(d.message, /archive/);
+    });
+});
+
+describe("analyzer client start-up", () => {
+    it("rejects with the compiler's message when the pack does not type-check, as the CLI would report it", async () => {
+        // Inside the repository, so the pack resolves @pulumi/* from the root node_modules.
+        const tmp = path.join(__dirname, "..", "..", ".test-tmp");
+        fs.mkdirSync(tmp, { recursive: true });
+        const dir = fs.mkdtempSync(path.join(tmp, "broken-pack-"));
+        try {
+            fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "broken", version: "0.0.1", main: "index.ts" }));
+            fs.writeFileSync(path.join(dir, "index.ts"), 'const port: number = "not a number";\n');
+            await assert.rejects(startPolicyPack(dir), /exited .*before serving[\s\S]*TS2322/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
