@@ -4,9 +4,9 @@ import * as path from "path";
 import { AppConfig } from "./config";
 import { enqueueRotatedLogs, errorFields, Logger } from "./log";
 import { Metrics } from "./metrics";
-import { ProcessingError, processItem } from "./process";
+import type * as ProcessModule from "./process";
 import { ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { fsyncDir, isErrno, ItemMeta, Layout, list, ORIGINAL, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
+import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
 
 const MAX_BACKOFF_MS = 15_000;
 /** Multipart uploads in flight at once per task: each holds up to 4 parts in memory. */
@@ -252,6 +252,8 @@ export class Archiver {
         let large = false;
         try {
             if (!meta.processed) {
+                // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
+                const { processItem } = require("./process") as typeof ProcessModule;
                 const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
                 meta = await processItem(dir, meta, this.config.allowedTypes, thumbKey);
                 if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
@@ -274,15 +276,18 @@ export class Archiver {
                     alreadyThere = r.alreadyThere;
                 }
             }
-            // S3 confirmed every object: only now does the item leave EFS.
-            await fsp.rm(dir, { recursive: true, force: true });
-            await fsyncDir(this.claimDir);
+            // S3 confirmed every object: only now does the item leave EFS. No fsync: if a crash loses the
+            // deletion, the item is archived again, finds its object in place (412) and is cleaned up.
+            for (const f of meta.thumbnail ? [ORIGINAL, THUMBNAIL, META] : [ORIGINAL, META]) {
+                await fsp.unlink(path.join(dir, f)).catch((e) => (isErrno(e, "ENOENT") ? undefined : Promise.reject(e)));
+            }
+            await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));
             this.attempts.delete(id);
             this.metrics.archivedFiles++;
             this.metrics.archivedBytes += meta.size;
             log.info("archived", { key: meta.key, versionId, size: meta.size, sha256: meta.sha256, alreadyThere, ms: Date.now() - started });
         } catch (e) {
-            if (e instanceof ProcessingError || e instanceof ConflictError || e instanceof IntegrityError) {
+            if ((e instanceof Error && e.name === "ProcessingError") || e instanceof ConflictError || e instanceof IntegrityError) {
                 this.metrics.failures++;
                 await this.quarantine(id, dir, e.message, log);
                 return;

@@ -4,7 +4,7 @@ import { AppConfig, ConfigError, loadConfig } from "./config";
 import { errorFields, LogFile, Logger } from "./log";
 import { Metrics } from "./metrics";
 import { makeClient } from "./s3";
-import { createServer } from "./server";
+import type * as ServerModule from "./server";
 import { Layout } from "./store";
 
 const USAGE = "usage: node dist/main.js serve | archive --once";
@@ -63,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
 
+    // Loaded only to serve: it pulls in sharp and file-type, which archive --once does not need.
+    const { createServer } = require("./server") as typeof ServerModule;
     const server = createServer({ config, layout, client, log, metrics, archiver });
     server.requestTimeout = 0; // large uploads on slow links; the ALB's idle timeout bounds idle connections
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,8 @@
-import { HeadBucketCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { HeadBucketCommand, HeadObjectCommand, HeadObjectCommandOutput, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createHash, Hash } from "crypto";
 import { createReadStream } from "fs";
+import { readFile } from "fs/promises";
 import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
 import { Transform, TransformCallback } from "stream";
@@ -9,12 +10,15 @@ import { AppConfig } from "./config";
 
 export function makeClient(config: AppConfig): S3Client {
     const agentOptions = { keepAlive: true, maxSockets: Math.max(16, config.archiveConcurrency * 4) };
-    return new S3Client({
+    const client = new S3Client({
         region: config.region,
         endpoint: config.s3Endpoint,
         forcePathStyle: config.s3Endpoint !== undefined,
         // Network failures are retried by the archiver (the file stays on EFS), so keep the SDK's own retries short.
         maxAttempts: 2,
+        // The archiver sends its own SHA-256 and verifies what S3 returns; no extra CRC32 on every request.
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
         requestHandler: {
             httpAgent: new Agent(agentOptions),
             httpsAgent: new HttpsAgent(agentOptions),
@@ -22,6 +26,21 @@ export function makeClient(config: AppConfig): S3Client {
             requestTimeout: 120000,
         },
     });
+    // A request that carries the SHA-256 of its body as x-amz-checksum-sha256 (every PutObject and
+    // UploadPart here) already has the SigV4 payload hash: hand it to the signer instead of hashing the
+    // body once more. If the body differed, S3 would refuse the request on either value.
+    client.middlewareStack.add(
+        (next) => async (args) => {
+            const request = args.request as { headers?: Record<string, string> };
+            const checksum = request.headers?.["x-amz-checksum-sha256"];
+            if (request.headers && checksum && !("x-amz-content-sha256" in request.headers)) {
+                request.headers["x-amz-content-sha256"] = Buffer.from(checksum, "base64").toString("hex");
+            }
+            return next(args);
+        },
+        { step: "finalizeRequest", priority: "high", name: "payloadHashFromChecksum" },
+    );
+    return client;
 }
 
 /**
@@ -105,51 +124,69 @@ export interface Archived {
 }
 
 /**
- * Uploads one file so that nothing is ever overwritten (If-None-Match: *), then confirms with
- * HeadObject (checksum mode enabled) that S3 holds exactly these bytes. Resolves only when the
- * caller may delete the file from EFS.
+ * Uploads one file so that nothing is ever overwritten (If-None-Match: *) and resolves only once S3
+ * confirmed it holds exactly these bytes, i.e. when the caller may delete the file from EFS: for a
+ * single-part PUT, the checksum S3 verified and returned; for a multipart upload, or when the object
+ * was already there, HeadObject with checksum mode enabled.
  */
 export async function putVerified(client: S3Client, bucket: string, obj: ObjectToArchive, partSize: number): Promise<Archived> {
-    const singlePart = obj.size <= partSize;
     const sha256Base64 = Buffer.from(obj.sha256Hex, "hex").toString("base64");
-    const hashing = new HashingStream(partSize, obj.sha256Hex, obj.size);
-    const source = createReadStream(obj.file, { highWaterMark: 1024 * 1024 });
-    source.on("error", (e) => hashing.destroy(e));
-    source.pipe(hashing);
-
-    const upload = new Upload({
-        client,
-        partSize,
-        // Four parts in flight per file: bounded memory (4 × partSize) whatever the file size.
-        queueSize: 4,
-        leavePartsOnError: false,
-        params: {
-            Bucket: bucket,
-            Key: obj.key,
-            Body: hashing,
-            ContentLength: obj.size,
-            ContentType: obj.contentType,
-            Metadata: { ...obj.metadata, sha256: obj.sha256Hex },
-            ChecksumAlgorithm: "SHA256",
-            // One part: S3 checks this full-object SHA-256 itself and rejects the PUT if the bytes differ.
-            ...(singlePart ? { ChecksumSHA256: sha256Base64 } : {}),
-            IfNoneMatch: "*",
-        },
-    });
-
+    const params = {
+        Bucket: bucket,
+        Key: obj.key,
+        ContentLength: obj.size,
+        ContentType: obj.contentType,
+        Metadata: { ...obj.metadata, sha256: obj.sha256Hex },
+        ChecksumAlgorithm: "SHA256" as const,
+        IfNoneMatch: "*",
+    };
+    let expected: string;
     let alreadyThere = false;
     let versionId: string | undefined;
-    try {
-        const result = await upload.done();
-        versionId = result.VersionId;
-    } catch (e) {
-        source.destroy();
-        if (!isPreconditionFailed(e)) throw e;
-        alreadyThere = true;
+    if (obj.size <= partSize) {
+        // One part: read it whole (at most partSize bytes, as lib-storage would buffer it anyway), check
+        // it against the SHA-256 taken at ingest, and send that SHA-256: S3 recomputes it over the bytes
+        // it receives and refuses the PUT (BadDigest) if they differ.
+        const body = await readFile(obj.file);
+        const hex = createHash("sha256").update(body).digest("hex");
+        if (hex !== obj.sha256Hex || body.length !== obj.size) {
+            throw new IntegrityError(`bytes on EFS (sha256 ${hex}, ${body.length} bytes) differ from those acknowledged (sha256 ${obj.sha256Hex}, ${obj.size} bytes)`);
+        }
+        expected = sha256Base64;
+        try {
+            const result = await client.send(new PutObjectCommand({ ...params, Body: body, ChecksumSHA256: sha256Base64 }));
+            versionId = result.VersionId;
+            // If-None-Match made this request the one that created the object, and S3 checked our SHA-256
+            // against the bytes: the checksum it returns is its confirmation, no second round trip needed.
+            // A server that does not return it is asked with HeadObject below.
+            if (result.ChecksumSHA256 !== undefined) {
+                if (result.ChecksumSHA256 !== sha256Base64) {
+                    throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 computed checksum ${result.ChecksumSHA256}, expected ${sha256Base64}`);
+                }
+                return { key: obj.key, versionId, alreadyThere: false };
+            }
+        } catch (e) {
+            if (!isPreconditionFailed(e)) throw e;
+            alreadyThere = true;
+        }
+    } else {
+        // Multipart through lib-storage: parts of partSize, at most 4 in memory per file, each with its
+        // SHA-256, which S3 checks; S3 then reports the composite checksum computed here as well.
+        const hashing = new HashingStream(partSize, obj.sha256Hex, obj.size);
+        const source = createReadStream(obj.file, { highWaterMark: 1024 * 1024 });
+        source.on("error", (e) => hashing.destroy(e));
+        const upload = new Upload({ client, partSize, queueSize: 4, leavePartsOnError: false, params: { ...params, Body: source.pipe(hashing) } });
+        try {
+            versionId = (await upload.done()).VersionId;
+        } catch (e) {
+            source.destroy();
+            if (!isPreconditionFailed(e)) throw e;
+            alreadyThere = true; // 412 comes from CompleteMultipartUpload, after every part was read and hashed
+        }
+        expected = hashing.composite();
     }
-    const expected = singlePart ? sha256Base64 : hashing.composite();
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
-    const problem = verify(head, obj, expected, alreadyThere ? undefined : hashing);
+    const problem = verify(head, obj, expected);
     if (problem !== undefined) {
         if (alreadyThere) throw new ConflictError(`s3://${bucket}/${obj.key} already holds a different object: ${problem}`);
         throw new IntegrityError(`s3://${bucket}/${obj.key} does not hold the bytes sent: ${problem}`);
@@ -158,7 +195,7 @@ export async function putVerified(client: S3Client, bucket: string, obj: ObjectT
 }
 
 /** Returns why the stored object is not the expected one, or undefined when it is. */
-function verify(head: HeadObjectCommandOutput, obj: ObjectToArchive, expectedChecksum: string, _sent?: HashingStream): string | undefined {
+function verify(head: HeadObjectCommandOutput, obj: ObjectToArchive, expectedChecksum: string): string | undefined {
     if (head.ContentLength !== obj.size) return `size ${head.ContentLength}, expected ${obj.size}`;
     if (head.Metadata?.sha256 !== obj.sha256Hex) return `metadata sha256 ${head.Metadata?.sha256}, expected ${obj.sha256Hex}`;
     const stored = head.ChecksumSHA256;

@@ -255,8 +255,10 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const bucket = newBucket();
         const dataDir = tempDataDir();
         const app = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9" }));
-        // A PNG signature followed by garbage: sniffed as image/png, but no decoder can read it.
-        const fake = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), pdf(5000)]);
+        // A real PNG's signature and IHDR chunk, then zeros: sniffed as image/png, but no decoder can read it.
+        const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
+        const png: Buffer = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#00ff00" } }).png().toBuffer();
+        const fake = Buffer.concat([png.subarray(0, 33), Buffer.alloc(5000)]);
         const r = await upload(app.url, "broken.png", fake);
         assert.equal(r.status, 202);
         await app.stop();

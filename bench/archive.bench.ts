@@ -1,0 +1,304 @@
+/**
+ * `npm run bench -- archive`: the app's archiver (`archive --once`) against `aws s3 sync` (Debian's
+ * awscli), same files, same server, same run. Prints one JSON line per (server, data set) with files/s,
+ * MiB/s and peak RSS of each client and the ratio archiver / aws.
+ *
+ * Servers, each on 127.0.0.1:
+ *  - versitygw (Go, POSIX backend; `go install github.com/versity/versitygw/cmd/versitygw@v1.8.0`
+ *    through the Go module proxy): the fastest real S3-compatible server installable from this
+ *    machine's registries, and one that verifies SHA-256 checksums and honours If-None-Match. Falls
+ *    back to moto (PyPI) when neither $VERSITYGW, ~/go/bin/versitygw nor `go` is available.
+ *  - "null": a do-nothing endpoint written here that answers like S3 and discards bodies, to show
+ *    each client's own ceiling.
+ *
+ * Data sets: 2,000 files of 64 KiB and 8 files of 128 MiB (BENCH_SMALL_FILES / BENCH_LARGE_FILES
+ * override the counts). The archiver's items are hard links to the files aws syncs, with meta.json as
+ * ingest writes it, so both read the same bytes; processing (sniff, thumbnail) is not part of this run.
+ */
+import { execFileSync, spawn, spawnSync } from "child_process";
+import { createHash, randomBytes, randomUUID } from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { freePort, startMoto } from "../test/support/s3server";
+
+const ROOT = path.resolve(__dirname, "..");
+const WORK = path.join(ROOT, ".test-tmp", "bench-archive");
+const MAIN = path.join(ROOT, "app", "dist", "main.js");
+const AWS_CLI = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+const CREDS = { AWS_ACCESS_KEY_ID: "benchkey", AWS_SECRET_ACCESS_KEY: "benchsecret1234", AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-east-1" };
+const MiB = 1024 * 1024;
+const VERSITYGW_VERSION = "v1.8.0";
+
+interface DataSet {
+    readonly name: string;
+    readonly dir: string;
+    readonly files: { name: string; size: number; sha256: string }[];
+    readonly bytes: number;
+}
+
+interface Run {
+    client: string;
+    seconds: number;
+    filesPerSec: number;
+    mibPerSec: number;
+    peakRssMiB: number;
+}
+
+interface Server {
+    readonly kind: string;
+    readonly endpoint: string;
+    /** Empties the bucket between runs so each client writes every object. */
+    reset(bucket: string): Promise<void>;
+    stop(): Promise<void>;
+}
+
+function makeDataSet(name: string, count: number, size: number): DataSet {
+    const dir = path.join(WORK, "data", name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const files: DataSet["files"] = [];
+    const chunk = Math.min(size, 8 * MiB);
+    for (let i = 0; i < count; i++) {
+        const file = `file-${String(i).padStart(5, "0")}.bin`;
+        const fd = fs.openSync(path.join(dir, file), "w");
+        const hash = createHash("sha256");
+        for (let written = 0; written < size; written += chunk) {
+            const b = randomBytes(Math.min(chunk, size - written));
+            hash.update(b);
+            fs.writeSync(fd, b);
+        }
+        fs.closeSync(fd);
+        files.push({ name: file, size, sha256: hash.digest("hex") });
+    }
+    return { name, dir, files, bytes: count * size };
+}
+
+/** DATA_DIR with one incoming item per file, as ingest would leave it (original hard-linked). */
+function stageItems(ds: DataSet): string {
+    const dataDir = path.join(WORK, "efs");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    const incoming = path.join(dataDir, "uploads", "incoming");
+    fs.mkdirSync(incoming, { recursive: true });
+    for (const f of ds.files) {
+        const id = randomUUID();
+        const item = path.join(incoming, id);
+        fs.mkdirSync(item);
+        fs.linkSync(path.join(ds.dir, f.name), path.join(item, "original"));
+        const meta = { id, kind: "upload", name: f.name, size: f.size, sha256: f.sha256, contentType: "application/octet-stream", key: `archiver/${ds.name}/${id}/${f.name}`, receivedAt: new Date().toISOString(), processed: true };
+        fs.writeFileSync(path.join(item, "meta.json"), JSON.stringify(meta));
+    }
+    return dataDir;
+}
+
+/** Runs a command under a tiny Python parent that reports the child's peak RSS (ru_maxrss of children). */
+async function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakRssMiB: number; code: number }> {
+    const wrapper = "import resource,subprocess,sys\nr=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)";
+    const started = process.hrtime.bigint();
+    const child = spawn("python3", ["-c", wrapper, cmd, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    await new Promise((r) => child.once("exit", r));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const [rssKiB, code] = out.trim().split(/\s+/).map(Number);
+    return { seconds, peakRssMiB: Math.round((rssKiB / 1024) * 10) / 10, code };
+}
+
+async function runArchiver(server: Server, bucket: string, ds: DataSet): Promise<Run> {
+    const dataDir = stageItems(ds);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...CREDS, NODE_NO_WARNINGS: "1", DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: server.endpoint, TASK_ID: "bench" };
+    const r = await measured(process.execPath, [MAIN, "archive", "--once"], env);
+    const left = fs.readdirSync(path.join(dataDir, "uploads", "incoming")).length;
+    if (r.code !== 0 || left !== 0) throw new Error(`archiver against ${server.kind} exited ${r.code} with ${left} items left`);
+    return figures("archiver", ds, r);
+}
+
+async function runAwsSync(server: Server, bucket: string, ds: DataSet): Promise<Run> {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...CREDS, AWS_PAGER: "", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+    const r = await measured(AWS_CLI, ["--endpoint-url", server.endpoint, "s3", "sync", ds.dir, `s3://${bucket}/aws/${ds.name}/`, "--only-show-errors", "--no-progress"], env);
+    if (r.code !== 0) throw new Error(`aws s3 sync against ${server.kind} exited ${r.code}`);
+    return figures("aws s3 sync", ds, r);
+}
+
+function figures(client: string, ds: DataSet, r: { seconds: number; peakRssMiB: number }): Run {
+    const round = (n: number) => Math.round(n * 10) / 10;
+    return { client, seconds: round(r.seconds), filesPerSec: round(ds.files.length / r.seconds), mibPerSec: round(ds.bytes / MiB / r.seconds), peakRssMiB: r.peakRssMiB };
+}
+
+function findVersitygw(): string | undefined {
+    const candidates = [process.env.VERSITYGW, path.join(os.homedir(), "go", "bin", "versitygw"), path.join(WORK, "bin", "versitygw")];
+    for (const c of candidates) if (c && fs.existsSync(c)) return c;
+    try {
+        execFileSync("go", ["install", `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: path.join(WORK, "bin") }, stdio: "inherit" });
+        return path.join(WORK, "bin", "versitygw");
+    } catch {
+        return undefined;
+    }
+}
+
+async function startVersitygw(bin: string, bucket: string): Promise<Server> {
+    const root = path.join(WORK, "vgw-root");
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(root, { recursive: true });
+    const port = await freePort();
+    const child = spawn(bin, ["--port", `127.0.0.1:${port}`, "posix", root], {
+        env: { ...process.env, ROOT_ACCESS_KEY: CREDS.AWS_ACCESS_KEY_ID, ROOT_SECRET_KEY: CREDS.AWS_SECRET_ACCESS_KEY },
+        stdio: "ignore",
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+        try {
+            await fetch(endpoint);
+            break;
+        } catch {
+            if (i > 100) throw new Error("versitygw did not start");
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+    const awsEnv = { ...process.env, ...CREDS };
+    execFileSync(AWS_CLI, ["--endpoint-url", endpoint, "s3api", "create-bucket", "--bucket", bucket], { env: awsEnv, stdio: "ignore" });
+    return {
+        kind: `versitygw ${VERSITYGW_VERSION} (posix backend)`,
+        endpoint,
+        reset: async (b) => {
+            for (const e of fs.readdirSync(path.join(root, b))) fs.rmSync(path.join(root, b, e), { recursive: true, force: true });
+        },
+        stop: async () => {
+            child.kill("SIGTERM");
+            fs.rmSync(root, { recursive: true, force: true });
+        },
+    };
+}
+
+async function startMotoServer(bucket: string): Promise<Server> {
+    const s = await startMoto();
+    execFileSync(AWS_CLI, ["--endpoint-url", s.endpoint, "s3api", "create-bucket", "--bucket", bucket], { env: { ...process.env, ...CREDS }, stdio: "ignore" });
+    return { kind: "moto (PyPI)", endpoint: s.endpoint, reset: async () => undefined, stop: () => s.stop() };
+}
+
+/**
+ * Answers like S3 and keeps nothing but, per key, the size and checksum headers (so the archiver's
+ * HeadObject verification has something to compare). Bodies are read and discarded.
+ */
+async function startNullS3(): Promise<Server> {
+    const objects = new Map<string, Record<string, string>>();
+    const uploads = new Map<string, { key: string; parts: Map<number, Buffer>; headers: Record<string, string>; size: number }>();
+    const server = http.createServer((req, res) => {
+        const url = new URL(req.url ?? "/", "http://x");
+        const [, , ...keyParts] = url.pathname.split("/");
+        const key = decodeURIComponent(keyParts.join("/"));
+        let bytes = 0;
+        let tail = Buffer.alloc(0);
+        req.on("data", (d: Buffer) => {
+            bytes += d.length;
+            tail = Buffer.concat([tail, d]).subarray(-200);
+        });
+        req.on("end", () => {
+            const q = url.searchParams;
+            const checksum = () => {
+                const h = req.headers["x-amz-checksum-sha256"];
+                if (typeof h === "string") return h;
+                const m = /x-amz-checksum-sha256:([A-Za-z0-9+/=]+)/.exec(tail.toString("latin1"));
+                return m?.[1];
+            };
+            const size = Number(req.headers["x-amz-decoded-content-length"] ?? bytes);
+            const meta = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith("x-amz-meta-")).map(([k, v]) => [k, String(v)]));
+            const xml = (body: string) => {
+                res.writeHead(200, { "content-type": "application/xml" });
+                res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+            };
+            if (req.method === "GET" && keyParts.length === 0) {
+                return xml(`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>${q.get("prefix") ?? ""}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`);
+            }
+            if (req.method === "HEAD" && keyParts.length === 0) return res.writeHead(200).end();
+            if (req.method === "POST" && q.has("uploads")) {
+                const id = randomUUID();
+                uploads.set(id, { key, parts: new Map(), headers: meta, size: 0 });
+                return xml(`<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+            }
+            if (req.method === "PUT" && q.has("uploadId")) {
+                const c = checksum();
+                const u = uploads.get(q.get("uploadId")!);
+                u?.parts.set(Number(q.get("partNumber")), c ? Buffer.from(c, "base64") : Buffer.alloc(0));
+                if (u) u.size += size;
+                const h: Record<string, string> = { etag: `"${randomUUID()}"` };
+                if (c) h["x-amz-checksum-sha256"] = c;
+                return res.writeHead(200, h).end();
+            }
+            if (req.method === "POST" && q.has("uploadId")) {
+                const u = uploads.get(q.get("uploadId")!);
+                uploads.delete(q.get("uploadId")!);
+                const parts = [...(u?.parts.entries() ?? [])].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+                const composite = `${createHash("sha256").update(Buffer.concat(parts)).digest("base64")}-${parts.length}`;
+                objects.set(key, { ...(u?.headers ?? {}), "x-amz-checksum-sha256": composite, "content-length": String(u?.size ?? 0) });
+                return xml(`<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><ETag>"x-${parts.length}"</ETag><ChecksumSHA256>${composite}</ChecksumSHA256></CompleteMultipartUploadResult>`);
+            }
+            if (req.method === "PUT") {
+                const c = checksum();
+                objects.set(key, { ...meta, "content-length": String(size), ...(c ? { "x-amz-checksum-sha256": c } : {}) });
+                return res.writeHead(200, { etag: `"${randomUUID()}"`, ...(c ? { "x-amz-checksum-sha256": c } : {}) }).end();
+            }
+            if (req.method === "HEAD") {
+                const o = objects.get(key);
+                if (!o) return res.writeHead(404).end();
+                return res.writeHead(200, { ...o, etag: '"e"', "last-modified": new Date().toUTCString() }).end();
+            }
+            res.writeHead(501).end();
+        });
+    });
+    server.keepAliveTimeout = 60_000;
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    return {
+        kind: "null (do-nothing S3 endpoint)",
+        endpoint: `http://127.0.0.1:${port}`,
+        reset: async () => objects.clear(),
+        stop: () => new Promise((r) => server.close(() => r())),
+    };
+}
+
+async function main(): Promise<void> {
+    if (!fs.existsSync(MAIN)) spawnSync("npm", ["run", "build", "--workspace", "app"], { cwd: ROOT, stdio: "inherit" });
+    fs.mkdirSync(WORK, { recursive: true });
+    const smallCount = Number(process.env.BENCH_SMALL_FILES ?? 2000);
+    const largeCount = Number(process.env.BENCH_LARGE_FILES ?? 8);
+    const sets = [makeDataSet("small-64KiB", smallCount, 64 * 1024), makeDataSet("large-128MiB", largeCount, 128 * MiB)];
+    const bucket = "bench";
+    const vgw = findVersitygw();
+    const servers: (() => Promise<Server>)[] = [vgw ? () => startVersitygw(vgw, bucket) : () => startMotoServer(bucket), () => startNullS3()];
+
+    for (const start of servers) {
+        const server = await start();
+        try {
+            for (const ds of sets) {
+                await server.reset(bucket);
+                const archiver = await runArchiver(server, bucket, ds);
+                await server.reset(bucket);
+                const awsSync = await runAwsSync(server, bucket, ds);
+                await server.reset(bucket);
+                console.log(
+                    JSON.stringify({
+                        bench: "archive",
+                        server: server.kind,
+                        dataSet: ds.name,
+                        files: ds.files.length,
+                        mib: ds.bytes / MiB,
+                        archiver,
+                        awsS3Sync: awsSync,
+                        ratioFilesPerSec: Math.round((archiver.filesPerSec / awsSync.filesPerSec) * 100) / 100,
+                        ratioMiBPerSec: Math.round((archiver.mibPerSec / awsSync.mibPerSec) * 100) / 100,
+                    }),
+                );
+            }
+        } finally {
+            await server.stop();
+        }
+    }
+    fs.rmSync(WORK, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
