@@ -141,6 +141,32 @@ describe("npm run plan", function () {
         });
     });
 
+    describe("policy verdicts", () => {
+        const lifecycleRule = "s3-bucket-lifecycle-glacier";
+        const onBucket = (d: PlanJson["diagnostics"][number]) => d.policy === lifecycleRule && (d.urn ?? "").includes("aws:s3/bucket:Bucket::");
+
+        it("passes (exit 0) with an advisory when the config moves the archive to Glacier later than the pack advises", async () => {
+            const run = await plan(["--config", fixture("late-glacier.yaml"), "--format", "json"]);
+            assert.strictEqual(run.code, 0, run.stderr);
+            const found = json(run).diagnostics.filter(onBucket);
+            assert.deepStrictEqual(found.map((d) => d.enforcementLevel), ["advisory"]);
+        });
+
+        it("fails (exit 1) when a policy config makes that advisory rule mandatory, and says why", async () => {
+            const run = await plan(["--config", fixture("late-glacier.yaml"), "--policy-pack-config", fixture("lifecycle-mandatory.policy.json")]);
+            assert.strictEqual(run.code, 1, run.stderr);
+            const mandatory = run.stdout.slice(run.stdout.indexOf("### mandatory (1)"), run.stdout.indexOf("### advisory"));
+            assert.match(mandatory, new RegExp(`^- ${lifecycleRule} on [\\w-]+ \\(aws:s3/bucket:Bucket\\): .+`, "m"));
+            assert.match(run.stdout.trimEnd().split("\n").pop()!, /^FAIL: 1 mandatory policy violation/);
+        });
+
+        it("fails the shipped dev stack (exit 1) under a policy config that raises the rule and tightens its limit", async () => {
+            const run = await plan(["--policy-pack-config", fixture("strict-archive.policy.json"), "--format", "json"]);
+            assert.strictEqual(run.code, 1, run.stderr);
+            assert.deepStrictEqual(json(run).diagnostics.filter(onBucket).map((d) => d.enforcementLevel), ["mandatory"]);
+        });
+    });
+
     describe("invalid input exits 2 with a message naming what is wrong, and no stack trace", () => {
         const cases: [string, string[], string[]][] = [
             ["a stack without a Pulumi.<name>.yaml", ["--stack", "nosuch"], ["--stack", "nosuch", "dev", "prod"]],
