@@ -15,6 +15,25 @@ function brokenStack() {
         .change("data", (i) => (i.encrypted = false));
 }
 
+/** A stack that breaks every rule of the pack once. */
+function brokenForEveryRule() {
+    return compliantStack()
+        .change("app-task", (i) => {
+            i.volumes[0].efsVolumeConfiguration.transitEncryption = "DISABLED";
+            i.volumes[1].efsVolumeConfiguration.authorizationConfig.iam = "DISABLED";
+        })
+        .change("efs-nfs-from-tasks", (i) => (i.ipProtocol = "-1"))
+        .change("archive-versioning", (i) => (i.versioningConfiguration.status = "Suspended"))
+        .change("data", (i) => (i.encrypted = false))
+        .change("app-service", (i) => (i.platformVersion = "1.3.0"))
+        .change("archive-public-access", (i) => (i.blockPublicAcls = false))
+        .remove("archive-lifecycle")
+        .remove("archive-policy")
+        .remove("data-policy")
+        .change("data-ap", (i) => (i.rootDirectory.path = "/"))
+        .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })));
+}
+
 describe("policy pack over the analyzer interface", () => {
     it("describes every rule with its default level through GetAnalyzerInfo", async () => {
         const info = await (await pack()).getAnalyzerInfo();
@@ -44,6 +63,22 @@ describe("policy pack over the analyzer interface", () => {
         const ds = await check(brokenStack().resources, { "s3-bucket-versioning-enabled": { enforcementLevel: "disabled" } });
         assert.ok(!ds.some((d) => d.policy === "s3-bucket-versioning-enabled"));
         assert.ok(ds.some((d) => d.policy === "efs-filesystem-encrypted"));
+    });
+
+    it("changes the level of each rule on its own: mandatory, advisory or disabled", async () => {
+        const resources = brokenForEveryRule().resources;
+        const info = await (await pack()).getAnalyzerInfo();
+        const byDefault = await check(resources);
+        assert.deepStrictEqual([...new Set(byDefault.map((d) => d.policy))].sort(), info.policies.map((p) => p.name).sort(), "the fixture breaks every rule");
+        for (const p of info.policies) {
+            for (const level of ["mandatory", "advisory"] as const) {
+                const ds = (await check(resources, { [p.name]: level })).filter((d) => d.policy === p.name);
+                assert.ok(ds.length > 0 && ds.every((d) => d.enforcementLevel === level), `${p.name} at ${level}`);
+            }
+            const disabled = await check(resources, { [p.name]: "disabled" });
+            assert.ok(!disabled.some((d) => d.policy === p.name), `${p.name} disabled`);
+            assert.ok(disabled.length > 0, "the other rules still report");
+        }
     });
 
     it("rejects an invalid config, naming every bad key and value at once", async () => {
