@@ -45,6 +45,8 @@ export interface CostInput {
         readonly memoryMib: number;
         /** Tasks running around the clock. */
         readonly taskCount: number;
+        /** The most tasks autoscaling may run, for the note on the Fargate lines. Defaults to `taskCount`. */
+        readonly maxTaskCount?: number;
     };
     readonly natGatewayCount: number;
     readonly loadBalancerCount: number;
@@ -129,7 +131,8 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
 
     const taskHours = service.taskCount * HOURS_PER_MONTH;
-    const tasks = `${service.taskCount} task${service.taskCount === 1 ? "" : "s"} × ${HOURS_PER_MONTH} h`;
+    const scaling = service.maxTaskCount !== undefined && service.maxTaskCount > service.taskCount ? ` (autoscaling may run up to ${service.maxTaskCount})` : "";
+    const tasks = `${service.taskCount} task${service.taskCount === 1 ? "" : "s"}${scaling} × ${HOURS_PER_MONTH} h`;
     add("Fargate vCPU", "Fargate", taskHours * (service.cpu / 1024), prices.fargateVcpu, `${tasks} × ${fmt(service.cpu / 1024)} vCPU`);
     add("Fargate memory", "Fargate", taskHours * (service.memoryMib / 1024), prices.fargateMemory, `${tasks} × ${fmt(service.memoryMib / 1024)} GB`);
 

@@ -49,6 +49,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     let resources: analyzerClient.RecordedResource[];
     let diagnostics: analyzerClient.PolicyDiagnostic[];
     let config: stackRun.StackRun["config"];
+    let info: analyzerClient.AnalyzerInfo;
     try {
         const { recordStack } = require("./stackRun") as typeof stackRun;
         ({ resources, config } = await recordStack({
@@ -58,6 +59,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         }));
         const pack = await packStarting;
         ({ diagnostics } = await runPolicies(resources, { pack, policyConfig }));
+        info = await pack.getAnalyzerInfo();
     } catch (err) {
         cleanups.push(closePack());
         throw err;
@@ -75,6 +77,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         })),
         cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
         ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
+        policyPack: { name: info.name, version: info.version, policies: info.policies.length },
     };
 }
 

@@ -20,7 +20,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
             ...(config.efs.provisionedThroughputMibps === undefined ? {} : { provisionedThroughputMibps: config.efs.provisionedThroughputMibps }),
             backupEnabled: config.backupEnabled,
         },
-        service: { cpu: config.service.cpu, memoryMib: config.service.memory, taskCount: config.service.desiredCount },
+        service: { cpu: config.service.cpu, memoryMib: config.service.memory, taskCount: config.service.desiredCount, maxTaskCount: config.service.maxCount },
         natGatewayCount: config.natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,

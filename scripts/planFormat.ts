@@ -28,6 +28,8 @@ export interface Plan {
     readonly cost: CostEstimate;
     /** The price override file, when one was given. */
     readonly pricesFile?: string;
+    /** The policy pack that judged the plan, for the text output. */
+    readonly policyPack?: { readonly name: string; readonly version: string; readonly policies: number };
 }
 
 /** Exit status: 1 when any diagnostic is mandatory, else 0 (advisories do not fail a plan). */
@@ -113,6 +115,10 @@ function resourceTree(resources: readonly PlannedResource[], c: Palette): string
 
 function diagnosticSection(plan: Plan, c: Palette): string[] {
     const lines = [c.bold(`## Policy diagnostics (${plan.diagnostics.length})`), ""];
+    const pack = plan.policyPack;
+    if (pack !== undefined) {
+        lines.push(c.dim(`Policy pack ${pack.name} ${pack.version}: ${pack.policies} policies, as \`pulumi preview --policy-pack\` runs them.`), "");
+    }
     if (plan.diagnostics.length === 0) {
         lines.push("No policy reported anything.");
         return lines;

@@ -6,8 +6,10 @@
  *
  * One deliberate absence: the source article (seeds/, "Part 8: Cost Comparison") prices EFS provisioned
  * throughput at "$0.05/MiBps-month". The list price is $6.00 per MB/s-month, 120 times more, so its
- * "$35/month" example (100 GB at 100 MiB/s) is really about $600. The article's figure is reproduced
- * only through an override file (test/fixtures/article-prices.yaml), never here.
+ * "$35/month" example (100 GB at 100 MiB/s) really costs $600: $30 of storage and 95 MiB/s × $6.00 (AWS
+ * bills provisioned throughput only above the 50 KB/s per GB that the Standard storage includes; without
+ * that deduction it would be $630). The article's figure is reproduced only through an override file
+ * (test/fixtures/article-prices.yaml), never here.
  */
 import * as fs from "fs";
 import * as YAML from "yaml";
