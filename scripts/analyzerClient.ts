@@ -270,7 +270,11 @@ export class PolicyPackProcess {
         return reconciled;
     }
 
-    /** Analyze: one resource's inputs, as the CLI sends them before the resource is created or updated. */
+    /**
+     * Analyze: one resource's inputs, as the CLI sends them before the resource is created or
+     * updated (for every registered resource, components included). The CLI first sends Remediate;
+     * this pack has no remediations, so the client leaves it out.
+     */
     async analyze(r: RecordedResource, providers?: ReadonlyMap<string, RecordedResource>): Promise<PolicyDiagnostic[]> {
         const req = new pb.AnalyzeRequest();
         req.setUrn(r.urn);
@@ -278,13 +282,13 @@ export class PolicyPackProcess {
         req.setName(r.name);
         req.setProperties(Struct.fromJavaScript(toAnalyzerProperties(r.inputs) as Record<string, never>));
         req.setOptions(resourceOptions(r));
-        const provider = providerResource(r, providers, "inputs");
+        const provider = providerResource(r, providers);
         if (provider) {
             req.setProvider(provider);
         }
         const res = await this.call<pb.AnalyzeRequest, pb.AnalyzeResponse>("analyze", req);
-        // A resource policy reports without a URN; the CLI attributes it to the analyzed resource.
-        return diagnostics(res, r.urn);
+        // The CLI attributes every Analyze diagnostic to the analyzed resource, whatever URN it names.
+        return diagnostics(res, r.urn).map((d) => ({ ...d, urn: r.urn }));
     }
 
     /** AnalyzeStack: every resource's outputs, parent, dependencies and property dependencies. */
@@ -310,7 +314,7 @@ export class PolicyPackProcess {
                         deps.set(k, pd);
                     }
                 }
-                const provider = providerResource(r, byUrn, "outputs");
+                const provider = providerResource(r, byUrn);
                 if (provider) {
                     ar.setProvider(provider);
                 }
@@ -338,11 +342,8 @@ function resourceOptions(r: RecordedResource): pb.AnalyzerResourceOptions {
     return opts;
 }
 
-function providerResource(
-    r: RecordedResource,
-    resources: ReadonlyMap<string, RecordedResource> | undefined,
-    form: "inputs" | "outputs",
-): pb.AnalyzerProviderResource | undefined {
+/** The resource's provider as the CLI describes it to an analyzer: its inputs, in Analyze and AnalyzeStack alike. */
+function providerResource(r: RecordedResource, resources: ReadonlyMap<string, RecordedResource> | undefined): pb.AnalyzerProviderResource | undefined {
     if (!r.provider || !resources) {
         return undefined;
     }
@@ -355,7 +356,7 @@ function providerResource(
     pr.setUrn(p.urn);
     pr.setType(p.type);
     pr.setName(p.name);
-    pr.setProperties(Struct.fromJavaScript(toAnalyzerProperties(p[form]) as Record<string, never>));
+    pr.setProperties(Struct.fromJavaScript(toAnalyzerProperties(p.inputs) as Record<string, never>));
     return pr;
 }
 
