@@ -73,7 +73,10 @@ const FIX =
  * falling back to IDs for resources that already exist.
  * Unknowns: an unknown protocol or port is a violation; an unknown CIDR source is a violation
  * unless it comes only from VPCs or subnets; an unknown security-group source is fine (any group
- * is narrower than a CIDR); an unknown attachment that no property dependency explains is a violation.
+ * is narrower than a CIDR); an unknown attachment that no property dependency explains is a
+ * violation. The group's inline `ingress` output is optional and computed, so a preview shows it
+ * unknown when the program sets none: that is fine without property dependencies (AWS derives it
+ * from the rule resources, which are checked) and a violation with them.
  * See https://docs.aws.amazon.com/efs/latest/ug/network-access.html
  */
 export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
@@ -97,7 +100,8 @@ export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
             }
             if ((isUnknown(sgs) || sgs.some(isUnknown)) && targets.length === 0) {
                 reportViolation(
-                    `The security groups of EFS mount target "${mt.name}" are unknown during preview and come from no security group in this stack, so their rules cannot be checked. ` +
+                    `The security groups of EFS mount target "${mt.name}" are unknown during preview and come from no security group in this stack ` +
+                        `(left unset, AWS attaches the VPC's default group), so their rules cannot be checked. ` +
                         `Set securityGroups to the id of a security group managed in this stack (e.g. efsSecurityGroup.id).`,
                     mt.urn,
                 );
@@ -120,7 +124,16 @@ export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
             const where = `Security group "${sg.name}" is attached to EFS mount target ${mountTargets.join(", ")} and must admit only TCP ${NFS_PORT}`;
             const ingress = list(sg.props.ingress);
             if (isUnknown(ingress)) {
-                reportViolation(`${where}, but its inline ingress is unknown during preview. Declare the ingress literally or in separate rule resources. ${FIX}`, sg.urn);
+                // `ingress` is optional and computed: when the program leaves it out, a preview shows
+                // it unknown and AWS fills it from the separate rule resources, checked below. Literal
+                // inline rules would be known; only rules built from other resources' outputs are not.
+                if (sg.deps("ingress").length > 0) {
+                    reportViolation(
+                        `${where}, but its inline ingress is built from other resources' outputs and is unknown during preview, so it cannot be proven. ` +
+                            `Declare the rules in separate aws.vpc.SecurityGroupIngressRule resources. ${FIX}`,
+                        sg.urn,
+                    );
+                }
             } else {
                 ingress.forEach((rule, i) => {
                     const problems = isUnknown(rule)

@@ -69,6 +69,13 @@ export const forbidBroadTaskRoleGrants: StackValidationPolicy = {
             for (const rp of index.referrers(role, [types.iamRolePolicy], "role", ["name", "id"])) {
                 documents.push({ source: `role policy "${rp.name}"`, urn: rp.urn, doc: rp.props.policy });
             }
+            // inlinePolicies and managedPolicyArns are optional and computed: unknown in a preview when
+            // the program leaves them out (fine), or when built from other resources' outputs (unproven).
+            for (const property of ["inlinePolicies", "managedPolicyArns"]) {
+                if (isUnknown(role.props[property]) && role.deps(property).length > 0) {
+                    reportViolation(`Task role "${role.name}": its ${property} are unknown during preview, so they cannot be proven free of broad S3 or EFS grants until applied. ${fix}`, role.urn);
+                }
+            }
             const inline = list(role.props.inlinePolicies);
             (isUnknown(inline) ? [] : inline).forEach((p, i) => {
                 const name = get(p, "name");

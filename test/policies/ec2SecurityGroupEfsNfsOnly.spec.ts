@@ -113,9 +113,18 @@ describe(POLICY, () => {
             assert.deepStrictEqual(await violationsOf(POLICY, s.resources), []);
         });
 
-        it("treats inline ingress unknown during preview as a violation", async () => {
+        it("treats inline ingress built from other resources' outputs, unknown during preview, as a violation", async () => {
             const s = compliantStack().change("efs-sg", (i) => (i.ingress = U));
-            await expectOneViolation(s.resources, "efs-sg", /inline ingress is unknown during preview/);
+            s.get("efs-sg").propertyDependencies.ingress = [s.urn("vpc"), s.urn("tasks-sg")];
+            await expectOneViolation(s.resources, "efs-sg", /inline ingress is built from other resources' outputs and is unknown during preview/);
+        });
+
+        it("accepts an inline ingress output that is unknown only because AWS computes it from the rule resources", async () => {
+            const s = compliantStack().changeOutputs("efs-sg", (o) => (o.ingress = U));
+            assert.deepStrictEqual(await violationsOf(POLICY, s.resources), []);
+            // ...and the rule resources are still checked.
+            s.change("efs-nfs-from-tasks", (i) => (i.fromPort = 22)).changeOutputs("efs-sg", (o) => (o.ingress = U));
+            await expectOneViolation(s.resources, "efs-nfs-from-tasks", /ports 22–2049/);
         });
     });
 

@@ -51,4 +51,9 @@ describe(P, () => {
         ));
     it("treats a policy document unknown during preview as unproven", () =>
         expectOneViolation(P, compliantStack().change("task-role-data", (i) => (i.policy = U)).resources, "task-role-data", /unknown during preview/));
+    it("treats managed policy ARNs built from other resources' outputs, unknown during preview, as unproven", () => {
+        const s = compliantStack().change("task-role", (i) => (i.managedPolicyArns = U));
+        s.get("task-role").propertyDependencies.managedPolicyArns = [s.urn("archive")];
+        return expectOneViolation(P, s.resources, "task-role", /managedPolicyArns are unknown during preview/);
+    });
 });
