@@ -3,9 +3,9 @@
  * `pulumi preview --policy-pack <dir>`: it starts `@pulumi/pulumi/cmd/run-policy-pack` in the pack's
  * directory (what the nodejs language host's RunPlugin does for a policy pack; run-policy-pack
  * registers ts-node itself, so `index.ts` loads as it would under the CLI), reads the gRPC port the
- * pack prints on stdout, and then sends GetAnalyzerInfo, Configure (the reconciled
- * `--policy-pack-config`), ConfigureStack, one Analyze per resource (its inputs) and one
- * AnalyzeStack (every resource's outputs, with parent, dependencies and property dependencies).
+ * pack prints on stdout, and then sends ConfigureStack, GetAnalyzerInfo, Configure (the reconciled
+ * `--policy-pack-config`), one Analyze per resource (its inputs) and one AnalyzeStack (every
+ * resource's outputs, with parent, dependencies and property dependencies).
  *
  * Used by the policy specs, the policy benchmark and the offline preview (`npm run plan`).
  */

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 
-import { forType, types } from "../lib/policy";
+import { types } from "../lib/policy";
 import { StackIndex } from "../lib/stack";
 import { get, isUnknown, show } from "../lib/values";
 
