@@ -24,6 +24,13 @@ import type * as planCost from "./planCost";
 const ROOT = path.join(__dirname, "..");
 const POLICY_PACK_DIR = path.join(ROOT, "policies");
 
+/**
+ * Milliseconds since the process started at which each step of the last plan ended; written to stderr as
+ * one JSON line when PLAN_TIMINGS is set (the benchmark reads it).
+ */
+export const timings: Record<string, number> = {};
+const mark = (step: string) => (timings[step] = Math.round(performance.now()));
+
 /** A problem with what the user gave (flags, files, config): exit 2, no stack trace. */
 class InvalidInput extends Error {}
 
@@ -32,6 +39,7 @@ class InvalidInput extends Error {}
  * that the caller can report the error first and wait for the stop afterwards.
  */
 export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = []): Promise<Plan> {
+    mark("started");
     const prices = loadPriceTable(options.pricesFile);
     const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
     const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
@@ -44,6 +52,8 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     }
     const { startPolicyPack, runPolicies } = require("./analyzerClient") as typeof analyzerClient;
     const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
+    mark("packSpawned");
+    void packStarting.then(() => mark("packReady"), () => undefined);
     // Whatever happens next, the pack process must not outlive the plan.
     const closePack = () => packStarting.then((pack) => pack.close(), () => undefined);
     let resources: analyzerClient.RecordedResource[];
@@ -52,14 +62,17 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     let info: analyzerClient.AnalyzerInfo;
     try {
         const { recordStack } = require("./stackRun") as typeof stackRun;
+        mark("programLoaded");
         ({ resources, config } = await recordStack({
             stack: options.stack,
             ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
             preview: true,
         }));
+        mark("recorded");
         const pack = await packStarting;
         ({ diagnostics } = await runPolicies(resources, { pack, policyConfig }));
         info = await pack.getAnalyzerInfo();
+        mark("analyzed");
     } catch (err) {
         cleanups.push(closePack());
         throw err;
@@ -176,6 +189,7 @@ if (require.main === module) {
                 code = 3;
             }
             process.exitCode = code;
+            if (process.env.PLAN_TIMINGS) process.stderr.write(`${JSON.stringify({ timings: { ...timings, exited: Math.round(performance.now()) } })}\n`);
         },
         (err) => {
             process.stderr.write(`plan: ${String(err)}\n`);
