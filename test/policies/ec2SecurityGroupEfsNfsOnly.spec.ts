@@ -33,10 +33,12 @@ describe(POLICY, () => {
             await expectOneViolation(s.resources, "ssh", /"efs-sg".*ingress rule "ssh".*ports 22–22/);
         });
 
-        it("catches protocol -1 (all traffic)", async () => {
-            const s = compliantStack().change("efs-nfs-from-tasks", (i) => (i.ipProtocol = "-1"));
-            await expectOneViolation(s.resources, "efs-nfs-from-tasks", /all protocols/);
-        });
+        for (const protocol of ["-1", "all"]) {
+            it(`catches protocol ${protocol} (all traffic)`, async () => {
+                const s = compliantStack().change("efs-nfs-from-tasks", (i) => (i.ipProtocol = protocol));
+                await expectOneViolation(s.resources, "efs-nfs-from-tasks", /all protocols/);
+            });
+        }
 
         it("catches UDP 2049", async () => {
             const s = compliantStack().change("efs-nfs-from-tasks", (i) => (i.ipProtocol = "udp"));
