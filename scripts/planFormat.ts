@@ -168,6 +168,7 @@ function costTable(plan: Plan, c: Palette): string[] {
         ...rows.map(row),
         "",
         c.dim(`Prices: ${prices}. Usage assumptions: the stack config key fargate-efs-s3:usage.`),
+        c.dim(`Not estimated: ALB capacity units, data transfer out of AWS, CloudWatch Logs, ECR storage, scheduled task runs.`),
         ...(notes.length > 0 ? ["", ...notes.map(c.dim)] : []),
     ];
 }
