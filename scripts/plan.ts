@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 // Only light modules are imported up front. The policy pack (a child process that type-checks itself,
 // the slowest step) is started before the heavy ones — the Pulumi SDK, the AWS provider, the program —
 // are loaded, so that the two overlap.
@@ -50,6 +51,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
                 : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
         );
     }
+    checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
     const { startPolicyPack, runPolicies } = require("./analyzerClient") as typeof analyzerClient;
     const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
     mark("packSpawned");
@@ -113,6 +115,15 @@ function readPolicyPackConfig(file: string | undefined): analyzerClient.PolicyPa
         throw new InvalidInput(`--policy-pack-config: ${file} must be a JSON object keyed by policy name (or "all")`);
     }
     return parsed as analyzerClient.PolicyPackConfig;
+}
+
+/** A stack file that is not YAML at all is reported here, with its line, before anything runs. */
+function checkIsYaml(file: string, flag: string): void {
+    try {
+        YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new InvalidInput(`${flag}: ${path.relative(process.cwd(), file)} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    }
 }
 
 function knownStacks(): string[] {
