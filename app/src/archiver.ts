@@ -5,7 +5,8 @@ import { AppConfig } from "./config";
 import { enqueueRotatedLogs, errorFields, Logger } from "./log";
 import { Metrics } from "./metrics";
 import type * as ProcessModule from "./process";
-import { ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
+import { SignedPut } from "./put";
+import { ArchiveTarget, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
 import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
 
 const MAX_BACKOFF_MS = 15_000;
@@ -37,6 +38,7 @@ export class Archiver {
     private readonly waiters = new Set<() => void>();
     private heartbeatTimer?: NodeJS.Timeout;
     private workers: Promise<void>[] = [];
+    private readonly target: ArchiveTarget;
 
     constructor(
         private readonly config: AppConfig,
@@ -46,6 +48,7 @@ export class Archiver {
         private readonly metrics: Metrics,
     ) {
         this.claimDir = layout.claimDir(config.taskId);
+        this.target = { client, signedPut: new SignedPut(client, config.region, config.s3Endpoint), bucket: config.bucket, partSize: config.multipartPartBytes };
     }
 
     async init(): Promise<void> {
@@ -270,7 +273,7 @@ export class Archiver {
             let versionId: string | undefined;
             let alreadyThere = false;
             for (const obj of objects) {
-                const r = await putVerified(this.client, this.config.bucket, obj, this.config.multipartPartBytes);
+                const r = await putVerified(this.target, obj);
                 if (obj.key === meta.key) {
                     versionId = r.versionId;
                     alreadyThere = r.alreadyThere;

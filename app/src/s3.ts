@@ -1,12 +1,13 @@
-import { HeadBucketCommand, HeadObjectCommand, HeadObjectCommandOutput, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { HeadBucketCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { createHash, Hash } from "crypto";
+import { createHash } from "crypto";
 import { createReadStream } from "fs";
 import { readFile } from "fs/promises";
 import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
 import { Transform, TransformCallback } from "stream";
 import { AppConfig } from "./config";
+import { SignedPut } from "./put";
 
 export function makeClient(config: AppConfig): S3Client {
     const agentOptions = { keepAlive: true, maxSockets: Math.max(16, config.archiveConcurrency * 4) };
@@ -36,6 +37,8 @@ export function makeClient(config: AppConfig): S3Client {
             if (request.headers && checksum && !("x-amz-content-sha256" in request.headers)) {
                 request.headers["x-amz-content-sha256"] = Buffer.from(checksum, "base64").toString("hex");
             }
+            const input = args.input as { Bucket?: string; Key?: string; PartNumber?: number };
+            if (checksum && input.PartNumber !== undefined) sentPartChecksums.get(`${input.Bucket}/${input.Key}`)?.set(input.PartNumber, checksum);
             return next(args);
         },
         { step: "finalizeRequest", priority: "high", name: "payloadHashFromChecksum" },
@@ -44,20 +47,15 @@ export function makeClient(config: AppConfig): S3Client {
 }
 
 /**
- * Hashes the bytes on their way to S3: the full-object SHA-256 and the SHA-256 of every `partSize`
- * slice, which is exactly how lib-storage cuts a multipart upload. If the bytes read from EFS do not
- * match the SHA-256 recorded at ingest, the stream fails before its end reaches lib-storage, so the
- * PutObject is not sent or the multipart upload is aborted instead of completed.
+ * Hashes the bytes on their way to lib-storage. If they do not match the SHA-256 recorded at ingest,
+ * the stream fails before its end reaches lib-storage, so the multipart upload is aborted instead of
+ * completed.
  */
 class HashingStream extends Transform {
     private readonly full = createHash("sha256");
-    private readonly partHashes: Buffer[] = [];
-    private part: Hash = createHash("sha256");
-    private partFill = 0;
-    bytes = 0;
+    private bytes = 0;
 
     constructor(
-        private readonly partSize: number,
         private readonly expectedHex: string,
         private readonly expectedSize: number,
     ) {
@@ -67,23 +65,10 @@ class HashingStream extends Transform {
     override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
         this.full.update(chunk);
         this.bytes += chunk.length;
-        let offset = 0;
-        while (offset < chunk.length) {
-            const take = Math.min(this.partSize - this.partFill, chunk.length - offset);
-            this.part.update(chunk.subarray(offset, offset + take));
-            this.partFill += take;
-            offset += take;
-            if (this.partFill === this.partSize) {
-                this.partHashes.push(this.part.digest());
-                this.part = createHash("sha256");
-                this.partFill = 0;
-            }
-        }
         cb(null, chunk);
     }
 
     override _flush(cb: TransformCallback): void {
-        if (this.partFill > 0 || this.partHashes.length === 0) this.partHashes.push(this.part.digest());
         const hex = this.full.digest("hex");
         if (hex !== this.expectedHex || this.bytes !== this.expectedSize) {
             cb(new IntegrityError(`bytes on EFS (sha256 ${hex}, ${this.bytes} bytes) differ from those acknowledged (sha256 ${this.expectedHex}, ${this.expectedSize} bytes)`));
@@ -91,11 +76,19 @@ class HashingStream extends Transform {
         }
         cb();
     }
+}
 
-    /** `base64(sha256(concat(part sha256s)))-N`, what S3 reports for a multipart upload with SHA256 parts. */
-    composite(): string {
-        return `${createHash("sha256").update(Buffer.concat(this.partHashes)).digest("base64")}-${this.partHashes.length}`;
-    }
+/**
+ * The SHA-256 of each part as the SDK computed it from the bytes it sent (the x-amz-checksum-sha256
+ * request header of every UploadPart), by bucket/key and part number: what S3's composite checksum must
+ * be built from.
+ */
+const sentPartChecksums = new Map<string, Map<number, string>>();
+
+/** `base64(sha256(sha256(part1) ‖ … ‖ sha256(partN)))-N`, what S3 reports for a multipart upload with SHA256 parts. */
+export function compositeChecksum(partChecksumsBase64: readonly string[]): string {
+    const joined = Buffer.concat(partChecksumsBase64.map((c) => Buffer.from(c, "base64")));
+    return `${createHash("sha256").update(joined).digest("base64")}-${partChecksumsBase64.length}`;
 }
 
 export class IntegrityError extends Error {
@@ -106,6 +99,9 @@ export class IntegrityError extends Error {
 export class ConflictError extends Error {
     override name = "ConflictError";
 }
+
+/** Parts of one multipart upload in flight (each buffered in memory by lib-storage). */
+export const PART_QUEUE = 4;
 
 export interface ObjectToArchive {
     readonly key: string;
@@ -129,7 +125,15 @@ export interface Archived {
  * single-part PUT, the checksum S3 verified and returned; for a multipart upload, or when the object
  * was already there, HeadObject with checksum mode enabled.
  */
-export async function putVerified(client: S3Client, bucket: string, obj: ObjectToArchive, partSize: number): Promise<Archived> {
+export interface ArchiveTarget {
+    readonly client: S3Client;
+    readonly signedPut: SignedPut;
+    readonly bucket: string;
+    readonly partSize: number;
+}
+
+export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive): Promise<Archived> {
+    const { client, bucket, partSize } = target;
     const sha256Base64 = Buffer.from(obj.sha256Hex, "hex").toString("base64");
     const params = {
         Bucket: bucket,
@@ -148,42 +152,59 @@ export async function putVerified(client: S3Client, bucket: string, obj: ObjectT
         // it against the SHA-256 taken at ingest, and send that SHA-256: S3 recomputes it over the bytes
         // it receives and refuses the PUT (BadDigest) if they differ.
         const body = await readFile(obj.file);
-        const hex = createHash("sha256").update(body).digest("hex");
-        if (hex !== obj.sha256Hex || body.length !== obj.size) {
-            throw new IntegrityError(`bytes on EFS (sha256 ${hex}, ${body.length} bytes) differ from those acknowledged (sha256 ${obj.sha256Hex}, ${obj.size} bytes)`);
+        const digest = createHash("sha256").update(body).digest();
+        if (digest.toString("hex") !== obj.sha256Hex || body.length !== obj.size) {
+            throw new IntegrityError(`bytes on EFS (sha256 ${digest.toString("hex")}, ${body.length} bytes) differ from those acknowledged (sha256 ${obj.sha256Hex}, ${obj.size} bytes)`);
         }
         expected = sha256Base64;
-        try {
-            const result = await client.send(new PutObjectCommand({ ...params, Body: body, ChecksumSHA256: sha256Base64 }));
-            versionId = result.VersionId;
+        const headers: Record<string, string> = { "content-type": obj.contentType, "if-none-match": "*" };
+        for (const [k, v] of Object.entries(params.Metadata)) headers[`x-amz-meta-${k}`] = v;
+        const r = await target.signedPut.put(bucket, obj.key, body, digest, headers);
+        if (r.status === 412) {
+            alreadyThere = true;
+        } else if (r.status >= 200 && r.status < 300) {
+            versionId = r.versionId;
             // If-None-Match made this request the one that created the object, and S3 checked our SHA-256
             // against the bytes: the checksum it returns is its confirmation, no second round trip needed.
             // A server that does not return it is asked with HeadObject below.
-            if (result.ChecksumSHA256 !== undefined) {
-                if (result.ChecksumSHA256 !== sha256Base64) {
-                    throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 computed checksum ${result.ChecksumSHA256}, expected ${sha256Base64}`);
+            if (r.checksumSha256 !== undefined) {
+                if (r.checksumSha256 !== sha256Base64) {
+                    throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 computed checksum ${r.checksumSha256}, expected ${sha256Base64}`);
                 }
                 return { key: obj.key, versionId, alreadyThere: false };
             }
-        } catch (e) {
-            if (!isPreconditionFailed(e)) throw e;
-            alreadyThere = true;
+        } else if (r.code === "BadDigest" || r.code === "XAmzContentSHA256Mismatch") {
+            throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 refused the bytes read from EFS (${r.code}): they differ from those acknowledged`);
+        } else {
+            const e = new Error(`PutObject s3://${bucket}/${obj.key}: HTTP ${r.status} ${r.code ?? ""} ${r.message ?? ""}`.trim());
+            e.name = r.code ?? `HTTP${r.status}`;
+            throw e;
         }
     } else {
-        // Multipart through lib-storage: parts of partSize, at most 4 in memory per file, each with its
-        // SHA-256, which S3 checks; S3 then reports the composite checksum computed here as well.
-        const hashing = new HashingStream(partSize, obj.sha256Hex, obj.size);
+        // Multipart through lib-storage: parts of partSize, at most PART_QUEUE in memory per file, each
+        // with the SHA-256 the SDK computes from the bytes it sends, which S3 checks. S3's composite must
+        // then be the one built from those part checksums, and the bytes sent are the acknowledged ones
+        // (HashingStream).
+        const hashing = new HashingStream(obj.sha256Hex, obj.size);
         const source = createReadStream(obj.file, { highWaterMark: 1024 * 1024 });
         source.on("error", (e) => hashing.destroy(e));
-        const upload = new Upload({ client, partSize, queueSize: 4, leavePartsOnError: false, params: { ...params, Body: source.pipe(hashing) } });
+        const parts = new Map<number, string>();
+        const uploadKey = `${bucket}/${obj.key}`;
+        sentPartChecksums.set(uploadKey, parts);
+        const upload = new Upload({ client, partSize, queueSize: PART_QUEUE, leavePartsOnError: false, params: { ...params, Body: source.pipe(hashing) } });
         try {
             versionId = (await upload.done()).VersionId;
         } catch (e) {
             source.destroy();
             if (!isPreconditionFailed(e)) throw e;
-            alreadyThere = true; // 412 comes from CompleteMultipartUpload, after every part was read and hashed
+            alreadyThere = true; // 412 comes from CompleteMultipartUpload, after every part was sent
+        } finally {
+            sentPartChecksums.delete(uploadKey);
         }
-        expected = hashing.composite();
+        const expectedParts = Math.ceil(obj.size / partSize);
+        const sent = Array.from({ length: expectedParts }, (_, i) => parts.get(i + 1));
+        if (sent.some((c) => c === undefined)) throw new IntegrityError(`s3://${bucket}/${obj.key}: no SHA-256 recorded for every one of ${expectedParts} parts`);
+        expected = compositeChecksum(sent as string[]);
     }
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
     const problem = verify(head, obj, expected);

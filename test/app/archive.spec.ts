@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, filesUnder, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 // These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
 
@@ -18,6 +18,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     after(async () => {
         for (const a of apps) await a.stop("SIGKILL");
         await s3?.stop();
+        removeTempDataDirs();
     });
 
     function newBucket(): string {
@@ -45,7 +46,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     }
     /** Downloads everything under `prefix` with the aws CLI and returns sha256 by key. */
     function downloadedHashes(bucket: string, prefix: string): Map<string, string> {
-        const dir = fs.mkdtempSync(path.join(tempDataDir(), "dl-"));
+        const dir = tempDataDir();
         aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/${prefix}`, dir, "--only-show-errors"]);
         return new Map(filesUnder(dir).map((f) => [`${prefix}${f}`, sha256(fs.readFileSync(path.join(dir, f)))]));
     }
@@ -82,7 +83,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
 
         const thumbKey = `uploads/${r.body.id}/thumbnails/blue photo.png.webp`;
         assert.ok(hashes.has(thumbKey), `thumbnail archived beside the original: ${[...hashes.keys()].join(", ")}`);
-        const thumbDir = fs.mkdtempSync(path.join(dataDir, "..", "thumb-"));
+        const thumbDir = tempDataDir();
         aws(s3.endpoint, ["s3", "cp", `s3://${bucket}/${thumbKey}`, path.join(thumbDir, "t.webp"), "--only-show-errors"]);
         const meta = await sharp(path.join(thumbDir, "t.webp")).metadata();
         assert.equal(meta.format, "webp");
@@ -100,7 +101,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
 
         const logs = downloadedHashes(bucket, "logs/");
         assert.ok(logs.size >= 2, `the app's own logs of both runs are archived: ${[...logs.keys()].join(", ")}`);
-        const logDir = fs.mkdtempSync(path.join(dataDir, "..", "logs-"));
+        const logDir = tempDataDir();
         aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/logs/`, logDir, "--only-show-errors"]);
         const lines = filesUnder(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l)));
         const aboutUpload = lines.filter((l) => JSON.stringify(l).includes(r.body.id) && l.msg !== "serving");
@@ -246,7 +247,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     });
 
     function downloadedHashes2(endpoint: string, bucket: string): Map<string, string> {
-        const dir = fs.mkdtempSync(path.join(tempDataDir(), "dl-"));
+        const dir = tempDataDir();
         aws(endpoint, ["s3", "sync", `s3://${bucket}/uploads/`, dir, "--only-show-errors"]);
         return new Map(filesUnder(dir).map((f) => [f, sha256(fs.readFileSync(path.join(dir, f)))]));
     }

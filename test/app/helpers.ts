@@ -2,7 +2,6 @@
 import { ChildProcess, spawn } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { CREDENTIALS, freePort, REPO_ROOT, stopChild } from "../support/s3server";
 
@@ -73,10 +72,20 @@ export function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
+const created: string[] = [];
+
+/** A fresh directory under .test-tmp/ (gitignored) standing in for the EFS mount. */
 export function tempDataDir(): string {
     const base = path.join(REPO_ROOT, ".test-tmp");
     fs.mkdirSync(base, { recursive: true });
-    return fs.mkdtempSync(path.join(base, "efs-"));
+    const dir = fs.mkdtempSync(path.join(base, "efs-"));
+    created.push(dir);
+    return dir;
+}
+
+/** Removes every directory tempDataDir() created in this process. */
+export function removeTempDataDirs(): void {
+    for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every regular file under `dir`, relative to it. */
@@ -135,4 +144,3 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
 }
 
-export const tmpdir = os.tmpdir;

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { AppProcess, filesUnder, pdf, runApp, startApp, tempDataDir, upload } from "./helpers";
+import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload } from "./helpers";
 
 /** Sends a hand-written multipart body, for what fetch/FormData cannot express (raw names, chunked bodies). */
 function rawPost(url: string, body: Buffer | Buffer[], headers: Record<string, string>): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
@@ -34,7 +34,10 @@ describe("app: bad input is refused with a clear error and leaves nothing behind
         // S3 is not needed to refuse input; an unreachable endpoint keeps anything accepted on EFS.
         app = await startApp({ DATA_DIR: dataDir, BUCKET: "unused-bucket", S3_ENDPOINT: "http://127.0.0.1:9", MAX_UPLOAD_BYTES: String(MAX) });
     });
-    after(async () => app?.stop("SIGKILL"));
+    after(async () => {
+        await app?.stop("SIGKILL");
+        removeTempDataDirs();
+    });
 
     function leftovers(): string[] {
         return filesUnder(path.join(dataDir, "uploads")).filter((f) => !f.startsWith("tasks/"));
@@ -120,6 +123,7 @@ describe("app: bad input is refused with a clear error and leaves nothing behind
 
 describe("app: environment is validated at start", function () {
     this.timeout(30_000);
+    after(() => removeTempDataDirs());
     const good = () => ({ DATA_DIR: tempDataDir(), BUCKET: "a-bucket", AWS_REGION: "eu-west-1" });
 
     for (const [name, env, expect] of [
