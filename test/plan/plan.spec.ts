@@ -177,9 +177,19 @@ describe("npm run plan", function () {
             ["a price override with an unknown key and a negative price", ["--prices", fixture("bad-prices.yaml")], ["efsThroughput", "natGatewayHours"]],
             ["a policy config that is not JSON", ["--policy-pack-config", fixture("article-prices.yaml")], ["--policy-pack-config"]],
             ["a stack file that is not YAML", ["--config", fixture("broken-yaml.yaml")], ["--config", "broken-yaml.yaml", "line 4"]],
-            ["settings out of range", ["--config", fixture("broken-values.yaml")], ["fargate-efs-s3:azCount", "fargate-efs-s3:natGateways", "Single, OnePerAz"]],
-            ["a usage assumption out of range", ["--config", fixture("broken-usage.yaml")], ["fargate-efs-s3:usage.efsInfrequentAccessPercent", "0 to 100"]],
-            ["a misspelt key", ["--config", fixture("broken-typo.yaml")], ["fargate-efs-s3:desiredCuont", "fargate-efs-s3:desiredCount"]],
+            [
+                "a stack config with four bad keys, all named at once",
+                ["--config", fixture("broken-config.yaml")],
+                [
+                    "fargate-efs-s3:azCount",
+                    "fargate-efs-s3:natGateways",
+                    "Single, OnePerAz",
+                    "fargate-efs-s3:desiredCuont",
+                    "fargate-efs-s3:desiredCount",
+                    "fargate-efs-s3:usage.efsInfrequentAccessPercent",
+                    "0 to 100",
+                ],
+            ],
             ["a policy config naming a policy the pack does not have", ["--policy-pack-config", fixture("unknown-policy.policy.json")], ["efs-no-such-rule"]],
         ];
         for (const [what, args, named] of cases) {
