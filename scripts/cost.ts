@@ -98,7 +98,8 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     const iaShare = usage.efsInfrequentAccessPercent / 100;
     const efsStandardGb = usage.efsStoredGb * (1 - iaShare);
     add("EFS Standard storage", "EFS", efsStandardGb, prices.efsStandardStorage);
-    add("EFS Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, prices.efsInfrequentAccessStorage);
+    const iaPrice = efs.throughputMode === "elastic" ? prices.efsInfrequentAccessStorage : prices.efsInfrequentAccessStorageLegacyModes;
+    add("EFS Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, iaPrice);
     switch (efs.throughputMode) {
         case "provisioned": {
             const provisioned = efs.provisionedThroughputMibps ?? 0;

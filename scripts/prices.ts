@@ -39,15 +39,22 @@ const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East 
 /** us-east-1 list prices, taken `PRICES_TAKEN`. */
 export const LIST_PRICES = {
     efsStandardStorage: { usd: 0.3, unit: "GB-month", source: `${efsPage}: Standard storage (Regional)` },
+    // EFS has two price lists: one for file systems in Elastic Throughput mode, one for the "legacy"
+    // Bursting and Provisioned modes. Standard storage costs the same in both; Infrequent Access does not.
     efsInfrequentAccessStorage: {
         usd: 0.016,
         unit: "GB-month",
-        source: `${efsPage}: Infrequent Access storage (Regional)`,
+        source: `${efsPage}: Regional with Elastic Throughput, Infrequent Access storage`,
+    },
+    efsInfrequentAccessStorageLegacyModes: {
+        usd: 0.025,
+        unit: "GB-month",
+        source: `${efsPage}: Regional with legacy throughput modes (Bursting, Provisioned), Infrequent Access storage`,
     },
     efsProvisionedThroughput: {
         usd: 6.0,
         unit: "MiB/s-month",
-        source: `${efsPage}: Provisioned Throughput, per MB/s-month (billed on the MiB/s the API provisions)`,
+        source: `${efsPage}: Regional with legacy throughput modes, Provisioned Throughput (MB/s-month; billed on the MiB/s the API provisions)`,
     },
     efsProvisionedBaselinePerGb: {
         // Not a price but part of how the price applies: provisioned throughput is billed only above
@@ -56,8 +63,8 @@ export const LIST_PRICES = {
         unit: "MiB/s included per GB of Standard storage",
         source: `${efsPage}: Provisioned Throughput is billed above the Bursting baseline of 50 KB/s per GB`,
     },
-    efsElasticRead: { usd: 0.03, unit: "GB", source: `${efsPage}: Elastic Throughput, reads` },
-    efsElasticWrite: { usd: 0.06, unit: "GB", source: `${efsPage}: Elastic Throughput, writes` },
+    efsElasticRead: { usd: 0.03, unit: "GB", source: `${efsPage}: Regional with Elastic Throughput, reads (per GB transferred)` },
+    efsElasticWrite: { usd: 0.06, unit: "GB", source: `${efsPage}: Regional with Elastic Throughput, writes (per GB transferred)` },
     efsBackupWarmStorage: { usd: 0.05, unit: "GB-month", source: `${backupPage}: Amazon EFS, warm backup storage` },
     s3StandardStorage: { usd: 0.023, unit: "GB-month", source: `${s3Page}: S3 Standard, first 50 TB/month` },
     s3GlacierStorage: {

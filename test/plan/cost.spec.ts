@@ -97,7 +97,14 @@ describe("cost estimate", () => {
         const estimate = estimateMonthlyCost({ ...empty, usage: { ...noUsage, efsStoredGb: 200, efsInfrequentAccessPercent: 75 } }, LIST_PRICES);
         assert.strictEqual(line(estimate, "EFS Standard storage").quantity, 50);
         assert.strictEqual(line(estimate, "EFS Infrequent Access storage").quantity, 150);
-        assert.strictEqual(line(estimate, "EFS Infrequent Access storage").usd, 2.4);
+    });
+
+    it("prices Infrequent Access from the Elastic price list in elastic mode and from the legacy list otherwise", () => {
+        const usage = { ...noUsage, efsStoredGb: 200, efsInfrequentAccessPercent: 75 };
+        const ia = (throughputMode: "elastic" | "bursting") =>
+            line(estimateMonthlyCost({ ...empty, usage, efs: { throughputMode, backupEnabled: false } }, LIST_PRICES), "EFS Infrequent Access storage");
+        assert.deepStrictEqual([ia("elastic").unitPriceUsd, ia("elastic").usd], [0.016, 2.4]);
+        assert.deepStrictEqual([ia("bursting").unitPriceUsd, ia("bursting").usd], [0.025, 3.75]);
     });
 
     it("bills no throughput line in bursting mode, and reads and writes by the GB in elastic mode", () => {
