@@ -159,7 +159,9 @@ function costTable(plan: Plan, c: Palette): string[] {
     const prices = plan.pricesFile === undefined
         ? `us-east-1 list prices taken ${PRICES_TAKEN} (scripts/prices.ts)`
         : `us-east-1 list prices taken ${PRICES_TAKEN}, with overrides from ${plan.pricesFile}`;
-    const notes = cost.lines.filter((l) => l.note !== undefined).map((l) => `- ${l.item}: ${l.note}`);
+    const notes = cost.lines
+        .map((l) => [l.note, l.priceSource.startsWith("override") ? `unit price ${l.priceSource}` : undefined].filter((n) => n !== undefined))
+        .flatMap((parts, i) => (parts.length > 0 ? [`- ${cost.lines[i]!.item}: ${parts.join("; ")}`] : []));
     return [
         c.bold(`## Estimated monthly cost: $${cost.monthlyUsd.toFixed(2)}`),
         "",
