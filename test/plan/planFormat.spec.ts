@@ -1,11 +1,20 @@
 import * as assert from "assert";
-import { estimateMonthlyCost } from "../../scripts/cost";
+import { CostInput, estimateMonthlyCost } from "../../scripts/cost";
 import { formatJson, formatText, Plan, planExitCode, shouldColor } from "../../scripts/planFormat";
-import { LIST_PRICES } from "../../scripts/prices";
+import { applyPriceOverrides, LIST_PRICES } from "../../scripts/prices";
 
 const stackUrn = "urn:pulumi:dev::fargate-efs-s3::pulumi:pulumi:Stack::fargate-efs-s3-dev";
 const fsUrn = "urn:pulumi:dev::fargate-efs-s3::fargate-efs-s3:storage:SharedFileSystem::files";
 const efsUrn = "urn:pulumi:dev::fargate-efs-s3::fargate-efs-s3:storage:SharedFileSystem$aws:efs/fileSystem:FileSystem::files-fs";
+
+const costInput: CostInput = {
+    usage: { efsStoredGb: 10, efsInfrequentAccessPercent: 0, efsElasticReadGb: 0, efsElasticWriteGb: 0, s3StandardGb: 5, s3GlacierGb: 0, s3PutRequests: 0, s3GetRequests: 0, natDataGb: 0 },
+    efs: { throughputMode: "bursting", backupEnabled: false },
+    service: { cpu: 256, memoryMib: 512, taskCount: 1 },
+    natGatewayCount: 1,
+    loadBalancerCount: 1,
+    azCount: 2,
+};
 
 const plan = (diagnostics: Plan["diagnostics"]): Plan => ({
     stack: "dev",
@@ -15,17 +24,7 @@ const plan = (diagnostics: Plan["diagnostics"]): Plan => ({
         { urn: efsUrn, type: "aws:efs/fileSystem:FileSystem", name: "files-fs", parent: fsUrn },
     ],
     diagnostics,
-    cost: estimateMonthlyCost(
-        {
-            usage: { efsStoredGb: 10, efsInfrequentAccessPercent: 0, efsElasticReadGb: 0, efsElasticWriteGb: 0, s3StandardGb: 5, s3GlacierGb: 0, s3PutRequests: 0, s3GetRequests: 0, natDataGb: 0 },
-            efs: { throughputMode: "bursting", backupEnabled: false },
-            service: { cpu: 256, memoryMib: 512, taskCount: 1 },
-            natGatewayCount: 1,
-            loadBalancerCount: 1,
-            azCount: 2,
-        },
-        LIST_PRICES,
-    ),
+    cost: estimateMonthlyCost(costInput, LIST_PRICES),
 });
 
 const advisory = { policy: "efs-file-system-lifecycle", enforcementLevel: "advisory", urn: efsUrn, message: "Set a lifecycle\npolicy." };
@@ -61,6 +60,15 @@ describe("plan output", () => {
         assert.match(text, /\| EFS Standard storage +\| +10 \| GB-month +\| +\$0\.30 \| +\$3\.00 \|/);
         assert.match(text, /\| Fargate memory +\| +365 \| GB-hour +\| +\$0\.004445 \| +\$1\.62 \|/);
         assert.ok(text.includes(`## Estimated monthly cost: $${plan([]).cost.monthlyUsd.toFixed(2)}`));
+    });
+
+    it("says which unit prices were overridden, and by which file", () => {
+        const prices = applyPriceOverrides(LIST_PRICES, { natGatewayHours: 0.05 }, "cheaper-nat.yaml");
+        const cost = estimateMonthlyCost({ ...costInput, natGatewayCount: 1 }, prices);
+        const text = formatText({ ...plan([]), cost, pricesFile: "cheaper-nat.yaml" }, { color: false });
+        assert.match(text, /^- NAT gateway hours: .*unit price override from cheaper-nat\.yaml$/m);
+        assert.ok(!/^- Fargate vCPU: .*override/m.test(text));
+        assert.ok(text.includes("with overrides from cheaper-nat.yaml"));
     });
 
     it("writes no colour codes unless asked, and asks only on a terminal without NO_COLOR", () => {
