@@ -195,6 +195,10 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
         register(req, (err: any, resp: any) => {
             if (!err && resp) {
                 record.outputs = resp.getObject()?.toJavaScript() ?? {};
+                // A provider's state carries the id among its outputs; in a preview a new resource has none yet.
+                if (record.custom && resp.getId()) {
+                    record.outputs = { id: resp.getId(), ...record.outputs };
+                }
             }
             callback(err, resp);
         });
