@@ -11,6 +11,10 @@
  *  - "null": a do-nothing endpoint written here that answers like S3 and discards bodies, to show
  *    each client's own ceiling.
  *
+ * Each figure is the better of two runs in the order archiver, aws, aws, archiver (peak RSS: the
+ * higher of the two), each on an emptied bucket after `sync`, so that order and page-cache writeback
+ * favour neither client.
+ *
  * Data sets: 2,000 files of 64 KiB and 8 files of 128 MiB (BENCH_SMALL_FILES / BENCH_LARGE_FILES
  * override the counts). The archiver's items are hard links to the files aws syncs, with meta.json as
  * ingest writes it, so both read the same bytes; processing (sniff, thumbnail) is not part of this run.
@@ -264,6 +268,7 @@ async function main(): Promise<void> {
     const smallCount = Number(process.env.BENCH_SMALL_FILES ?? 2000);
     const largeCount = Number(process.env.BENCH_LARGE_FILES ?? 8);
     const sets = [makeDataSet("small-64KiB", smallCount, 64 * 1024), makeDataSet("large-128MiB", largeCount, 128 * MiB)];
+    spawnSync("sync");
     const bucket = "bench";
     const vgw = findVersitygw();
     const servers: (() => Promise<Server>)[] = [vgw ? () => startVersitygw(vgw, bucket) : () => startMotoServer(bucket), () => startNullS3()];
@@ -272,11 +277,21 @@ async function main(): Promise<void> {
         const server = await start();
         try {
             for (const ds of sets) {
+                // Each client runs twice, in the order A B B A, each time on an empty bucket and after
+                // `sync`, so that neither pays for the other's (or the data set's) dirty pages being
+                // written back; the better of its two runs is reported.
+                const archiverRuns: Run[] = [];
+                const awsRuns: Run[] = [];
+                for (const client of ["archiver", "aws", "aws", "archiver"]) {
+                    await server.reset(bucket);
+                    spawnSync("sync");
+                    if (client === "archiver") archiverRuns.push(await runArchiver(server, bucket, ds));
+                    else awsRuns.push(await runAwsSync(server, bucket, ds));
+                }
                 await server.reset(bucket);
-                const archiver = await runArchiver(server, bucket, ds);
-                await server.reset(bucket);
-                const awsSync = await runAwsSync(server, bucket, ds);
-                await server.reset(bucket);
+                const best = (runs: Run[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+                const archiver = { ...best(archiverRuns), runsSeconds: archiverRuns.map((r) => r.seconds), peakRssMiB: Math.max(...archiverRuns.map((r) => r.peakRssMiB)) };
+                const awsSync = { ...best(awsRuns), runsSeconds: awsRuns.map((r) => r.seconds), peakRssMiB: Math.max(...awsRuns.map((r) => r.peakRssMiB)) };
                 console.log(
                     JSON.stringify({
                         bench: "archive",

@@ -31,10 +31,14 @@ export class SignedPut {
         });
     }
 
-    /** The request URL: path-style on a custom endpoint, virtual-hosted on AWS (bucket names here never need path-style). */
+    /**
+     * The request URL: path-style on a custom endpoint and for bucket names with dots (which a
+     * virtual-hosted TLS certificate cannot cover), virtual-hosted on AWS otherwise.
+     */
     url(bucket: string, key: string): URL {
         const path = key.split("/").map(encodeKeySegment).join("/");
         if (this.endpoint) return new URL(`${this.endpoint.replace(/\/$/, "")}/${bucket}/${path}`);
+        if (bucket.includes(".")) return new URL(`https://s3.${this.region}.amazonaws.com/${bucket}/${path}`);
         return new URL(`https://${bucket}.s3.${this.region}.amazonaws.com/${path}`);
     }
 
