@@ -128,8 +128,9 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     it("two processes sharing one DATA_DIR archive 200 uploads, each exactly once", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
-        const a = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-a" }));
-        const b = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-b" }));
+        // Small log rotation size: the tasks' own logs rotate several times during the run.
+        const a = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-a", LOG_ROTATE_BYTES: "20000" }));
+        const b = await serve(env(dataDir, bucket, { ARCHIVE_CONCURRENCY: "4", TASK_ID: "task-b", LOG_ROTATE_BYTES: "20000" }));
         const sent = new Map<string, string>();
         const files = Array.from({ length: 200 }, (_, i) => pdf(1024 + ((i * 997) % 16384)));
         let next = 0;
@@ -160,6 +161,10 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const once = await runApp(["archive", "--once"], env(dataDir, bucket));
         assert.equal(once.code, 0, once.stderr);
         assert.deepEqual(filesUnder(dataDir), [], "the stopped tasks' logs archived too, nothing left on EFS");
+        for (const task of ["task-a", "task-b"]) {
+            const logs = [...versionsUnder(bucket, `logs/${task}/`).keys.keys()];
+            assert.ok(logs.length >= 3, `${task}'s log was rotated and every part archived: ${logs.join(", ")}`);
+        }
     });
 
     it("a process SIGKILLed while archiving loses and duplicates nothing once another takes over its claims", async () => {
