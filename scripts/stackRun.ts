@@ -206,9 +206,23 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
 
     const main = freshProgram();
     const { parseStackConfig } = require(path.join(REPO_ROOT, "config.ts")) as typeof import("../config");
+    // The program's own error (a ConfigError, say) is caught here and rethrown once: left to the runtime, the stack
+    // resource would also reject its internal promises with it, as unhandled rejections.
+    let programError: { error: unknown } | undefined;
+    const guarded = async () => {
+        try {
+            return await main();
+        } catch (error) {
+            programError = { error };
+            return {};
+        }
+    };
     let outputs: Record<string, unknown>;
     try {
-        outputs = ((await pulumi.runtime.runInPulumiStack(main)) ?? {}) as Record<string, unknown>;
+        outputs = ((await pulumi.runtime.runInPulumiStack(guarded)) ?? {}) as Record<string, unknown>;
+        if (programError) {
+            throw programError.error;
+        }
     } finally {
         // Marked @internal in the SDK's types, but it is what `disconnect` awaits: every registration settled.
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
