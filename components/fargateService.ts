@@ -7,6 +7,9 @@ import { Problem, throwIfProblems } from "./validation";
 /** Where the access point is mounted in the container; the app's `DATA_DIR`. */
 export const EFS_MOUNT_PATH = "/mnt/efs";
 
+/** Where the app archives its own rotated logs (`logs/<task>/<timestamp>.jsonl`, see app/README.md). */
+export const APP_LOG_PREFIX = "logs/";
+
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -224,6 +227,7 @@ export class FargateService extends pulumi.ComponentResource {
         const taskRole = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: assumedByTasks }, { parent: this });
 
         const objects = pulumi.interpolate`${args.bucket.bucketArn}/${archivePrefix}*`;
+        const appLogs = pulumi.interpolate`${args.bucket.bucketArn}/${APP_LOG_PREFIX}*`;
         const kmsKeyArn = pulumi.output(args.bucket.kmsKeyArn);
         new aws.iam.RolePolicy(
             `${name}-archive-access`,
@@ -238,6 +242,12 @@ export class FargateService extends pulumi.ComponentResource {
                                 Effect: "Allow",
                                 Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectAttributes", "s3:AbortMultipartUpload"],
                                 Resource: objects,
+                            },
+                            {
+                                Sid: "ArchiveAppLogs",
+                                Effect: "Allow",
+                                Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                                Resource: appLogs,
                             },
                             {
                                 Sid: "ListArchivePrefix",

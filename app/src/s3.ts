@@ -1,4 +1,4 @@
-import { HeadBucketCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, HeadObjectCommandOutput, ListObjectsV2Command, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createHash } from "crypto";
 import { createReadStream } from "fs";
@@ -241,9 +241,13 @@ function isPreconditionFailed(e: unknown): boolean {
     return typeof e === "object" && e !== null && (e as { name?: string }).name === "PreconditionFailed";
 }
 
-export async function bucketReachable(client: S3Client, bucket: string): Promise<boolean> {
+/**
+ * Whether the bucket answers, asked the way the task role allows: a one-key listing of the archive prefix. (A
+ * HeadBucket would need s3:ListBucket on the whole bucket, which the task role deliberately lacks.)
+ */
+export async function bucketReachable(client: S3Client, bucket: string, archivePrefix: string): Promise<boolean> {
     try {
-        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: archivePrefix, MaxKeys: 1 }));
         return true;
     } catch {
         return false;

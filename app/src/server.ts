@@ -222,7 +222,7 @@ async function health(ctx: Context): Promise<{ ok: boolean; dataDirWritable: boo
     } finally {
         await fsp.rm(probe, { force: true });
     }
-    const reachable = await bucketReachable(ctx.client, ctx.config.bucket);
+    const reachable = await bucketReachable(ctx.client, ctx.config.bucket, ctx.config.archivePrefix);
     return { ok: dataDirWritable && reachable, dataDirWritable, bucketReachable: reachable };
 }
 

@@ -233,11 +233,13 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(deps(td, "executionRoleArn"), [urnOf(run, T.role, "app-execution-role")]);
                 assert.deepStrictEqual(deps(td, "taskRoleArn"), [urnOf(run, T.role, "app-task-role")]);
             });
-            it("limits the task role to the archive prefix of the bucket", () => {
+            it("limits the task role to the archive prefix (and the app's log prefix) of the bucket", () => {
                 const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-access")!;
                 assert.deepStrictEqual(deps(policy, "role"), [urnOf(run, T.role, "app-task-role")]);
-                const [objects, list] = policyStatements(policy.inputs.policy);
+                const [objects, logs, list] = policyStatements(policy.inputs.policy);
                 assert.strictEqual(objects.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3/uploads/*");
+                assert.strictEqual(logs.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3/logs/*", "the app's own logs, archived by the app");
+                assert.ok(!logs.Action.some((a: string) => a.includes("*") || a === "s3:DeleteObject"));
                 assert.ok(!objects.Action.some((a: string) => a.includes("*")), "no wildcard S3 actions");
                 assert.ok(!objects.Action.includes("s3:DeleteObject"), "the app never deletes archived objects");
                 assert.strictEqual(list.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3");
