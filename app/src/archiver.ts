@@ -6,7 +6,7 @@ import { enqueueRotatedLogs, errorFields, Logger } from "./log";
 import { Metrics } from "./metrics";
 import type * as ProcessModule from "./process";
 import { SignedPut } from "./put";
-import { ArchiveTarget, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
+import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
 import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
 
 const MAX_BACKOFF_MS = 15_000;
@@ -101,6 +101,10 @@ export class Archiver {
         this.running = true;
         const failedIds = new Set<string>();
         const before = this.metrics.archivedFiles;
+        // However an item behaves, the drain ends: one that keeps coming back without being archived, failing
+        // or quarantined is reported as failed after a bounded number of passes.
+        const handled = new Map<string, number>();
+        const maxPasses = maxFailuresPerItem * 2 + 2;
         for (;;) {
             await this.refill(true);
             const eligible = this.queue.filter((id) => (this.attempts.get(id)?.failures ?? 0) < maxFailuresPerItem);
@@ -111,6 +115,13 @@ export class Archiver {
                 Array.from({ length: this.config.archiveConcurrency }, async () => {
                     while (next < eligible.length) {
                         const id = eligible[next++];
+                        const passes = (handled.get(id) ?? 0) + 1;
+                        handled.set(id, passes);
+                        if (passes > maxPasses) {
+                            this.attempts.set(id, { failures: maxFailuresPerItem, notBefore: 0 });
+                            this.log.error("item neither archived nor failed after repeated passes; left on EFS", { uploadId: id, passes: passes - 1 });
+                            continue;
+                        }
                         const wait = (this.attempts.get(id)?.notBefore ?? 0) - Date.now();
                         if (wait > 0) await sleep(wait);
                         await this.handle(id);
@@ -233,12 +244,34 @@ export class Archiver {
             // Either another task won, or it is already ours (our own claim, or a retransmitted NFS
             // rename whose first attempt succeeded): check our directory.
             try {
-                await fsp.access(path.join(claimed, "meta.json"));
+                await fsp.access(path.join(claimed, META));
                 return true;
             } catch {
+                await this.removeArchivedLeftover(id, claimed);
                 return false;
             }
         }
+    }
+
+    /**
+     * A claimed directory without meta.json is an item S3 already confirmed: its files go in the order original,
+     * thumbnail, meta.json, and the directory last, so a task killed in between leaves exactly this. Finishing
+     * the removal loses nothing; a directory that still holds the original is quarantined instead, never deleted.
+     */
+    private async removeArchivedLeftover(id: string, dir: string): Promise<void> {
+        let files: string[];
+        try {
+            files = await fsp.readdir(dir);
+        } catch (e) {
+            if (isErrno(e, "ENOENT", "ENOTDIR")) return; // not ours: another task claimed it
+            throw e;
+        }
+        if (files.includes(ORIGINAL)) {
+            await this.quarantine(id, dir, "meta.json is missing but the original is still there");
+            return;
+        }
+        await fsp.rm(dir, { recursive: true, force: true });
+        this.log.warn("finished removing an archived item whose cleanup was cut short", { uploadId: id, leftover: files });
     }
 
     private async archiveClaimed(id: string, dir: string): Promise<void> {
@@ -254,7 +287,13 @@ export class Archiver {
         const started = Date.now();
         let large = false;
         try {
-            if (!meta.processed) {
+            // The original leaves EFS first, and only after S3 confirmed every object: if it is gone, a task was
+            // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes.
+            const originalGone = await fsp.access(path.join(dir, ORIGINAL)).then(
+                () => false,
+                (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
+            );
+            if (!meta.processed && !originalGone) {
                 // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
                 const { processItem } = require("./process") as typeof ProcessModule;
                 const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
@@ -268,12 +307,12 @@ export class Archiver {
             }
             objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name) } });
 
-            large = meta.size > this.config.multipartPartBytes;
+            large = !originalGone && meta.size > this.config.multipartPartBytes;
             if (large) await this.acquireLarge();
             let versionId: string | undefined;
             let alreadyThere = false;
-            for (const obj of objects) {
-                const r = await putVerified(this.target, obj);
+            for (const obj of originalGone ? objects.filter((o) => o.key === meta.key) : objects) {
+                const r = originalGone ? await confirmArchived(this.target, obj) : await putVerified(this.target, obj);
                 if (obj.key === meta.key) {
                     versionId = r.versionId;
                     alreadyThere = r.alreadyThere;

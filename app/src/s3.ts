@@ -215,6 +215,36 @@ export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive): 
     return { key: obj.key, versionId: versionId ?? head.VersionId, alreadyThere };
 }
 
+/**
+ * Confirms, without the file, that S3 already holds an object. Used when a task was killed after S3 confirmed an
+ * item and it had begun removing the item from EFS (the original goes first, so a missing original means that
+ * confirmation happened). The size and the full SHA-256 kept in the object's metadata must match; for a
+ * single-part object, so must the checksum S3 computed over the bytes.
+ */
+export async function confirmArchived(target: ArchiveTarget, obj: ObjectToArchive): Promise<Archived> {
+    let head: HeadObjectCommandOutput;
+    try {
+        head = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
+    } catch (e) {
+        if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) {
+            throw new IntegrityError(`the original is gone from EFS but s3://${target.bucket}/${obj.key} does not exist`);
+        }
+        throw e;
+    }
+    const problem =
+        obj.size <= target.partSize
+            ? verify(head, obj, Buffer.from(obj.sha256Hex, "hex").toString("base64"))
+            : head.ContentLength !== obj.size
+              ? `size ${head.ContentLength}, expected ${obj.size}`
+              : head.Metadata?.sha256 !== obj.sha256Hex
+                ? `metadata sha256 ${head.Metadata?.sha256}, expected ${obj.sha256Hex}`
+                : undefined;
+    if (problem !== undefined) {
+        throw new IntegrityError(`the original is gone from EFS and s3://${target.bucket}/${obj.key} is not it: ${problem}`);
+    }
+    return { key: obj.key, versionId: head.VersionId, alreadyThere: true };
+}
+
 /** Returns why the stored object is not the expected one, or undefined when it is. */
 function verify(head: HeadObjectCommandOutput, obj: ObjectToArchive, expectedChecksum: string): string | undefined {
     if (head.ContentLength !== obj.size) return `size ${head.ContentLength}, expected ${obj.size}`;

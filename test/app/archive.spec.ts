@@ -207,6 +207,57 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS, the victim's claims included");
     });
 
+    it("archive --once finishes a cleanup that a killed task left half-done, instead of spinning on it", async () => {
+        // A task is killed after S3 confirmed an item and it had deleted the item's files, but before it removed
+        // the item's directory: what is left is an empty claim directory and a heartbeat that stops ageing.
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const leftover = path.join(dataDir, "uploads", "processing", "victim", "0b9f7a3e-5a4f-4d7e-9f00-2d3c1a0b9e11");
+        fs.mkdirSync(leftover, { recursive: true });
+        fs.mkdirSync(path.join(dataDir, "uploads", "tasks"), { recursive: true });
+        const heartbeat = path.join(dataDir, "uploads", "tasks", "victim.alive");
+        fs.writeFileSync(heartbeat, "0\n");
+        const longAgo = new Date(Date.now() - 3600_000);
+        fs.utimesSync(heartbeat, longAgo, longAgo);
+        fs.utimesSync(path.dirname(leftover), longAgo, longAgo);
+
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "rescuer" }), 30_000);
+        assert.equal(once.code, 0, `archive --once must end by itself: ${once.stderr}`);
+        assert.ok(!fs.existsSync(leftover), "the half-removed item directory is gone");
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "processing")), [], "nothing left claimed");
+    });
+
+    it("an item whose original was already removed after S3 confirmed it is confirmed again and cleaned up, or quarantined if S3 lacks it", async () => {
+        // A task killed between deleting an item's original and its meta.json leaves meta.json alone on EFS.
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const offline = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9", TASK_ID: "ingest" }));
+        const inS3 = pdf(5000);
+        const lost = pdf(6000);
+        const a = await upload(offline.url, "in-s3.pdf", inS3);
+        const b = await upload(offline.url, "lost.pdf", lost);
+        assert.equal(a.status, 202);
+        assert.equal(b.status, 202);
+        await offline.stop();
+        const item = (id: string) => path.join(dataDir, "uploads", "incoming", id);
+        // What the killed task had confirmed: the object, with the app's metadata, as the app would have put it.
+        const file = path.join(item(a.body.id), "original");
+        const key = `uploads/${a.body.id}/in-s3.pdf`;
+        aws(s3.endpoint, ["s3api", "put-object", "--bucket", bucket, "--key", key, "--body", file, "--checksum-algorithm", "SHA256", "--metadata", `sha256=${sha256(inS3)}`]);
+        fs.unlinkSync(file);
+        fs.unlinkSync(path.join(item(b.body.id), "original"));
+
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "cron" }), 60_000);
+        assert.equal(once.code, 1, `the item S3 does not hold is reported; EFS holds ${JSON.stringify(filesUnder(dataDir))}`);
+        assert.ok(once.lines.some((l) => l.msg === "archived" && l.uploadId === a.body.id && l.alreadyThere === true), "the confirmed item counts as archived");
+        assert.ok(!fs.existsSync(item(a.body.id)), "the confirmed item left EFS");
+        const quarantined = path.join(dataDir, "uploads", "quarantine", b.body.id);
+        assert.ok(fs.existsSync(path.join(quarantined, "reason.json")), `the unconfirmed item is quarantined; EFS holds ${JSON.stringify(filesUnder(dataDir))}`);
+        assert.match(fs.readFileSync(path.join(quarantined, "reason.json"), "utf8"), /does not exist/, "with its reason");
+        const { keys } = versionsUnder(bucket, "uploads/");
+        assert.deepEqual([...keys.entries()], [[key, 1]], "nothing was uploaded again");
+    });
+
     it("accepts uploads while S3 is unreachable and archives them once S3 is back", async () => {
         const { freePort } = await import("../support/s3server");
         const port = await freePort();
