@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateSubnet } from "./network";
+import { denyInsecureTransport } from "./policyStatements";
 import { Problem, throwIfProblems } from "./validation";
 
 /** The NFS port; the only traffic the file system's security group admits. */
@@ -360,15 +361,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
                 policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
                     Statement: [
-                        {
-                            // A deny must cover every caller; allows below name one role only.
-                            Sid: "DenyInsecureTransport",
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "*",
-                            Resource: this.fileSystem.arn,
-                            Condition: { Bool: { "aws:SecureTransport": "false" } },
-                        },
+                        denyInsecureTransport("*", this.fileSystem.arn),
                         {
                             Sid: `Allow${pascal(clientName)}ThroughAccessPoint`,
                             Effect: "Allow",

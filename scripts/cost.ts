@@ -3,31 +3,13 @@
  * usage assumptions in its config) and a price table to priced lines. Lines with nothing to bill are
  * left out; every line carries its quantity, unit and unit price so the table can be checked by hand.
  */
+import type { ThroughputMode } from "../components/sharedFileSystem";
+import type { UsageAssumptions } from "../config";
 import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
 
-export type EfsThroughputMode = "elastic" | "bursting" | "provisioned";
-
-/** Usage assumptions: the part of a bill that no resource definition decides. */
-export interface UsageAssumptions {
-    /** Average GB stored on EFS over the month, all storage classes together. */
-    readonly efsStoredGb: number;
-    /** Share (0–100) of `efsStoredGb` that lifecycle management has moved to Infrequent Access. */
-    readonly efsInfrequentAccessPercent: number;
-    /** GB read from EFS in the month; billed only in Elastic Throughput mode. */
-    readonly efsElasticReadGb: number;
-    /** GB written to EFS in the month; billed only in Elastic Throughput mode. */
-    readonly efsElasticWriteGb: number;
-    /** Average GB in S3 Standard over the month. */
-    readonly s3StandardGb: number;
-    /** Average GB in S3 Glacier Flexible Retrieval over the month (after the lifecycle transition). */
-    readonly s3GlacierGb: number;
-    /** PUT/COPY/POST/LIST requests in the month. */
-    readonly s3PutRequests: number;
-    /** GET requests in the month. */
-    readonly s3GetRequests: number;
-    /** GB processed by the NAT gateways in the month (S3 traffic takes the gateway endpoint instead). */
-    readonly natDataGb: number;
-}
+// The usage assumptions and throughput modes are the stack config's own types: one definition, no drift.
+export type { UsageAssumptions };
+export type EfsThroughputMode = ThroughputMode;
 
 /** What a stack creates that has a price, plus its usage assumptions. */
 export interface CostInput {
