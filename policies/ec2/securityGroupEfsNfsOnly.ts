@@ -6,6 +6,29 @@ import { Plain, containsUnknown, get, isUnknown, list, show } from "../lib/value
 
 const NFS_PORT = 2049;
 const OPEN_SOURCES = ["0.0.0.0/0", "::/0"];
+/** The security-group types a mount target may name; the VPC's default group is checked like any other. */
+const SECURITY_GROUP_TYPES: string[] = [types.securityGroup, types.defaultSecurityGroup];
+
+/**
+ * Why a CIDR source is open to the internet, or undefined when it is not: any prefix length of 0, however it is
+ * written (`0.0.0.0/0`, `::/0`, `0::/0`, …), and ranges wider than any private network (IPv4 shorter than /8,
+ * IPv6 shorter than /16), so that splitting the world into halves does not get past the rule.
+ */
+export function openSource(cidr: string): string | undefined {
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr.trim());
+    if (!m) {
+        return undefined;
+    }
+    const prefix = Number(m[2]);
+    const ipv6 = m[1].includes(":");
+    if (prefix === 0) {
+        return "the whole internet";
+    }
+    if (prefix < (ipv6 ? 16 : 8)) {
+        return "a range wider than any private network";
+    }
+    return undefined;
+}
 const RULE_TYPES = [types.securityGroupRule, types.securityGroupIngressRule];
 /** Resources whose CIDR outputs can never be 0.0.0.0/0 or ::/0 (a VPC is at most a /16). */
 const NETWORK_TYPES: string[] = [types.vpc, types.subnet];
@@ -48,9 +71,11 @@ export function nfsProblems(p: Permission, index: StackIndex): string[] {
                 problems.push(`its source ${c.property} is unknown during preview and does not come from a VPC or subnet, so it may be ${OPEN_SOURCES.join(" or ")}`);
             }
         }
-        const open = isUnknown(values) ? [] : values.filter((v) => typeof v === "string" && OPEN_SOURCES.includes(v));
-        if (open.length > 0) {
-            problems.push(`it admits the whole internet (${c.property} ${open.join(", ")})`);
+        for (const v of isUnknown(values) ? [] : values) {
+            const open = typeof v === "string" ? openSource(v) : undefined;
+            if (open) {
+                problems.push(`it admits ${open} (${c.property} ${String(v)})`);
+            }
         }
     }
     return problems;
@@ -90,7 +115,7 @@ export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
 
         for (const mt of index.ofType(types.efsMountTarget)) {
             const sgs = list(mt.props.securityGroups);
-            const { targets, unresolved } = index.referencedBy(mt, "securityGroups", [types.securityGroup]);
+            const { targets, unresolved } = index.referencedBy(mt, "securityGroups", SECURITY_GROUP_TYPES);
             if (!isUnknown(sgs) && sgs.length === 0) {
                 reportViolation(
                     `EFS mount target "${mt.name}" has no security groups, so AWS attaches the VPC's default security group, which is not limited to NFS. ` +
@@ -103,6 +128,15 @@ export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
                     `The security groups of EFS mount target "${mt.name}" are unknown during preview and come from no security group in this stack ` +
                         `(left unset, AWS attaches the VPC's default group), so their rules cannot be checked. ` +
                         `Set securityGroups to the id of a security group managed in this stack (e.g. efsSecurityGroup.id).`,
+                    mt.urn,
+                );
+            } else if (!isUnknown(sgs) && unresolved.length === 0 && sgs.length > targets.length) {
+                // One group that resolves must not vouch for another that does not (e.g. the VPC's default group
+                // read from the VPC): every entry has to be a group this stack manages and checks.
+                reportViolation(
+                    `EFS mount target "${mt.name}" lists ${sgs.length} security groups, but only ${targets.length} of them come from a security group managed in this stack, ` +
+                        `so the others cannot be proven to admit only TCP ${NFS_PORT}. ` +
+                        `Attach a security group managed in this stack whose ingress is limited to NFS, and nothing else.`,
                     mt.urn,
                 );
             }

@@ -29,6 +29,7 @@ export const types = {
     efsAccessPoint: "aws:efs/accessPoint:AccessPoint",
     efsFileSystemPolicy: "aws:efs/fileSystemPolicy:FileSystemPolicy",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     vpc: "aws:ec2/vpc:Vpc",

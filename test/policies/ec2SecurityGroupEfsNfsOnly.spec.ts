@@ -55,6 +55,18 @@ describe(POLICY, () => {
             await expectOneViolation(s.resources, "nfs-world", /whole internet \(cidrIpv4 0.0.0.0\/0\)/);
         });
 
+        for (const [property, cidr, pattern] of [
+            ["cidrIpv6", "0::/0", /whole internet \(cidrIpv6 0::\/0\)/],
+            ["cidrIpv6", "0:0:0:0:0:0:0:0/0", /whole internet/],
+            ["cidrIpv4", "0.0.0.0/1", /wider than any private network \(cidrIpv4 0.0.0.0\/1\)/],
+            ["cidrIpv4", "128.0.0.0/1", /wider than any private network/],
+        ] as const) {
+            it(`catches NFS from ${cidr}, the internet written another way`, async () => {
+                const s = withEfsRule(INGRESS_RULE, "nfs-open", { ipProtocol: "tcp", fromPort: 2049, toPort: 2049, [property]: cidr });
+                await expectOneViolation(s.resources, "nfs-open", pattern);
+            });
+        }
+
         it("catches NFS from ::/0", async () => {
             const s = withEfsRule(INGRESS_RULE, "nfs-world6", { ipProtocol: "tcp", fromPort: 2049, toPort: 2049, cidrIpv6: "::/0" });
             await expectOneViolation(s.resources, "nfs-world6", /cidrIpv6 ::\/0/);
@@ -164,6 +176,23 @@ describe(POLICY, () => {
     });
 
     describe("mount-target attachment", () => {
+        it("catches a second mount-target security group that no managed security group explains (e.g. read from the VPC)", async () => {
+            const s = compliantStack().change("data-mt-a", (i) => i.securityGroups.push(U));
+            s.get("data-mt-a").propertyDependencies.securityGroups.push(s.urn("vpc"));
+            await expectOneViolation(s.resources, "data-mt-a", /lists 2 security groups, but only 1 of them/);
+        });
+
+        it("checks the VPC's default security group like any other when a mount target uses it", async () => {
+            const s = compliantStack()
+                .add("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", {
+                    inputs: { vpcId: U, ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, self: true }] },
+                    deps: { vpcId: ["vpc"] },
+                })
+                .change("data-mt-a", (i) => i.securityGroups.push(U));
+            s.get("data-mt-a").propertyDependencies.securityGroups.push(s.urn("default-sg"));
+            await expectOneViolation(s.resources, "default-sg", /all protocols/);
+        });
+
         it("catches a mount target with no security groups (AWS would attach the VPC default group)", async () => {
             const s = compliantStack().change("data-mt-b", (i) => delete i.securityGroups);
             s.get("data-mt-b").propertyDependencies = { fileSystemId: [s.urn("data")] };
