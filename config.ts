@@ -166,7 +166,9 @@ const KEYS = {
 type Key = keyof typeof KEYS;
 type Values = { [K in Key]?: (typeof KEYS)[K] extends "object" ? Record<string, unknown> : (typeof KEYS)[K] extends "boolean" ? boolean : (typeof KEYS)[K] extends "string" ? string : number };
 
-const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+/** EFS takes a key or an alias ARN; S3 needs the key itself, because IAM grants kms:* on key ARNs, never aliases. */
+const KMS_KEY_OR_ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 export const fullKey = (key: string): string => `${NAMESPACE}:${key}`;
 
@@ -323,11 +325,14 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     }
     const azNames = region.availabilityZones?.slice(0, azCount) ?? Array.from({ length: Math.max(0, Math.min(azCount, 6)) }, (_, i) => `${regionName ?? "region"}${"abcdef"[i]}`);
 
-    for (const key of ["efsKmsKeyArn", "archiveKmsKeyArn"] as const) {
-        const arn = v[key];
-        if (arn !== undefined && !KMS_ARN.test(arn)) {
-            problems.push({ property: key, reason: `must be a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); got ${JSON.stringify(arn)}` });
-        }
+    if (v.efsKmsKeyArn !== undefined && !KMS_KEY_OR_ALIAS_ARN.test(v.efsKmsKeyArn)) {
+        problems.push({ property: "efsKmsKeyArn", reason: `must be a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); got ${JSON.stringify(v.efsKmsKeyArn)}` });
+    }
+    if (v.archiveKmsKeyArn !== undefined && !KMS_KEY_ARN.test(v.archiveKmsKeyArn)) {
+        problems.push({
+            property: "archiveKmsKeyArn",
+            reason: `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias: the task role is granted the key, and IAM matches key ARNs only; got ${JSON.stringify(v.archiveKmsKeyArn)}`,
+        });
     }
     for (const key of ["maxUploadBytes", "backlogLimitBytes"] as const) {
         const n = v[key];

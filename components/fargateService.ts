@@ -219,7 +219,7 @@ export class FargateService extends pulumi.ComponentResource {
         // The execution role is the agent's (pull the image, ship logs); the task role is the app's. Kept apart so
         // the app never holds ECR or log-delivery rights, and the agent never holds data rights.
         const executionRole = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: assumedByTasks }, { parent: this });
-        new aws.iam.RolePolicyAttachment(
+        const executionPolicy = new aws.iam.RolePolicyAttachment(
             `${name}-execution-policy`,
             { role: executionRole.name, policyArn: aws.iam.ManagedPolicy.AmazonECSTaskExecutionRolePolicy },
             { parent: this },
@@ -229,7 +229,7 @@ export class FargateService extends pulumi.ComponentResource {
         const objects = pulumi.interpolate`${args.bucket.bucketArn}/${archivePrefix}*`;
         const appLogs = pulumi.interpolate`${args.bucket.bucketArn}/${APP_LOG_PREFIX}*`;
         const kmsKeyArn = pulumi.output(args.bucket.kmsKeyArn);
-        new aws.iam.RolePolicy(
+        const archiveAccess = new aws.iam.RolePolicy(
             `${name}-archive-access`,
             {
                 role: taskRole.name,
@@ -509,7 +509,9 @@ export class FargateService extends pulumi.ComponentResource {
                 waitForSteadyState: true,
             },
             // Autoscaling owns desiredCount once the service runs.
-            { parent: this, dependsOn: [...listeners, ...grant.ready], ignoreChanges: ["desiredCount"] },
+            // Tasks start only once they can pull, log, mount and archive: a task that starts earlier fails its
+            // health check and counts against the circuit breaker.
+            { parent: this, dependsOn: [...listeners, ...grant.ready, executionPolicy, archiveAccess], ignoreChanges: ["desiredCount"] },
         );
 
         const scalingTarget = new aws.appautoscaling.Target(
@@ -587,21 +589,26 @@ export class FargateService extends pulumi.ComponentResource {
                     description: `Runs "archive --once" on ${name}'s task definition: drains EFS to S3 even when no service task runs`,
                     scheduleExpression: drainSchedule,
                     flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 15 },
+                    // The universal target calls ecs:RunTask with exactly this request, command override included
+                    // (the templated ECS target has no field for container overrides).
                     target: {
-                        arn: cluster.arn,
+                        arn: "arn:aws:scheduler:::aws-sdk:ecs:runTask",
                         roleArn: schedulerRole.arn,
-                        ecsParameters: {
-                            taskDefinitionArn: taskDefinition.arn,
-                            launchType: "FARGATE",
-                            platformVersion: "1.4.0",
-                            taskCount: 1,
-                            networkConfiguration: {
-                                subnets: args.privateSubnetIds,
-                                securityGroups: [taskSecurityGroup.id],
-                                assignPublicIp: false,
+                        input: pulumi.jsonStringify({
+                            Cluster: cluster.arn,
+                            TaskDefinition: taskDefinition.arn,
+                            LaunchType: "FARGATE",
+                            PlatformVersion: "1.4.0",
+                            Count: 1,
+                            NetworkConfiguration: {
+                                AwsvpcConfiguration: {
+                                    Subnets: args.privateSubnetIds,
+                                    SecurityGroups: [taskSecurityGroup.id],
+                                    AssignPublicIp: "DISABLED",
+                                },
                             },
-                        },
-                        input: JSON.stringify({ containerOverrides: [{ name: "app", command: ["archive", "--once"] }] }),
+                            Overrides: { ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }] },
+                        }),
                         retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
                     },
                 },

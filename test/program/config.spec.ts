@@ -95,6 +95,8 @@ describe("stack config: every problem names its key", () => {
     it("reports an archive prefix without a trailing slash", () => rejects({ [`${NS}:archivePrefix`]: "uploads" }, `${NS}:archivePrefix`, /ending with "\/"/));
     it("reports a malformed certificate ARN", () => rejects({ [`${NS}:certificateArn`]: "my-cert" }, `${NS}:certificateArn`, /ACM certificate ARN/));
     it("reports a malformed KMS key ARN", () => rejects({ [`${NS}:efsKmsKeyArn`]: "alias/x" }, `${NS}:efsKmsKeyArn`, /KMS key/));
+    it("reports an alias ARN for the bucket's key, which the task role's grant would not match", () =>
+        rejects({ [`${NS}:archiveKmsKeyArn`]: "arn:aws:kms:us-east-1:123456789012:alias/archive" }, `${NS}:archiveKmsKeyArn`, /not an alias/));
     it("reports a value of the wrong kind once, not again through its default", () =>
         rejects({ [`${NS}:azCount`]: "two" }, `${NS}:azCount`, /whole number; got "two"/));
     it("reports an unknown key and suggests the known one", () => rejects({ [`${NS}:azcount`]: "2" }, `${NS}:azcount`, /did you mean fargate-efs-s3:azCount/));

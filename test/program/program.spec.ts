@@ -198,9 +198,9 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(oneOfType(run, T.cluster).inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
             });
             it("task definition mounts EFS with transit encryption and IAM authorization through the access point", () => {
-                const volumes = oneOfType(run, T.taskDef).inputs.volumes as any[];
-                assert.ok(volumes.length >= 1);
-                for (const v of volumes.filter((v) => v.efsVolumeConfiguration)) {
+                const volumes = (oneOfType(run, T.taskDef).inputs.volumes as any[]).filter((v) => v.efsVolumeConfiguration);
+                assert.strictEqual(volumes.length, 1, "one EFS volume");
+                for (const v of volumes) {
                     assert.strictEqual(v.efsVolumeConfiguration.transitEncryption, "ENABLED", v.name);
                     assert.strictEqual(v.efsVolumeConfiguration.authorizationConfig.iam, "ENABLED", v.name);
                     assert.strictEqual(v.efsVolumeConfiguration.authorizationConfig.accessPointId, "shared-ap-app-id", v.name);
@@ -270,10 +270,13 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             it("rolls back a failed deployment by itself (circuit breaker)", () => {
                 assert.deepStrictEqual((oneOfType(run, T.service).inputs as any).deploymentCircuitBreaker, { enable: true, rollback: true });
             });
-            it("waits for the mount targets before starting tasks", () => {
+            it("starts tasks only once the mount targets, the file-system grant and the task role's S3 access exist", () => {
                 const svc = oneOfType(run, T.service);
                 for (const t of allOfType(run, T.mountTarget)) {
                     assert.ok(svc.dependencies.includes(t.urn), t.name);
+                }
+                for (const [type, name] of [[T.fsPolicy, "shared-policy"], [T.rolePolicy, "app-efs-access"], [T.rolePolicy, "app-archive-access"], [T.ingress, "app-nfs-ingress"]]) {
+                    assert.ok(svc.dependencies.includes(urnOf(run, type, name)), name);
                 }
             });
             it("health-checks /healthz behind the load balancer", () => {
@@ -322,14 +325,18 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             it("drains EFS to S3 every hour with one `archive --once` task, even when no service task runs", () => {
                 const schedule = oneOfType(run, T.schedule).inputs as any;
                 assert.strictEqual(schedule.scheduleExpression, "rate(1 hour)");
-                assert.deepStrictEqual(JSON.parse(schedule.target.input), { containerOverrides: [{ name: "app", command: ["archive", "--once"] }] });
-                const ecs = schedule.target.ecsParameters;
-                assert.strictEqual(ecs.platformVersion, "1.4.0");
-                assert.strictEqual(ecs.networkConfiguration.assignPublicIp, false);
-                const targetDeps = deps(oneOfType(run, T.schedule), "target");
-                for (const [type, name] of [[T.cluster, "app-cluster"], [T.role, "app-drain-scheduler-role"], [T.taskDef, "app-task"], [T.sg, "app-task-sg"]]) {
-                    assert.ok(targetDeps.includes(urnOf(run, type, name)), `the schedule's target comes from ${name}`);
-                }
+                assert.strictEqual(schedule.target.arn, "arn:aws:scheduler:::aws-sdk:ecs:runTask");
+                const request = JSON.parse(schedule.target.input);
+                assert.deepStrictEqual(request.Overrides, { ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }] });
+                assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef).outputs.arn);
+                assert.strictEqual(request.Cluster, oneOfType(run, T.cluster).outputs.arn);
+                assert.strictEqual(request.PlatformVersion, "1.4.0");
+                assert.strictEqual(request.LaunchType, "FARGATE");
+                assert.deepStrictEqual(request.NetworkConfiguration.AwsvpcConfiguration, {
+                    Subnets: expected.azs.map((az) => `network-vpc-private-${az}-id`),
+                    SecurityGroups: ["app-task-sg-id"],
+                    AssignPublicIp: "DISABLED",
+                });
                 const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-drain-scheduler-access")!;
                 const [runTask, passRole] = policyStatements(policy.inputs.policy);
                 assert.strictEqual(runTask.Action, "ecs:RunTask");
