@@ -7,7 +7,7 @@ import { Metrics } from "./metrics";
 import type * as ProcessModule from "./process";
 import { SignedPut } from "./put";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
+import { exists, fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, readMeta, REASON, THUMBNAIL, writeFileDurable } from "./store";
 
 const MAX_BACKOFF_MS = 15_000;
 /** Multipart uploads in flight at once per task: each holds up to 4 parts in memory. */
@@ -76,11 +76,19 @@ export class Archiver {
         for (const w of this.waiters) w();
     }
 
+    /** Stops the workers and hands unfinished claims back. The heartbeat goes on until {@link retire}. */
     async stop(): Promise<void> {
         this.running = false;
         this.notify();
         await Promise.all(this.workers);
         await this.releaseClaims();
+    }
+
+    /**
+     * Ends the heartbeat, last: until then this task still writes its own log, and a peer that saw no heartbeat
+     * would take that log over while lines are still being appended to it.
+     */
+    async retire(): Promise<void> {
         if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
         await fsp.rm(this.layout.heartbeat(this.config.taskId), { force: true });
     }
@@ -213,6 +221,18 @@ export class Archiver {
             for (const f of ["", ...(await list(dir))]) {
                 const st = await fsp.stat(path.join(dir, f)).catch(() => undefined);
                 if (st) newest = Math.max(newest, st.mtimeMs);
+            }
+            // A complete log item (its file already moved in) whose task died before publishing it holds the only
+            // copy of that log: publish it once it is older than a lease, never delete it.
+            const meta = await readMeta(dir).catch(() => undefined);
+            if (meta?.kind === "log" && newest > 0 && now - newest > this.config.claimLeaseSeconds * 1000 && (await exists(path.join(dir, ORIGINAL)))) {
+                try {
+                    await publish(this.layout, id);
+                    this.log.warn("published a log item that a stopped task left unpublished", { logItemId: id, key: meta.key });
+                } catch (e) {
+                    if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e; // another task published it first
+                }
+                continue;
             }
             if (newest > 0 && now - newest > STALE_TMP_MS) {
                 await fsp.rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { createReadStream, promises as fsp } from "fs";
 import * as fs from "fs";
 import * as path from "path";
 import { pipeline } from "stream/promises";
-import { ItemMeta, Layout, META, ORIGINAL, list, publish, writeFileDurable, fsyncDir } from "./store";
+import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "./store";
 
 type Fields = Record<string, unknown>;
 
@@ -120,7 +120,8 @@ export class LogFile {
 /**
  * Queues every rotated log of `task` (all but current.jsonl, or all of them when `includeCurrent`, for
  * a task that died) as an item in incoming/. Safe to repeat after a crash at any step: a rotated file
- * stays in logs/<task>/ until its item is published.
+ * stays in logs/<task>/ until it is moved into its complete item in uploads/tmp/, and an archiver
+ * publishes any complete log item it finds there older than a lease (Archiver.removeStaleTmp).
  */
 export async function enqueueRotatedLogs(layout: Layout, task: string, includeCurrent = false): Promise<number> {
     const dir = layout.logDir(task);
@@ -160,7 +161,11 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
             continue;
         }
         await fsyncDir(itemDir);
-        await publish(layout, id);
+        try {
+            await publish(layout, id);
+        } catch (e) {
+            if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e; // an archiver published it after we stalled
+        }
         queued++;
     }
     return queued;

@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
         log.attach(undefined);
         const second = await archiver.drain();
         await archiver.stop();
+        await archiver.retire();
         await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
         const failed = second.failed;
         const summary = { archived: first.archived + second.archived, failed, maxRssKiB: process.resourceUsage().maxRSS };
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     await archiver.stop();
     await logFile.close();
     log.attach(undefined);
+    await archiver.retire();
     await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
     log.info("stopped");
     return 0;

@@ -205,6 +205,10 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const hashes = downloadedHashes(bucket, "uploads/");
         for (const [key, hash] of sent) assert.equal(hashes.get(key), hash, key);
         assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS, the victim's claims included");
+        // If-None-Match already keeps S3 from taking a second copy; this checks the app never even sent one: an
+        // upload is written (not just found in place) by one task, once.
+        const written = [...victim.lines(), ...once.lines].filter((l) => l.msg === "archived" && l.uploadId && l.alreadyThere === false).map((l) => l.uploadId);
+        assert.deepEqual(written.filter((id, i) => written.indexOf(id) !== i), [], "no upload written twice across the two tasks");
     });
 
     it("archive --once finishes a cleanup that a killed task left half-done, instead of spinning on it", async () => {
@@ -256,6 +260,30 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.match(fs.readFileSync(path.join(quarantined, "reason.json"), "utf8"), /does not exist/, "with its reason");
         const { keys } = versionsUnder(bucket, "uploads/");
         assert.deepEqual([...keys.entries()], [[key, 1]], "nothing was uploaded again");
+    });
+
+    it("a log a killed task moved into its item but never published is published and archived, not deleted", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const id = "6f1c2b7a-0d5e-4c1b-8a53-3f0e9d2c4b17";
+        const item = path.join(dataDir, "uploads", "tmp", id);
+        fs.mkdirSync(item, { recursive: true });
+        const lines = Buffer.from('{"msg":"the only copy of this log"}\n'.repeat(50));
+        fs.writeFileSync(path.join(item, "original"), lines);
+        const meta = {
+            id, kind: "log", name: "2026-11-26T00-00-00-000Z.jsonl", size: lines.length, sha256: sha256(lines),
+            contentType: "application/x-ndjson", key: "logs/victim/2026-11-26T00-00-00-000Z.jsonl", receivedAt: new Date().toISOString(), processed: true,
+        };
+        fs.writeFileSync(path.join(item, "meta.json"), JSON.stringify(meta));
+        const aMinuteAgo = new Date(Date.now() - 60_000);
+        for (const f of ["original", "meta.json", ""]) fs.utimesSync(path.join(item, f), aMinuteAgo, aMinuteAgo);
+
+        const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "cron" }), 60_000);
+        assert.equal(once.code, 0, once.stderr);
+        assert.ok(once.lines.some((l) => l.msg === "published a log item that a stopped task left unpublished" && l.logItemId === id));
+        const hashes = downloadedHashes(bucket, "logs/victim/");
+        assert.equal(hashes.get(meta.key), sha256(lines), "the log is in S3, byte for byte");
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "tmp")), [], "and gone from EFS");
     });
 
     it("accepts uploads while S3 is unreachable and archives them once S3 is back", async () => {
