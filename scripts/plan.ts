@@ -187,8 +187,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    // The Pulumi runtime rejects some of its own promises with the program's error as well as handing it to
-    // recordStack; the error is reported once, from there. Any other stray rejection fails the plan.
+    // A stray rejection is a bug of the plan itself: it fails the plan (exit 3). Invalid input is reported once,
+    // by main, as exit 2 (recordStack already keeps the program's own error from surfacing twice).
     let stray: unknown;
     process.on("unhandledRejection", (err) => {
         if (describeInvalidInput(err) === undefined && stray === undefined) stray = err;

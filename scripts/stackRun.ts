@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as fs from "fs";
 import * as path from "path";
 import { flattenStackYaml, StackConfig } from "../config";
 import type { RecordedResource } from "./analyzerClient";
@@ -131,8 +132,7 @@ function freshProgram(): () => Promise<Record<string, unknown>> {
 
 function stackConfigText(opts: RecordStackOptions): { raw: Record<string, string>; file: string } {
     const file = opts.configFile ?? path.join(REPO_ROOT, `Pulumi.${opts.stack}.yaml`);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const text = require("fs").readFileSync(file, "utf8") as string;
+    const text = fs.readFileSync(file, "utf8");
     return { raw: { ...flattenStackYaml(text), ...opts.overrides }, file };
 }
 
