@@ -9,6 +9,7 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -55,13 +56,19 @@ export interface S3Server {
 export async function startMoto(port?: number): Promise<S3Server> {
     ensureMoto();
     const p = port ?? (await freePort());
-    const child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(p)], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    // moto logs every request to stderr. A pipe would be drained only while this process's event loop runs, and
+    // the specs block it with execFileSync(aws …): a sync that logs more than the pipe holds would then deadlock
+    // moto (and the aws CLI waiting on it). A file never fills.
+    const logFile = path.join(os.tmpdir(), `moto-${process.pid}-${p}.log`);
+    const logFd = fs.openSync(logFile, "w");
+    const child = spawn(PYTHON, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(p)], { stdio: ["ignore", "ignore", logFd] });
+    fs.closeSync(logFd);
+    const stderrTail = () => fs.readFileSync(logFile, "utf8").slice(-4000);
+    child.once("exit", () => fs.rmSync(logFile, { force: true }));
     const endpoint = `http://127.0.0.1:${p}`;
     const deadline = Date.now() + 30_000;
     for (;;) {
-        if (child.exitCode !== null) throw new Error(`moto exited with ${child.exitCode}: ${stderr}`);
+        if (child.exitCode !== null) throw new Error(`moto exited with ${child.exitCode}: ${stderrTail()}`);
         try {
             const r = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
             await r.arrayBuffer();
@@ -69,7 +76,7 @@ export async function startMoto(port?: number): Promise<S3Server> {
         } catch {
             if (Date.now() > deadline) {
                 child.kill("SIGKILL");
-                throw new Error(`moto did not answer on ${endpoint} within 30 s: ${stderr}`);
+                throw new Error(`moto did not answer on ${endpoint} within 30 s: ${stderrTail()}`);
             }
             await new Promise((r) => setTimeout(r, 100));
         }
