@@ -20,7 +20,7 @@ function median(values: number[]): number {
 
 for (const stack of ["dev", "prod"]) {
     // The same command `npm run plan` runs, without npm's own start-up.
-    const args = [tsNode, "--transpile-only", "scripts/plan.ts", "--stack", stack, "--format", "json"];
+    const args = [tsNode, "--transpile-only", "tools/preview/plan.ts", "--stack", stack, "--format", "json"];
     const walls: number[] = [];
     const recorded: number[] = [];
     const packReady: number[] = [];

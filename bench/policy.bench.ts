@@ -11,7 +11,7 @@
  */
 import * as path from "path";
 
-import { RecordedResource, UNKNOWN_SENTINEL as U, startPolicyPack } from "../scripts/analyzerClient";
+import { RecordedResource, UNKNOWN_SENTINEL as U, startPolicyPack } from "../tools/analyzer/client";
 
 const TOTAL = 10_000;
 

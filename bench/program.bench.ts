@@ -2,7 +2,7 @@
  * `{"bench":"program"}`: how long the whole program takes to evaluate under mocks, per stack, median of 5 runs
  * after one warm-up (which pays for loading @pulumi/aws once), and how many resources each stack registers.
  */
-import { recordStack } from "../scripts/stackRun";
+import { recordStack } from "../tools/stackRun";
 
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

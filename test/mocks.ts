@@ -1,11 +1,11 @@
 /**
- * The one place the program specs get their mocks from: the program runs under the mocks of `scripts/stackRun.ts`
+ * The one place the program specs get their mocks from: the program runs under the mocks of `tools/stackRun.ts`
  * (ids `${name}-id`, inputs echoed with computed ARNs and names, data sources stubbed by token), and these helpers
  * find the recorded child resources by type.
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { recordStack, RecordedResource, RecordStackOptions, StackRun, UNKNOWN } from "../scripts/stackRun";
+import { recordStack, RecordedResource, RecordStackOptions, StackRun, UNKNOWN } from "../tools/stackRun";
 
 export { recordStack, RecordedResource, StackRun, UNKNOWN };
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 
-import { secret } from "../../scripts/analyzerClient";
+import { secret } from "../../tools/analyzer/client";
 import { U, compliantStack, efsVolume } from "./fixtures";
 import { describeAll, violationsOf } from "./harness";
 

@@ -1,9 +1,9 @@
 /**
- * Hand-written stacks for the policy specs, in the form `scripts/stackRun.ts` records: wire-form
+ * Hand-written stacks for the policy specs, in the form `tools/stackRun.ts` records: wire-form
  * inputs and outputs, URNs, parents and property dependencies. `compliantStack()` is what a preview
  * of a new environment looks like (IDs and ARNs unknown); each spec changes one property of it.
  */
-import { RecordedResource, UNKNOWN_SENTINEL } from "../../scripts/analyzerClient";
+import { RecordedResource, UNKNOWN_SENTINEL } from "../../tools/analyzer/client";
 
 export const U = UNKNOWN_SENTINEL;
 

@@ -4,7 +4,7 @@
  */
 import * as path from "path";
 
-import { PolicyDiagnostic, PolicyPackConfig, PolicyPackProcess, RecordedResource, runPolicies, startPolicyPack } from "../../scripts/analyzerClient";
+import { PolicyDiagnostic, PolicyPackConfig, PolicyPackProcess, RecordedResource, runPolicies, startPolicyPack } from "../../tools/analyzer/client";
 
 export const PACK_DIR = path.join(__dirname, "..", "..", "policies");
 

@@ -6,8 +6,8 @@
  */
 import * as assert from "assert";
 
-import { RecordedResource, UNKNOWN_SENTINEL } from "../../scripts/analyzerClient";
-import { recordStack } from "../../scripts/stackRun";
+import { RecordedResource, UNKNOWN_SENTINEL } from "../../tools/analyzer/client";
+import { recordStack } from "../../tools/stackRun";
 import { check, describeAll } from "./harness";
 
 type Props = Record<string, any>;

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import * as path from "path";
 import { loadStackConfigFromFile, StackConfig } from "../../config";
-import { HOURS_PER_MONTH } from "../../scripts/prices";
+import { HOURS_PER_MONTH } from "../../tools/cost/prices";
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join("test", "fixtures");
@@ -18,12 +18,12 @@ interface Run {
     readonly stderr: string;
 }
 
-/** Runs `scripts/plan.ts` as `npm run plan` does, with stdout a pipe (not a terminal). */
+/** Runs `tools/preview/plan.ts` as `npm run plan` does, with stdout a pipe (not a terminal). */
 function plan(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     return new Promise((resolve, reject) => {
         const childEnv = { ...process.env, ...env };
         delete childEnv.NO_COLOR;
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", ...args], { cwd: ROOT, env: childEnv });
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/preview/plan.ts", ...args], { cwd: ROOT, env: childEnv });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 
-import { UNKNOWN_SENTINEL, secret } from "../../scripts/analyzerClient";
-import { toAnalyzerProperties } from "../../scripts/analyzerWire";
+import { UNKNOWN_SENTINEL, secret } from "../../tools/analyzer/client";
+import { toAnalyzerProperties } from "../../tools/analyzer/wire";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 

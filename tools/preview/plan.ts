@@ -13,16 +13,16 @@ import * as YAML from "yaml";
 // Only light modules are imported up front. The policy pack (a child process that type-checks itself,
 // the slowest step) is started before the heavy ones — the Pulumi SDK, the AWS provider, the program —
 // are loaded, so that the two overlap.
-import type * as analyzerClient from "./analyzerClient";
-import { PolicyConfigError } from "./analyzerConfig";
-import { estimateMonthlyCost } from "./cost";
-import { PLAN_USAGE, parsePlanArgs, PlanOptions, UsageError } from "./planArgs";
-import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./planFormat";
-import { loadPriceTable, PriceOverrideError } from "./prices";
-import type * as stackRun from "./stackRun";
-import type * as planCost from "./planCost";
+import type * as analyzerClient from "../analyzer/client";
+import { PolicyConfigError } from "../analyzer/config";
+import { estimateMonthlyCost } from "../cost/model";
+import { PLAN_USAGE, parsePlanArgs, PlanOptions, UsageError } from "./args";
+import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./format";
+import { loadPriceTable, PriceOverrideError } from "../cost/prices";
+import type * as stackRun from "../stackRun";
+import type * as planCost from "./costInput";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 const POLICY_PACK_DIR = path.join(ROOT, "policies");
 
 /**
@@ -52,7 +52,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         );
     }
     checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
-    const { startPolicyPack, runPolicies } = require("./analyzerClient") as typeof analyzerClient;
+    const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
     const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
     mark("packSpawned");
     void packStarting.then(() => mark("packReady"), () => undefined);
@@ -63,7 +63,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     let config: stackRun.StackRun["config"];
     let info: analyzerClient.AnalyzerInfo;
     try {
-        const { recordStack } = require("./stackRun") as typeof stackRun;
+        const { recordStack } = require("../stackRun") as typeof stackRun;
         mark("programLoaded");
         ({ resources, config } = await recordStack({
             stack: options.stack,
@@ -80,7 +80,7 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         throw err;
     }
     await closePack();
-    const { costInputFromStack } = require("./planCost") as typeof planCost;
+    const { costInputFromStack } = require("./costInput") as typeof planCost;
     return {
         stack: options.stack,
         resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { parsePlanArgs, UsageError } from "../../scripts/planArgs";
+import { parsePlanArgs, UsageError } from "../../tools/preview/args";
 
 describe("plan command line", () => {
     it("plans the dev stack as text when given no arguments", () => {

@@ -3,8 +3,8 @@
  * PR workflow can append it to `$GITHUB_STEP_SUMMARY` unchanged; colour codes are added only when asked
  * (on a terminal, unless NO_COLOR is set). The JSON form is the contract in ARCHITECTURE.md.
  */
-import { CostEstimate } from "./cost";
-import { PRICES_TAKEN } from "./prices";
+import { CostEstimate } from "../cost/model";
+import { PRICES_TAKEN } from "../cost/prices";
 
 export interface PlannedResource {
     readonly urn: string;
@@ -157,7 +157,7 @@ function costTable(plan: Plan, c: Palette): string[] {
         `| ${cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(" | ")} |`;
     const rule = `|${widths.map((w, i) => (numeric[i] ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")}|`;
     const prices = plan.pricesFile === undefined
-        ? `us-east-1 list prices taken ${PRICES_TAKEN} (scripts/prices.ts)`
+        ? `us-east-1 list prices taken ${PRICES_TAKEN} (tools/cost/prices.ts)`
         : `us-east-1 list prices taken ${PRICES_TAKEN}, with overrides from ${plan.pricesFile}`;
     const notes = cost.lines
         .map((l) => [l.note, l.priceSource.startsWith("override") ? `unit price ${l.priceSource}` : undefined].filter((n) => n !== undefined))

@@ -3,9 +3,9 @@
  * and the load balancers the program actually registered. NAT gateways come from the config because the
  * VPC is an awsx component whose children a mocked run does not see.
  */
-import type { StackConfig } from "../config";
-import type { RecordedResource } from "./analyzerClient";
-import { CostInput } from "./cost";
+import type { StackConfig } from "../../config";
+import type { RecordedResource } from "../analyzer/client";
+import { CostInput } from "../cost/model";
 
 const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { CostInput, estimateMonthlyCost } from "../../scripts/cost";
-import { formatJson, formatText, Plan, planExitCode, shouldColor } from "../../scripts/planFormat";
-import { applyPriceOverrides, LIST_PRICES } from "../../scripts/prices";
+import { CostInput, estimateMonthlyCost } from "../../tools/cost/model";
+import { formatJson, formatText, Plan, planExitCode, shouldColor } from "../../tools/preview/format";
+import { applyPriceOverrides, LIST_PRICES } from "../../tools/cost/prices";
 
 const stackUrn = "urn:pulumi:dev::fargate-efs-s3::pulumi:pulumi:Stack::fargate-efs-s3-dev";
 const fsUrn = "urn:pulumi:dev::fargate-efs-s3::fargate-efs-s3:storage:SharedFileSystem::files";

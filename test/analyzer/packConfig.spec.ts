@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 
-import { PolicyConfigError, runPolicies, startPolicyPack } from "../../scripts/analyzerClient";
-import { compliantStack } from "./fixtures";
-import { check, pack } from "./harness";
+import { PolicyConfigError, runPolicies, startPolicyPack } from "../../tools/analyzer/client";
+import { compliantStack } from "../policies/fixtures";
+import { check, pack } from "../policies/harness";
 
 const MANDATORY = ["ecs-taskdefinition-efs-transit-encryption", "ec2-securitygroup-efs-nfs-only", "s3-bucket-versioning-enabled"];
 

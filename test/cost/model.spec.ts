@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
-import { CostEstimate, CostInput, estimateMonthlyCost } from "../../scripts/cost";
-import { HOURS_PER_MONTH, LIST_PRICES, loadPriceTable } from "../../scripts/prices";
+import { CostEstimate, CostInput, estimateMonthlyCost } from "../../tools/cost/model";
+import { HOURS_PER_MONTH, LIST_PRICES, loadPriceTable } from "../../tools/cost/prices";
 
 const fixtures = path.join(__dirname, "..", "fixtures");
 const articlePrices = loadPriceTable(path.join(fixtures, "article-prices.yaml"));

@@ -1,6 +1,6 @@
 /**
  * Converts property values from the form a Pulumi SDK sends in `RegisterResource` (what
- * `scripts/stackRun.ts` records) into the form the Pulumi CLI sends to an analyzer.
+ * `tools/stackRun.ts` records) into the form the Pulumi CLI sends to an analyzer.
  *
  * The engine unmarshals the SDK's struct into a property map and marshals it again for the
  * analyzer with `MarshalOptions{KeepUnknowns: true, KeepSecrets: true}`

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyPriceOverrides, LIST_PRICES, loadPriceTable, PRICE_KEYS, PriceOverrideError } from "../../scripts/prices";
+import { applyPriceOverrides, LIST_PRICES, loadPriceTable, PRICE_KEYS, PriceOverrideError } from "../../tools/cost/prices";
 
 describe("price table", () => {
     it("documents every list price with its AWS pricing page", () => {

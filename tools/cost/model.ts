@@ -3,8 +3,8 @@
  * usage assumptions in its config) and a price table to priced lines. Lines with nothing to bill are
  * left out; every line carries its quantity, unit and unit price so the table can be checked by hand.
  */
-import type { ThroughputMode } from "../components/sharedFileSystem";
-import type { UsageAssumptions } from "../config";
+import type { ThroughputMode } from "../../components/sharedFileSystem";
+import type { UsageAssumptions } from "../../config";
 import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
 
 // The usage assumptions and throughput modes are the stack config's own types: one definition, no drift.

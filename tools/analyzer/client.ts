@@ -25,13 +25,13 @@ import {
     PolicyPackConfig,
     ReconciledPolicyConfig,
     reconcilePolicyPackConfig,
-} from "./analyzerConfig";
-import { toAnalyzerProperties } from "./analyzerWire";
+} from "./config";
+import { toAnalyzerProperties } from "./wire";
 
-export { EnforcementLevel, PolicyConfigError, PolicyPackConfig } from "./analyzerConfig";
-export { UNKNOWN_SENTINEL, secret } from "./analyzerWire";
+export { EnforcementLevel, PolicyConfigError, PolicyPackConfig } from "./config";
+export { UNKNOWN_SENTINEL, secret } from "./wire";
 
-/** One resource as the Pulumi program registered it (recorded by `scripts/stackRun.ts`). */
+/** One resource as the Pulumi program registered it (recorded by `tools/stackRun.ts`). */
 export interface RecordedResource {
     urn: string;
     type: string;
@@ -379,7 +379,7 @@ export function startPolicyPack(packDir: string, opts?: StartOptions): Promise<P
 }
 
 /** The policy pack directory of this repository. */
-export const DEFAULT_PACK_DIR = path.join(__dirname, "..", "policies");
+export const DEFAULT_PACK_DIR = path.join(__dirname, "..", "..", "policies");
 
 export interface RunPoliciesOptions extends StartOptions {
     /** The pack directory. Defaults to this repository's `policies/`. */

@@ -13,7 +13,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as fs from "fs";
 import * as path from "path";
 import { flattenStackYaml, StackConfig } from "../config";
-import type { RecordedResource } from "./analyzerClient";
+import type { RecordedResource } from "./analyzer/client";
 
 export type { RecordedResource };
 
