@@ -61,7 +61,7 @@ async function then<A, B>(a: Fact<A>, next: (value: A) => Promise<Fact<B>>): Pro
     return a.ok ? next(a.value) : a;
 }
 
-/** Asks AWS everything the checks need; independent calls run at once. */
+/** Asks AWS everything the checks need (what a skipped check alone needs is not asked); independent calls run at once. */
 export async function gatherFacts(outputs: StackOutputs, o: AwsOptions, skip: ReadonlySet<string> = new Set()): Promise<Facts> {
     const config = { ...(o.region ? { region: o.region } : {}), ...(o.endpointUrl ? { endpoint: o.endpointUrl } : {}), maxAttempts: 2 };
     const ec2 = new EC2Client(config);
@@ -70,87 +70,97 @@ export async function gatherFacts(outputs: StackOutputs, o: AwsOptions, skip: Re
     const iam = new IAMClient(config);
     const send = sender(o);
     const { clusterName, serviceName, fileSystemId, accessPointId, vpcId, bucketName } = outputs;
-    try {
-        // First, alone: a credentials or region problem stops the run here with one message.
-        const service: Fact<Service> = await then(
+
+    const describeService = async () =>
+        then(
             await send("ecs:DescribeServices", (abortSignal) => ecs.send(new DescribeServicesCommand({ cluster: clusterName, services: [serviceName] }), { abortSignal })),
             async (r) => {
                 const s = r.services?.find((x) => x.status !== "INACTIVE");
                 return s ? known(s) : unknown<Service>(`service ${serviceName} not found in cluster ${clusterName}`, "check --region, and that the outputs are this stack's (pulumi stack output --json --stack <name>)");
             },
         );
-        const skipped = <T>(id: string, gather: () => Promise<Fact<T>>): Promise<Fact<T>> =>
-            skip.has(id) ? Promise.resolve(unknown(`${id} skipped`, "")) : gather();
-        const rulesOf = async (groups: readonly string[]): Promise<Fact<SecurityGroupRule[]>> =>
-            groups.length === 0
-                ? known([])
-                : send("ec2:DescribeSecurityGroupRules", async (abortSignal) => {
-                const rules: SecurityGroupRule[] = [];
-                let NextToken: string | undefined;
-                do {
-                    const page = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [...groups] }], NextToken }), { abortSignal });
-                    rules.push(...(page.SecurityGroupRules ?? []));
-                    NextToken = page.NextToken;
-                } while (NextToken);
-                return rules;
-            });
+    const describeTaskDefinition = async (s: Service) =>
+        then(
+            await send("ecs:DescribeTaskDefinition", (abortSignal) => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition }), { abortSignal })),
+            async (r) => (r.taskDefinition ? known(r.taskDefinition) : unknown<TaskDefinition>(`task definition ${s.taskDefinition} not found`, "redeploy the stack (pulumi up)")),
+        );
+    const describeTaskSubnets = (s: Service) =>
+        send("ec2:DescribeSubnets", async (abortSignal) => {
+            const ids = s.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
+            return ids.length === 0 ? [] : ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: ids }), { abortSignal })).Subnets ?? []);
+        });
+    const describeMountTargets = () =>
+        send("elasticfilesystem:DescribeMountTargets", async (abortSignal) => {
+            const targets = (await efs.send(new DescribeMountTargetsCommand({ FileSystemId: fileSystemId }), { abortSignal })).MountTargets ?? [];
+            return Promise.all(
+                targets.map(async (t): Promise<MountTarget> => {
+                    // EFS answers this only for a mount target that exists in full; the others are mount-targets' problem.
+                    if (t.LifeCycleState !== "available") return { ...t, securityGroups: [] };
+                    const groups = await efs.send(new DescribeMountTargetSecurityGroupsCommand({ MountTargetId: t.MountTargetId }), { abortSignal });
+                    return { ...t, securityGroups: groups.SecurityGroups ?? [] };
+                }),
+            );
+        });
+    const describeRules = async (groups: readonly string[]): Promise<Fact<SecurityGroupRule[]>> =>
+        groups.length === 0
+            ? known([])
+            : send("ec2:DescribeSecurityGroupRules", async (abortSignal) => {
+                  const rules: SecurityGroupRule[] = [];
+                  let NextToken: string | undefined;
+                  do {
+                      const page = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [...groups] }], NextToken }), { abortSignal });
+                      rules.push(...(page.SecurityGroupRules ?? []));
+                      NextToken = page.NextToken;
+                  } while (NextToken);
+                  return rules;
+              });
+    const describeVpcDns = () =>
+        send("ec2:DescribeVpcAttribute", async (abortSignal) => {
+            const [support, hostnames] = await Promise.all([
+                ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: "enableDnsSupport" }), { abortSignal }),
+                ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: "enableDnsHostnames" }), { abortSignal }),
+            ]);
+            return { enableDnsSupport: support.EnableDnsSupport?.Value === true, enableDnsHostnames: hostnames.EnableDnsHostnames?.Value === true };
+        });
+    const describeAccessPoint = async () =>
+        then(
+            await send("elasticfilesystem:DescribeAccessPoints", (abortSignal) => efs.send(new DescribeAccessPointsCommand({ AccessPointId: accessPointId }), { abortSignal })),
+            async (r) => (r.AccessPoints?.[0] ? known(r.AccessPoints[0]) : unknown<AccessPointDescription>(`access point ${accessPointId} not found`, "check --region and the outputs")),
+        );
+    // One page of the most recent stops: they are what explains a failing deployment.
+    const describeStoppedTasks = () =>
+        send("ecs:ListTasks+DescribeTasks", async (abortSignal) => {
+            const arns = (await ecs.send(new ListTasksCommand({ cluster: clusterName, desiredStatus: "STOPPED", maxResults: 100 }), { abortSignal })).taskArns ?? [];
+            return arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({ cluster: clusterName, tasks: arns }), { abortSignal })).tasks ?? []);
+        });
+    const simulateArchiveAccess = async (td: TaskDefinition) => {
+        const roleArn = td.taskRoleArn;
+        if (!roleArn) return unknown<ArchiveSimulation>(`${td.family}:${td.revision} has no taskRoleArn`, "give the task definition a task role (FargateService does)");
+        const resource = probeObjectArn(roleArn, bucketName, archivePrefixOf(td));
+        return then(
+            await send("iam:SimulatePrincipalPolicy", (abortSignal) =>
+                iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...ARCHIVE_ACTIONS], ResourceArns: [resource] }), { abortSignal }),
+            ),
+            async (r) => known<ArchiveSimulation>({ roleArn, resource, results: r.EvaluationResults ?? [] }),
+        );
+    };
+    const unlessSkipped = <T>(id: string, gather: () => Promise<Fact<T>>): Promise<Fact<T>> => (skip.has(id) ? Promise.resolve(unknown<T>(`${id} skipped`, "")) : gather());
 
+    try {
+        // First, alone: a credentials or region problem stops the run here with one message.
+        const service = await describeService();
         const [taskDefinition, taskSubnets, mountTargets, vpcDns, accessPoint, stoppedTasks] = await Promise.all([
-            then(service, async (s) =>
-                then(
-                    await send("ecs:DescribeTaskDefinition", (abortSignal) => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition }), { abortSignal })),
-                    async (r) => (r.taskDefinition ? known(r.taskDefinition) : unknown<TaskDefinition>(`task definition ${s.taskDefinition} not found`, "redeploy the stack (pulumi up)")),
-                ),
-            ),
-            then(service, (s) =>
-                send("ec2:DescribeSubnets", async (abortSignal) => {
-                    const ids = s.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
-                    return ids.length === 0 ? [] : ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: ids }), { abortSignal })).Subnets ?? []);
-                }),
-            ),
-            send("elasticfilesystem:DescribeMountTargets", async (abortSignal) => {
-                const targets = (await efs.send(new DescribeMountTargetsCommand({ FileSystemId: fileSystemId }), { abortSignal })).MountTargets ?? [];
-                return Promise.all(
-                    targets.map(async (t): Promise<MountTarget> => {
-                        const groups = await efs.send(new DescribeMountTargetSecurityGroupsCommand({ MountTargetId: t.MountTargetId }), { abortSignal });
-                        return { ...t, securityGroups: groups.SecurityGroups ?? [] };
-                    }),
-                );
-            }),
-            send("ec2:DescribeVpcAttribute", async (abortSignal) => {
-                const [support, hostnames] = await Promise.all([
-                    ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: "enableDnsSupport" }), { abortSignal }),
-                    ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: "enableDnsHostnames" }), { abortSignal }),
-                ]);
-                return { enableDnsSupport: support.EnableDnsSupport?.Value === true, enableDnsHostnames: hostnames.EnableDnsHostnames?.Value === true };
-            }),
-            then(
-                await send("elasticfilesystem:DescribeAccessPoints", (abortSignal) => efs.send(new DescribeAccessPointsCommand({ AccessPointId: accessPointId }), { abortSignal })),
-                async (r) => (r.AccessPoints?.[0] ? known(r.AccessPoints[0]) : unknown<AccessPointDescription>(`access point ${accessPointId} not found`, "check --region and the outputs")),
-            ),
-            skipped("stopped-tasks", () =>
-                send("ecs:ListTasks+DescribeTasks", async (abortSignal) => {
-                    // One page: the most recent stops are what explains a failing deployment.
-                    const arns = (await ecs.send(new ListTasksCommand({ cluster: clusterName, desiredStatus: "STOPPED", maxResults: 100 }), { abortSignal })).taskArns ?? [];
-                    return arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({ cluster: clusterName, tasks: arns }), { abortSignal })).tasks ?? []);
-                }),
-            ),
+            then(service, describeTaskDefinition),
+            then(service, describeTaskSubnets),
+            describeMountTargets(),
+            describeVpcDns(),
+            describeAccessPoint(),
+            unlessSkipped("stopped-tasks", describeStoppedTasks),
         ]);
-
         const [mountTargetRules, taskRules, archiveSimulation] = await Promise.all([
-            then(mountTargets, (ts) => rulesOf([...new Set(ts.flatMap((t) => t.securityGroups))])),
-            then(service, (s) => rulesOf(s.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? [])),
-            skipped("archive-access", () => then(taskDefinition, async (td) => {
-                const roleArn = td.taskRoleArn;
-                if (!roleArn) return unknown<ArchiveSimulation>(`${td.family}:${td.revision} has no taskRoleArn`, "give the task definition a task role (FargateService does)");
-                const resource = probeObjectArn(roleArn, bucketName, archivePrefixOf(td));
-                return then(
-                    await send("iam:SimulatePrincipalPolicy", (abortSignal) =>
-                        iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...ARCHIVE_ACTIONS], ResourceArns: [resource] }), { abortSignal }),
-                    ),
-                    async (r) => known<ArchiveSimulation>({ roleArn, resource, results: r.EvaluationResults ?? [] }),
-                );
-            })),
+            then(mountTargets, (ts) => describeRules([...new Set(ts.flatMap((t) => t.securityGroups))])),
+            then(service, (s) => describeRules(s.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? [])),
+            unlessSkipped("archive-access", () => then(taskDefinition, simulateArchiveAccess)),
         ]);
         return { outputs, service, taskDefinition, taskSubnets, mountTargets, mountTargetRules, taskRules, vpcDns, accessPoint, archiveSimulation, stoppedTasks };
     } finally {
