@@ -1,3 +1,5 @@
+import * as assert from "assert";
+
 import { U, compliantStack, denyInsecureTransport } from "../fixtures";
 import { expectNoViolation, expectOneViolation } from "../harness";
 
@@ -7,6 +9,13 @@ describe("efs-filesystem-deny-insecure-transport", () => {
     it("passes a file system whose policy denies non-TLS clients", () => expectNoViolation(P, compliantStack().resources));
     it("catches a file system without a file-system policy", () =>
         expectOneViolation(P, compliantStack().remove("data-policy").resources, "data", /"data".*no file-system policy refers to it/));
+    it("tells the fix as a Deny to \"*\" when aws:SecureTransport is false, and warns against an Allow to \"*\"", async () => {
+        const d = await expectOneViolation(P, compliantStack().remove("data-policy").resources, "data", /Deny statement for requests without TLS/, {
+            fix: /\{ Effect: "Deny", Principal: "\*", Action: "\*", Resource: <file system arn>, Condition: \{ Bool: \{ "aws:SecureTransport": "false" \} \} \}/,
+        });
+        assert.match(d.message, /never write an Allow to Principal "\*"/);
+        assert.doesNotMatch(d.message, /Add [^.]*\{ Effect: "Allow"/);
+    });
     it("catches a policy without the aws:SecureTransport deny", () =>
         expectOneViolation(
             P,
