@@ -282,10 +282,33 @@ export interface RegionFacts {
 }
 
 /**
+ * What the config is read for. A preview (and the offline plan) may run with the example values a stack file ships;
+ * an update must not, because AWS would refuse them only after other resources exist.
+ */
+export type Operation = "preview" | "update";
+
+/** Accounts and ids that AWS documentation and templates use as stand-ins; no real resource has them. */
+const EXAMPLE_ACCOUNTS = ["000000000000", "123456789012", "111122223333"];
+const EXAMPLE_ID = /^(0+(-0+)*|12345678-1234-1234-1234-123456789012|.*example.*)$/i;
+
+/** Why an ARN is a placeholder (an example account, an id of zeros or "example"), or undefined for a real-looking one. */
+export function placeholderArnReason(arn: string): string | undefined {
+    const [, , , , account = "", resource = ""] = arn.split(":");
+    const id = resource.split("/").pop() ?? "";
+    if (EXAMPLE_ACCOUNTS.includes(account)) {
+        return `account ${account} is an example account`;
+    }
+    if (EXAMPLE_ID.test(id)) {
+        return `id ${JSON.stringify(id)} is an example id`;
+    }
+    return undefined;
+}
+
+/**
  * Parses and checks the raw config (full keys → string values, as Pulumi holds them; objects as JSON) into a
  * {@link StackConfig}. Throws one {@link ConfigError} naming every bad key; never returns a half-valid config.
  */
-export function parseStackConfig(raw: Readonly<Record<string, string>>, region: RegionFacts = {}): StackConfig {
+export function parseStackConfig(raw: Readonly<Record<string, string>>, region: RegionFacts = {}, operation: Operation = "preview"): StackConfig {
     const parseProblems: Problem[] = [];
     const problems: Problem[] = [];
     const badKeys = new Set<string>();
@@ -315,8 +338,10 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     }
 
     const azCount = v.azCount ?? 2;
-    if (!(azCount >= 1 && azCount <= 6)) {
-        problems.push({ property: "azCount", reason: `must be from 1 to 6; got ${azCount}` });
+    if (!(azCount >= 2 && azCount <= 6)) {
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones
+        const why = azCount === 1 ? " (an Application Load Balancer needs subnets in at least two AZs; AWS refuses one)" : "";
+        problems.push({ property: "azCount", reason: `must be from 2 to 6${why}; got ${azCount}` });
     } else if (region.availabilityZones && azCount > region.availabilityZones.length) {
         problems.push({
             property: "azCount",
@@ -410,6 +435,16 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     };
     const archivePrefix = v.archivePrefix ?? "uploads/";
     problems.push(...renamed(validateServiceArgs({ ...service, accessPoint: "app", archivePrefix }), {}));
+    const placeholder = operation === "update" && service.certificateArn !== undefined ? placeholderArnReason(service.certificateArn) : undefined;
+    if (placeholder) {
+        problems.push({
+            property: "certificateArn",
+            reason:
+                `is a placeholder (${placeholder}); pulumi up refuses it before creating anything, since AWS would refuse it only at the HTTPS ` +
+                `listener, after the network and storage exist. Set your ACM certificate: pulumi config set certificateArn ` +
+                `arn:aws:acm:<region>:<account>:certificate/<id>, or opt out of TLS with allowPlainHttp: true and no certificateArn`,
+        });
+    }
 
     // A key that failed to parse is reported once, not again by the checks that ran on its default.
     const reported = [...parseProblems, ...problems.filter((p) => !badKeys.has(p.property.split(".")[0]))];
@@ -483,13 +518,14 @@ export function loadStackConfigFromFile(path: string): StackConfig {
  */
 export async function readStackConfig(): Promise<StackConfig> {
     const raw = pulumi.runtime.allConfig();
+    const operation: Operation = pulumi.runtime.isDryRun() ? "preview" : "update";
     if (!raw["aws:region"]) {
-        return parseStackConfig(raw); // throws, naming aws:region along with everything else that is wrong
+        return parseStackConfig(raw, {}, operation); // throws, naming aws:region along with everything else that is wrong
     }
     const zones = await aws.getAvailabilityZones({
         state: "available",
         // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count.
         filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
     });
-    return parseStackConfig(raw, { availabilityZones: zones.names });
+    return parseStackConfig(raw, { availabilityZones: zones.names }, operation);
 }

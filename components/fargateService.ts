@@ -162,6 +162,12 @@ export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "pu
     const rate = typeof drain === "string" ? SCHEDULE_EXPRESSION.exec(drain) : null;
     if (drain !== undefined && drain !== false && !rate) {
         problems.push({ property: "drainSchedule", reason: `must be an EventBridge Scheduler expression like "rate(1 hour)" or "cron(0 3 * * ? *)", or off; got ${JSON.stringify(drain)}` });
+    } else if (rate && (rate[2] === "1") !== !rate[3].endsWith("s")) {
+        // https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based: the unit is singular
+        // for 1 and plural otherwise; the Scheduler API refuses anything else.
+        const unit = rate[3].replace(/s$/, "");
+        const fixed = `rate(${rate[2]} ${rate[2] === "1" ? unit : `${unit}s`})`;
+        problems.push({ property: "drainSchedule", reason: `EventBridge Scheduler takes a singular unit only for 1 and a plural one otherwise; write "${fixed}", got ${JSON.stringify(drain)}` });
     } else if (rate && rate[3]?.startsWith("minute") && Number(rate[2]) < 5) {
         problems.push({ property: "drainSchedule", reason: `would start a task every ${rate[2]} minute(s); use 5 minutes or more (every service task already archives continuously)` });
     }

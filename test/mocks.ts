@@ -5,9 +5,25 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { recordStack, RecordedResource, RecordStackOptions, StackRun, UNKNOWN } from "../tools/stackRun";
+import { installMocks, MockRecord, recordStack, RecordedCall, RecordedResource, RecordStackOptions, registrationsSettled, StackRun, UNKNOWN } from "../tools/stackRun";
 
-export { recordStack, RecordedResource, StackRun, UNKNOWN };
+export { MockRecord, recordStack, RecordedCall, RecordedResource, registrationsSettled, StackRun, UNKNOWN };
+
+/**
+ * A certificate that is not a placeholder, for running prod as an update: `Pulumi.prod.yaml` ships an example ARN,
+ * which `pulumi up` (and so the program under mocks with `preview: false`) refuses, as it should.
+ */
+export const PROD_UPDATE_OVERRIDES: Readonly<Record<string, string>> = {
+    "fargate-efs-s3:certificateArn": "arn:aws:acm:us-east-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80",
+};
+
+/**
+ * The program's mocks for a component built on its own in a spec (an update unless `preview`): returns the record
+ * of what it registers and calls; await {@link registrationsSettled} before reading it.
+ */
+export function useMocks(opts: { stack?: string; preview?: boolean } = {}): Promise<MockRecord> {
+    return installMocks({ stack: opts.stack ?? "components", preview: opts.preview });
+}
 
 /** Runs a stack once per spec file and caches it: the program is deterministic for a given config. */
 const cache = new Map<string, Promise<StackRun>>();

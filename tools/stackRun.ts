@@ -33,10 +33,31 @@ export interface RecordStackOptions {
     readonly overrides?: Readonly<Record<string, string>>;
     /** Run as a preview: unknown ids and computed outputs. Defaults to false (outputs as after an update). */
     readonly preview?: boolean;
+    /**
+     * Receives every registration as it is made, also when the program then fails (the run's own `resources` are
+     * lost with its rejection): for specs that prove a refusal came before anything was registered.
+     */
+    readonly registrations?: RecordedResource[];
+}
+
+/** A data-source call (invoke) as the program made it: its token and arguments. */
+export interface RecordedCall {
+    readonly token: string;
+    readonly args: Record<string, unknown>;
+}
+
+/** What the mocks saw: every registration, every data-source call, and which resources are retained on delete. */
+export interface MockRecord {
+    readonly resources: RecordedResource[];
+    readonly calls: RecordedCall[];
+    /** URNs of the resources registered with `retainOnDelete` (a resource option, so not among the inputs). */
+    readonly retainedOnDelete: Set<string>;
 }
 
 export interface StackRun {
     readonly resources: RecordedResource[];
+    /** Every data-source call the program made, in order, with its arguments. */
+    readonly calls: readonly RecordedCall[];
     /** The stack outputs, as the program returned them (undefined where unknown in a preview). */
     readonly outputs: Record<string, unknown>;
     /** The stack config the run used, parsed. */
@@ -90,7 +111,17 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     }
 }
 
-function mocks(region: string, preview: boolean): pulumi.runtime.Mocks {
+/**
+ * Route tables as awsx tags them (`SubnetType`): the answer depends on the filter, so that a spec can tell which
+ * route tables the program asked for.
+ */
+function routeTablesOf(args: Record<string, any>): string[] {
+    const byType: Record<string, string[]> = { Private: ["rtb-private-1", "rtb-private-2"], Public: ["rtb-public-1"] };
+    const subnetType = (args.filters as { name: string; values: string[] }[] | undefined)?.find((f) => f.name === "tag:SubnetType")?.values;
+    return Object.entries(byType).flatMap(([type, ids]) => (subnetType === undefined || subnetType.includes(type) ? ids : []));
+}
+
+function mocks(region: string, preview: boolean, calls: RecordedCall[]): pulumi.runtime.Mocks {
     return {
         newResource(args) {
             // A real preview knows only the inputs of a resource it has not created yet.
@@ -100,6 +131,7 @@ function mocks(region: string, preview: boolean): pulumi.runtime.Mocks {
             return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs, region) } };
         },
         call(args) {
+            calls.push({ token: args.token, args: args.inputs });
             switch (args.token) {
                 case "aws:index/getAvailabilityZones:getAvailabilityZones": {
                     const names = azsOf(region);
@@ -110,7 +142,7 @@ function mocks(region: string, preview: boolean): pulumi.runtime.Mocks {
                 case "aws:index/getCallerIdentity:getCallerIdentity":
                     return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDEXAMPLE", id: ACCOUNT };
                 case "aws:ec2/getRouteTables:getRouteTables":
-                    return { ids: ["rtb-private-1", "rtb-private-2"], id: "route-tables" };
+                    return { ids: routeTablesOf(args.inputs), id: "route-tables" };
                 default:
                     return args.inputs;
             }
@@ -149,13 +181,24 @@ export function recordStack(opts: RecordStackOptions): Promise<StackRun> {
     return run;
 }
 
-async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
-    const { raw } = stackConfigText(opts);
-    const region = raw["aws:region"] ?? "us-east-1";
-    const preview = opts.preview ?? false;
+/** Where the mocks run: the stack name, its region, and whether it is a preview (`pulumi.runtime.isDryRun()`). */
+export interface MockOptions {
+    readonly stack: string;
+    readonly region?: string;
+    readonly preview?: boolean;
+    /** See {@link RecordStackOptions.registrations}. */
+    readonly registrations?: RecordedResource[];
+}
 
-    pulumi.runtime.setAllConfig(raw);
-    await pulumi.runtime.setMocks(mocks(region, preview), PROJECT, opts.stack, preview);
+/**
+ * Installs this module's mocks in the Pulumi runtime and records, from then on, what the program registers and
+ * which data sources it calls. Used by {@link recordStack} for the whole program, and by specs that build a
+ * component on its own.
+ */
+export async function installMocks(opts: MockOptions): Promise<MockRecord> {
+    const region = opts.region ?? "us-east-1";
+    const record: MockRecord = { resources: [], calls: [], retainedOnDelete: new Set<string>() };
+    await pulumi.runtime.setMocks(mocks(region, opts.preview ?? false, record.calls), PROJECT, opts.stack, opts.preview ?? false);
     const monitor = settings.getMonitor() as any;
     // URNs as the engine makes them: a child's type is qualified by its parent's full type chain, and the root
     // stack is left out of every chain (the mock monitor keeps only the parent's last type, and keeps the stack).
@@ -164,8 +207,6 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
         const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
         return `urn:pulumi:${opts.stack}::${PROJECT}::${qualified}::${name}`;
     };
-    const resources: RecordedResource[] = [];
-    const retainedOnDelete = new Set<string>();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         const type: string = req.getType();
@@ -176,7 +217,7 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
             propertyDependencies[key] = deps.getUrnsList();
         });
-        const record: RecordedResource = {
+        const resource: RecordedResource = {
             urn,
             type,
             name,
@@ -188,21 +229,39 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
             dependencies: req.getDependenciesList(),
             propertyDependencies,
         };
-        resources.push(record);
+        record.resources.push(resource);
+        opts.registrations?.push(resource);
         if (req.getRetainondelete()) {
-            retainedOnDelete.add(urn);
+            record.retainedOnDelete.add(urn);
         }
         register(req, (err: any, resp: any) => {
             if (!err && resp) {
-                record.outputs = resp.getObject()?.toJavaScript() ?? {};
+                resource.outputs = resp.getObject()?.toJavaScript() ?? {};
                 // A provider's state carries the id among its outputs; in a preview a new resource has none yet.
-                if (record.custom && resp.getId()) {
-                    record.outputs = { id: resp.getId(), ...record.outputs };
+                if (resource.custom && resp.getId()) {
+                    resource.outputs = { id: resp.getId(), ...resource.outputs };
                 }
             }
             callback(err, resp);
         });
     };
+    return record;
+}
+
+/**
+ * Resolves once every registration and call the program has started is answered: what the engine awaits before it
+ * disconnects. Marked @internal in the SDK's types, but it is the engine's own condition, not a delay.
+ */
+export function registrationsSettled(): Promise<void> {
+    return (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
+    const { raw } = stackConfigText(opts);
+    const region = raw["aws:region"] ?? "us-east-1";
+
+    pulumi.runtime.setAllConfig(raw);
+    const { resources, calls, retainedOnDelete } = await installMocks({ stack: opts.stack, region, preview: opts.preview, registrations: opts.registrations });
 
     const main = freshProgram();
     const { parseStackConfig } = require(path.join(REPO_ROOT, "config.ts")) as typeof import("../config");
@@ -224,9 +283,8 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
             throw programError.error;
         }
     } finally {
-        // Marked @internal in the SDK's types, but it is what `disconnect` awaits: every registration settled.
-        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        await registrationsSettled();
     }
     const config = parseStackConfig(raw, { availabilityZones: azsOf(region) });
-    return { resources, outputs, config, retainedOnDelete };
+    return { resources, calls, outputs, config, retainedOnDelete };
 }

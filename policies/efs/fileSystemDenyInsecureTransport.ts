@@ -6,8 +6,10 @@ import { StackIndex } from "../lib/stack";
 
 /**
  * efs-filesystem-deny-insecure-transport — every EFS file system has a file-system policy that
- * denies clients not using TLS: a `Deny` for principal `*`, action `*` (or `elasticfilesystem:*`),
- * with condition `Bool: { "aws:SecureTransport": "false" }`.
+ * denies clients not using TLS: a `Deny` for principal `*` (or `{ AWS: "*" }`), action `*` (or
+ * `elasticfilesystem:*`), with condition `Bool: { "aws:SecureTransport": "false" }` — the statement
+ * components/policyStatements.ts renders. An explicit Deny to `*` is safe; an Allow to `*` is not,
+ * and the fix never suggests one.
  *
  * Why: it makes encryption in transit a property of the file system, not of each client's mount
  * options. Severity: medium (advisory by default).
@@ -22,7 +24,11 @@ export const requireFileSystemTlsOnly: StackValidationPolicy = {
     severity: "medium",
     validateStack: whenStackHas(types.efsFileSystem, (args, reportViolation) => {
         const index = new StackIndex(args.resources);
-        const fix = `Add to its aws.efs.FileSystemPolicy a statement { Effect: "Deny", Principal: { AWS: "*" }, Action: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }.`;
+        const fix =
+            `Add to its aws.efs.FileSystemPolicy a Deny statement for requests without TLS: { Effect: "Deny", Principal: "*", ` +
+            `Action: "*", Resource: <file system arn>, Condition: { Bool: { "aws:SecureTransport": "false" } } }. ` +
+            `A Deny to Principal "*" only takes access away; never write an Allow to Principal "*" (or { AWS: "*" }), ` +
+            `which would let any client that reaches a mount target in: grant access in the clients' IAM roles instead.`;
         for (const fs of index.ofType(types.efsFileSystem)) {
             const policies = index.referrers(fs, [types.efsFileSystemPolicy], "fileSystemId");
             const docs = policies.map((p) => ({ p, doc: parsePolicyDocument(p.props.policy) }));

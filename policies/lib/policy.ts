@@ -2,22 +2,25 @@
 import { ResourceValidation, StackValidation } from "@pulumi/policy";
 
 /**
- * Tags a validation with the one resource type it applies to, the way `validateResourceOfType`
- * does for an SDK class, so the pack server skips (and does not even deserialize) other resources.
- * The rules name types by token instead of importing @pulumi/aws, which keeps the pack quick to start.
+ * Runs `validate` only for resources of `type` (one token, or several for a resource and its deprecated alias),
+ * judged by the resource's own `args.type`. The rules name types by token instead of importing @pulumi/aws,
+ * which keeps the pack quick to start; `validateResourceOfType` would need the SDK's classes. No private field of
+ * @pulumi/policy is read or written, so each rule is right on its own whatever the pack server filters.
  */
-export function forType(type: string, validate: ResourceValidation): ResourceValidation {
-    return tag(type, validate);
+export function forType(type: string | readonly string[], validate: ResourceValidation): ResourceValidation {
+    const accepts = typeMatcher(type);
+    return (args, reportViolation) => (accepts(args.type) ? validate(args, reportViolation) : undefined);
 }
 
-/** Tags a stack validation so the pack server skips it for stacks without a resource of `type`. */
-export function whenStackHas(type: string, validate: StackValidation): StackValidation {
-    return tag(type, validate);
+/** Runs a stack validation only for stacks with at least one resource of `type`. */
+export function whenStackHas(type: string | readonly string[], validate: StackValidation): StackValidation {
+    const accepts = typeMatcher(type);
+    return (args, reportViolation) => (args.resources.some((r) => accepts(r.type)) ? validate(args, reportViolation) : undefined);
 }
 
-function tag<T extends object>(type: string, validate: T): T {
-    (validate as T & { __pulumiType?: string }).__pulumiType = type;
-    return validate;
+function typeMatcher(type: string | readonly string[]): (candidate: string) => boolean {
+    const tokens = new Set(typeof type === "string" ? [type] : type);
+    return (candidate) => tokens.has(candidate);
 }
 
 /** Resource type tokens (@pulumi/aws v7). */

@@ -38,13 +38,21 @@ export function describeAll(ds: PolicyDiagnostic[]): string {
     return ds.map((d) => `${d.policy} [${d.enforcementLevel}] ${d.urn.split("::").pop()}: ${d.message}`).join("\n");
 }
 
+/** What a violation must also show: its enforcement level, the fix its message states, the policy-pack config to run with. */
+export interface ViolationExpectations {
+    readonly level?: "advisory" | "mandatory";
+    /** The fix the message must state, besides `pattern`. */
+    readonly fix?: RegExp;
+    readonly policyConfig?: PolicyPackConfig;
+}
+
 /** Asserts that `policy` reports exactly one violation, on the resource named `on`, matching `pattern`. */
 export async function expectOneViolation(
     policy: string,
     resources: RecordedResource[],
     on: string,
     pattern: RegExp,
-    opts: { level?: string; policyConfig?: PolicyPackConfig } = {},
+    opts: ViolationExpectations = {},
 ): Promise<PolicyDiagnostic> {
     const ds = await violationsOf(policy, resources, opts.policyConfig);
     if (ds.length !== 1) {
@@ -54,8 +62,10 @@ export async function expectOneViolation(
     if (!d.urn.endsWith(`::${on}`)) {
         throw new Error(`expected the violation on ${on}, got ${d.urn}`);
     }
-    if (!pattern.test(d.message)) {
-        throw new Error(`expected the message to match ${pattern}:\n${d.message}`);
+    for (const expected of [pattern, opts.fix]) {
+        if (expected && !expected.test(d.message)) {
+            throw new Error(`expected the message to match ${expected}:\n${d.message}`);
+        }
     }
     if (opts.level && d.enforcementLevel !== opts.level) {
         throw new Error(`expected level ${opts.level}, got ${d.enforcementLevel}`);

@@ -6,33 +6,23 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "../../components";
+import { MockRecord, registrationsSettled, useMocks } from "../mocks";
 
-let created: string[] = [];
+let record: MockRecord;
 
-async function useMocks() {
-    created = [];
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                created.push(args.type);
-                return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:test:::${args.name}`, name: args.name } };
-            },
-            call: (args) => args.inputs,
-        },
-        "fargate-efs-s3",
-        "components",
-        false,
-    );
-}
-
-/** The custom resources registered so far; registration is asynchronous, so it waits for it to settle first. */
+/**
+ * The types of the custom resources registered from `from` on. Registration is asynchronous, so it first waits for
+ * every registration the constructors started to be answered (the engine's own condition), never for a duration.
+ */
 async function childrenOnly(from = 0): Promise<string[]> {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    return created.slice(from).filter((t) => !t.startsWith("fargate-efs-s3:"));
+    await registrationsSettled();
+    return record.resources.slice(from).filter((r) => r.custom).map((r) => r.type);
 }
 
 describe("components on their own (mocks)", () => {
-    beforeEach(useMocks);
+    beforeEach(async () => {
+        record = await useMocks();
+    });
 
     it("(control) a valid component's children are seen by this check", async () => {
         new ArchiveBucket("good", {});
@@ -98,7 +88,7 @@ describe("components on their own (mocks)", () => {
             accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
         });
         await childrenOnly();
-        const before = created.length;
+        const before = record.resources.length;
         assert.throws(
             () =>
                 new FargateService("svc", {

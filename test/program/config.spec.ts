@@ -2,8 +2,9 @@
  * Stack config validation, without mocks: one case per rule, each asserting that the error names the config key.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, DEFAULT_USAGE, loadStackConfigFromFile, parseStackConfig } from "../../config";
+import { ConfigError, DEFAULT_USAGE, flattenStackYaml, loadStackConfigFromFile, parseStackConfig, placeholderArnReason } from "../../config";
 
 const NS = "fargate-efs-s3";
 /** The smallest valid config: a region, and the explicit opt-out from TLS (no certificate here). */
@@ -67,8 +68,11 @@ describe("stack config: every problem names its key", () => {
     it("reports a VPC CIDR prefix AWS or the subnets cannot use", () => rejects({ [`${NS}:vpcCidr`]: "10.0.0.0/8" }, `${NS}:vpcCidr`, /\/16 to \/24/));
     it("reports a VPC CIDR with host bits set, and gives the network address", () =>
         rejects({ [`${NS}:vpcCidr`]: "10.0.1.0/16" }, `${NS}:vpcCidr`, /10\.0\.0\.0\/16/));
-    it("reports an AZ count below 1", () => rejects({ [`${NS}:azCount`]: "0" }, `${NS}:azCount`, /1 to 6/));
-    it("reports an AZ count above 6", () => rejects({ [`${NS}:azCount`]: "7" }, `${NS}:azCount`, /1 to 6/));
+    it("reports an AZ count below 1", () => rejects({ [`${NS}:azCount`]: "0" }, `${NS}:azCount`, /2 to 6/));
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones
+    it("reports one AZ: an Application Load Balancer needs subnets in at least two", () =>
+        rejects({ [`${NS}:azCount`]: "1" }, `${NS}:azCount`, /2 to 6 \(an Application Load Balancer needs subnets in at least two AZs.*got 1$/));
+    it("reports an AZ count above 6", () => rejects({ [`${NS}:azCount`]: "7" }, `${NS}:azCount`, /2 to 6; got 7/));
     it("reports an AZ count above what the region has", () =>
         rejects({ "aws:region": "us-west-1", [`${NS}:azCount`]: "3" }, `${NS}:azCount`, /us-west-1 has 2 available AZs/, { availabilityZones: ["us-west-1a", "us-west-1c"] }));
     it("reports an unknown NAT strategy", () => rejects({ [`${NS}:natGateways`]: "None" }, `${NS}:natGateways`, /Single, OnePerAz/));
@@ -160,4 +164,64 @@ describe("stack config: the drain schedule", () => {
         rejects({ [`${NS}:drainSchedule`]: "every hour" }, `${NS}:drainSchedule`, /rate\(1 hour\)/));
     it("reports a schedule that would start a task every few minutes", () =>
         rejects({ [`${NS}:drainSchedule`]: "rate(2 minutes)" }, `${NS}:drainSchedule`, /5 minutes or more/));
+    // https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based
+    it("reports a plural unit for 1 and a singular one for more, with the expression to write instead", () => {
+        rejects({ [`${NS}:drainSchedule`]: "rate(2 hour)" }, `${NS}:drainSchedule`, /singular unit only for 1 .*write "rate\(2 hours\)"/);
+        rejects({ [`${NS}:drainSchedule`]: "rate(1 hours)" }, `${NS}:drainSchedule`, /write "rate\(1 hour\)"/);
+        rejects({ [`${NS}:drainSchedule`]: "rate(10 minute)" }, `${NS}:drainSchedule`, /write "rate\(10 minutes\)"/);
+        rejects({ [`${NS}:drainSchedule`]: "rate(1 days)" }, `${NS}:drainSchedule`, /write "rate\(1 day\)"/);
+    });
+    it("accepts the unit that matches the number", () => {
+        for (const expression of ["rate(1 hour)", "rate(2 hours)", "rate(1 day)", "rate(7 days)", "rate(15 minutes)"]) {
+            assert.strictEqual(parseStackConfig({ ...BASE, [`${NS}:drainSchedule`]: expression }, US_EAST_1).service.drainSchedule, expression);
+        }
+    });
+});
+
+describe("stack config: a placeholder certificate passes a preview and stops an update", () => {
+    const PROD = path.join(__dirname, "..", "..", "Pulumi.prod.yaml");
+    const withCertificate = (arn: string) => ({ "aws:region": "us-east-1", [`${NS}:certificateArn`]: arn });
+    const updateProblems = (arn: string) => {
+        try {
+            parseStackConfig(withCertificate(arn), US_EAST_1, "update");
+        } catch (err) {
+            assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+            return [...err.problems];
+        }
+        return [];
+    };
+
+    it("the prod stack file's example certificate is accepted for a preview", () => {
+        assert.match(loadStackConfigFromFile(PROD).service.certificateArn ?? "", /^arn:aws:acm:/);
+    });
+    it("the same file is refused for an update, naming certificateArn and how to set a real one", () => {
+        const raw = flattenStackYaml(fs.readFileSync(PROD, "utf8"));
+        assert.throws(
+            () => parseStackConfig(raw, US_EAST_1, "update"),
+            (err: unknown) =>
+                err instanceof ConfigError &&
+                err.problems.length === 1 &&
+                err.problems[0].key === `${NS}:certificateArn` &&
+                /placeholder \(account 123456789012 is an example account\).*pulumi config set certificateArn/.test(err.problems[0].reason),
+        );
+    });
+    for (const [arn, why] of [
+        ["arn:aws:acm:us-east-1:000000000000:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80", /account 000000000000/],
+        ["arn:aws:acm:us-east-1:111122223333:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80", /account 111122223333/],
+        ["arn:aws:acm:us-east-1:210987654321:certificate/00000000-0000-0000-0000-000000000000", /id "00000000-0000-0000-0000-000000000000"/],
+        ["arn:aws:acm:us-east-1:210987654321:certificate/12345678-1234-1234-1234-123456789012", /example id/],
+        ["arn:aws:acm:us-east-1:210987654321:certificate/example", /id "example"/],
+    ] as const) {
+        it(`refuses ${arn} for an update`, () => {
+            const problems = updateProblems(arn);
+            assert.deepStrictEqual(problems.map((p) => p.key), [`${NS}:certificateArn`]);
+            assert.match(problems[0].reason, why);
+        });
+    }
+    it("accepts a real-looking certificate for an update", () => {
+        assert.deepStrictEqual(updateProblems("arn:aws:acm:us-east-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80"), []);
+    });
+    it("placeholderArnReason leaves a real-looking ARN alone", () => {
+        assert.strictEqual(placeholderArnReason("arn:aws:acm:eu-west-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80"), undefined);
+    });
 });

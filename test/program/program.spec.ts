@@ -3,7 +3,7 @@
  * child resources, found by type.
  */
 import * as assert from "assert";
-import { allOfType, deps, json, oneOfType, stackRun, StackRun, UNKNOWN } from "../mocks";
+import { allOfType, deps, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun, UNKNOWN } from "../mocks";
 
 const T = {
     vpc: "awsx:ec2:Vpc",
@@ -60,7 +60,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
     describe(`program, ${stack} stack (mocks)`, function () {
         let run: StackRun;
         before(async function () {
-            run = await stackRun({ stack });
+            // Run as an update, so prod needs a certificate that is not the stack file's placeholder.
+            run = await stackRun({ stack, overrides: stack === "prod" ? PROD_UPDATE_OVERRIDES : undefined });
         });
 
         describe("Network", () => {
@@ -77,7 +78,12 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 const endpoint = oneOfType(run, T.endpoint);
                 assert.strictEqual(endpoint.inputs.vpcEndpointType, "Gateway");
                 assert.strictEqual(endpoint.inputs.serviceName, "com.amazonaws.us-east-1.s3");
-                assert.ok(Array.isArray(endpoint.inputs.routeTableIds) && (endpoint.inputs.routeTableIds as unknown[]).length > 0);
+                // The mocks answer getRouteTables by its SubnetType filter, as awsx tags the route tables.
+                assert.deepStrictEqual(endpoint.inputs.routeTableIds, ["rtb-private-1", "rtb-private-2"]);
+                const lookups = run.calls.filter((c) => c.token === "aws:ec2/getRouteTables:getRouteTables");
+                assert.strictEqual(lookups.length, 1);
+                assert.deepStrictEqual(lookups[0].args.filters, [{ name: "tag:SubnetType", values: ["Private"] }]);
+                assert.strictEqual(lookups[0].args.vpcId, oneOfType(run, T.vpc).outputs.vpcId);
             });
         });
 
@@ -404,6 +410,24 @@ describe("program, settings that change what is built (mocks)", () => {
             recordStack({ stack: "dev", overrides: { "fargate-efs-s3:azCount": "9", "fargate-efs-s3:efsThroughputMode": "turbo" } }),
             (err: any) => err.name === "ConfigError" && /azCount/.test(err.message) && /efsThroughputMode/.test(err.message),
         );
+    });
+    describe("prod's placeholder certificate (Pulumi.prod.yaml ships an example ARN)", () => {
+        it("is refused in an update (isDryRun false), naming certificateArn, before any resource is registered", async () => {
+            const { recordStack } = await import("../mocks");
+            const registered: RecordedResource[] = [];
+            await assert.rejects(recordStack({ stack: "prod", preview: false, registrations: registered }), (err: any) =>
+                err.name === "ConfigError" && err.problems.length === 1 && err.problems[0].key === "fargate-efs-s3:certificateArn" && /placeholder/.test(err.message),
+            );
+            assert.deepStrictEqual(
+                registered.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type),
+                [],
+                "nothing but the stack itself was registered",
+            );
+        });
+        it("still runs in a preview (isDryRun true), as `pulumi preview` and the offline plan do", async () => {
+            const run = await stackRun({ stack: "prod", preview: true });
+            assert.ok(allOfType(run, T.listener).length > 0);
+        });
     });
     it("in a preview, new resources' ids and computed outputs are unknown, as in a real preview", async () => {
         const run = await stackRun({ stack: "dev", preview: true });

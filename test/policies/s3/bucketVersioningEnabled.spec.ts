@@ -1,47 +1,38 @@
-import * as assert from "assert";
-
-import { U, compliantStack } from "./fixtures";
-import { describeAll, violationsOf } from "./harness";
+import { U, compliantStack } from "../fixtures";
+import { expectNoViolation, expectOneViolation } from "../harness";
 
 const POLICY = "s3-bucket-versioning-enabled";
 
-async function expectOneViolation(resources: Parameters<typeof violationsOf>[1], on: string, pattern: RegExp) {
-    const ds = await violationsOf(POLICY, resources);
-    assert.strictEqual(ds.length, 1, describeAll(ds));
-    assert.strictEqual(ds[0].enforcementLevel, "mandatory");
-    assert.ok(ds[0].urn.endsWith(`::${on}`), `reported on ${ds[0].urn}, expected ${on}`);
-    assert.match(ds[0].message, pattern);
-}
+const MANDATORY = { level: "mandatory" } as const;
 
 describe(POLICY, () => {
     it("passes a bucket with a BucketVersioning whose status is Enabled", async () => {
-        const ds = await violationsOf(POLICY, compliantStack().resources);
-        assert.deepStrictEqual(ds, [], describeAll(ds));
+        await expectNoViolation(POLICY, compliantStack().resources);
     });
 
     it("catches versioning Suspended, naming the bucket", async () => {
         const s = compliantStack().change("archive-versioning", (i) => (i.versioningConfiguration.status = "Suspended"));
-        await expectOneViolation(s.resources, "archive-versioning", /S3 bucket "archive".*"Suspended".*"Enabled"/);
+        await expectOneViolation(POLICY, s.resources, "archive-versioning", /S3 bucket "archive".*"Suspended".*"Enabled"/, MANDATORY);
     });
 
     it("catches a bucket that no BucketVersioning refers to", async () => {
         const s = compliantStack().remove("archive-versioning");
-        await expectOneViolation(s.resources, "archive", /S3 bucket "archive".*no BucketVersioning refers to it.*aws.s3.BucketVersioning/);
+        await expectOneViolation(POLICY, s.resources, "archive", /S3 bucket "archive".*no BucketVersioning refers to it.*aws.s3.BucketVersioning/, MANDATORY);
     });
 
     it("catches a second bucket that has no versioning of its own", async () => {
         const s = compliantStack().add("aws:s3/bucket:Bucket", "logs", { inputs: {}, outputs: { id: U, arn: U, bucket: U } });
-        await expectOneViolation(s.resources, "logs", /S3 bucket "logs"/);
+        await expectOneViolation(POLICY, s.resources, "logs", /S3 bucket "logs"/, MANDATORY);
     });
 
     it("treats a status unknown during preview as a mandatory violation", async () => {
         const s = compliantStack().change("archive-versioning", (i) => (i.versioningConfiguration.status = U));
-        await expectOneViolation(s.resources, "archive-versioning", /unknown during preview/);
+        await expectOneViolation(POLICY, s.resources, "archive-versioning", /unknown during preview/, MANDATORY);
     });
 
     it("treats a versioning configuration unknown during preview as a mandatory violation", async () => {
         const s = compliantStack().change("archive-versioning", (i) => (i.versioningConfiguration = U));
-        await expectOneViolation(s.resources, "archive-versioning", /unknown during preview/);
+        await expectOneViolation(POLICY, s.resources, "archive-versioning", /unknown during preview/, MANDATORY);
     });
 
     it("applies to the deprecated BucketV2 and accepts BucketVersioningV2", async () => {
@@ -51,16 +42,16 @@ describe(POLICY, () => {
         const v = s.get("archive-versioning");
         v.type = "aws:s3/bucketVersioningV2:BucketVersioningV2";
         v.propertyDependencies = { bucket: [s.get("archive").urn] };
-        assert.deepStrictEqual(await violationsOf(POLICY, s.resources), []);
+        await expectNoViolation(POLICY, s.resources);
         s.remove("archive-versioning");
-        await expectOneViolation(s.resources, "archive", /S3 bucket "archive"/);
+        await expectOneViolation(POLICY, s.resources, "archive", /S3 bucket "archive"/, MANDATORY);
     });
 
     it("accepts legacy inline versioning enabled, but not unknown inline versioning", async () => {
         const s = compliantStack().remove("archive-versioning").change("archive", (i) => (i.versioning = { enabled: true }));
-        assert.deepStrictEqual(await violationsOf(POLICY, s.resources), []);
+        await expectNoViolation(POLICY, s.resources);
         s.change("archive", (i) => (i.versioning = U));
-        await expectOneViolation(s.resources, "archive", /inline versioning is unknown during preview/);
+        await expectOneViolation(POLICY, s.resources, "archive", /inline versioning is unknown during preview/, MANDATORY);
     });
 
     it("joins an existing bucket to its versioning by bucket name", async () => {
@@ -68,8 +59,8 @@ describe(POLICY, () => {
         const v = s.get("archive-versioning");
         v.propertyDependencies = {};
         s.change("archive-versioning", (i) => (i.bucket = "archive-1234"));
-        assert.deepStrictEqual(await violationsOf(POLICY, s.resources), []);
+        await expectNoViolation(POLICY, s.resources);
         s.change("archive-versioning", (i) => (i.versioningConfiguration.status = "Suspended"));
-        await expectOneViolation(s.resources, "archive-versioning", /"Suspended"/);
+        await expectOneViolation(POLICY, s.resources, "archive-versioning", /"Suspended"/, MANDATORY);
     });
 });

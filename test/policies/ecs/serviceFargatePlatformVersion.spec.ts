@@ -1,33 +1,5 @@
-import { U, compliantStack } from "./fixtures";
-import { expectNoViolation, expectOneViolation } from "./harness";
-
-describe("ecs-taskdefinition-efs-iam-access-point", () => {
-    const P = "ecs-taskdefinition-efs-iam-access-point";
-    it("passes EFS volumes that use IAM authorization and an access point", () => expectNoViolation(P, compliantStack().resources));
-    it("catches IAM authorization DISABLED on the second volume, naming it", () =>
-        expectOneViolation(
-            P,
-            compliantStack().change("app-task", (i) => (i.volumes[1].efsVolumeConfiguration.authorizationConfig.iam = "DISABLED")).resources,
-            "app-task",
-            /EFS volume "logs".*IAM authorization is not enabled/,
-        ));
-    it("catches a volume that mounts no access point", () =>
-        expectOneViolation(
-            P,
-            compliantStack().change("app-task", (i) => delete i.volumes[0].efsVolumeConfiguration.authorizationConfig.accessPointId).resources,
-            "app-task",
-            /"data".*mounts no access point/,
-        ));
-    it("accepts an access-point id unknown during preview but not an unknown iam setting", async () => {
-        await expectNoViolation(P, compliantStack().resources); // the fixture's access-point ids are unknown
-        await expectOneViolation(
-            P,
-            compliantStack().change("app-task", (i) => (i.volumes[0].efsVolumeConfiguration.authorizationConfig.iam = U)).resources,
-            "app-task",
-            /IAM authorization is unknown during preview/,
-        );
-    });
-});
+import { U, compliantStack } from "../fixtures";
+import { expectNoViolation, expectOneViolation } from "../harness";
 
 describe("ecs-service-fargate-platform-version", () => {
     const P = "ecs-service-fargate-platform-version";
@@ -57,4 +29,6 @@ describe("ecs-service-fargate-platform-version", () => {
         const config = { [P]: { minimumVersion: "1.5.0" } };
         await expectOneViolation(P, compliantStack().resources, "app-service", /1.5.0 or later.*"1.4.0"/, { policyConfig: config });
     });
+    it("ignores an ECS task set, another type, on Fargate 1.3.0", () =>
+        expectNoViolation(P, compliantStack().add("aws:ecs/taskSet:TaskSet", "task-set", { inputs: { launchType: "FARGATE", platformVersion: "1.3.0" } }).resources));
 });

@@ -1,5 +1,5 @@
-import { U, compliantStack } from "./fixtures";
-import { expectNoViolation, expectOneViolation } from "./harness";
+import { U, compliantStack } from "../fixtures";
+import { expectNoViolation, expectOneViolation } from "../harness";
 
 const P = "iam-role-task-least-privilege";
 const doc = (statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });

@@ -1,33 +1,26 @@
 import * as assert from "assert";
 
-import { secret } from "../../tools/analyzer/client";
-import { U, compliantStack, efsVolume } from "./fixtures";
-import { describeAll, violationsOf } from "./harness";
+import { secret } from "../../../tools/analyzer/client";
+import { U, compliantStack, efsVolume } from "../fixtures";
+import { describeAll, expectNoViolation, expectOneViolation, violationsOf } from "../harness";
 
 const POLICY = "ecs-taskdefinition-efs-transit-encryption";
+/** Violations of this rule are mandatory and state how to fix them. */
+const MANDATORY_WITH_FIX = { level: "mandatory", fix: /Set efsVolumeConfiguration.transitEncryption to the literal "ENABLED"/ } as const;
 
 describe(POLICY, () => {
     it("passes a task definition whose every EFS volume is encrypted in transit", async () => {
-        const ds = await violationsOf(POLICY, compliantStack().resources);
-        assert.deepStrictEqual(ds, [], describeAll(ds));
+        await expectNoViolation(POLICY, compliantStack().resources);
     });
 
     it("catches transit encryption DISABLED on the second EFS volume, naming that volume", async () => {
         const stack = compliantStack().change("app-task", (i) => (i.volumes[1].efsVolumeConfiguration.transitEncryption = "DISABLED"));
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.strictEqual(ds[0].enforcementLevel, "mandatory");
-        assert.strictEqual(ds[0].urn, stack.urn("app-task"));
-        assert.match(ds[0].message, /EFS volume "logs"/);
-        assert.match(ds[0].message, /"DISABLED"/);
-        assert.match(ds[0].message, /Set efsVolumeConfiguration.transitEncryption to the literal "ENABLED"/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /EFS volume "logs".*"DISABLED"/, MANDATORY_WITH_FIX);
     });
 
     it("catches an EFS volume that leaves transitEncryption unset (ECS defaults to DISABLED)", async () => {
         const stack = compliantStack().change("app-task", (i) => delete i.volumes[0].efsVolumeConfiguration.transitEncryption);
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.match(ds[0].message, /EFS volume "data".*not set/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /EFS volume "data".*not set/, MANDATORY_WITH_FIX);
     });
 
     it("reports every unencrypted EFS volume, not only the first", async () => {
@@ -44,25 +37,17 @@ describe(POLICY, () => {
 
     it("treats a transitEncryption unknown during preview as a mandatory violation, not a silent pass", async () => {
         const stack = compliantStack().change("app-task", (i) => (i.volumes[1].efsVolumeConfiguration.transitEncryption = U));
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.strictEqual(ds[0].enforcementLevel, "mandatory");
-        assert.match(ds[0].message, /"logs".*unknown during preview/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /"logs".*unknown during preview/, { level: "mandatory" });
     });
 
     it("treats volumes unknown during preview as a mandatory violation", async () => {
         const stack = compliantStack().change("app-task", (i) => (i.volumes = U));
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.strictEqual(ds[0].enforcementLevel, "mandatory");
-        assert.match(ds[0].message, /volumes of task definition "app-task" are unknown during preview/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /volumes of task definition "app-task" are unknown during preview/, { level: "mandatory" });
     });
 
     it("treats an efsVolumeConfiguration unknown during preview as a mandatory violation", async () => {
         const stack = compliantStack().change("app-task", (i) => (i.volumes[0].efsVolumeConfiguration = U));
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.match(ds[0].message, /efsVolumeConfiguration of volume "data".*unknown during preview/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /efsVolumeConfiguration of volume "data".*unknown during preview/, { level: "mandatory" });
     });
 
     it("names a volume by position when its name is unknown", async () => {
@@ -70,22 +55,24 @@ describe(POLICY, () => {
             i.volumes[1].name = U;
             i.volumes[1].efsVolumeConfiguration.transitEncryption = "DISABLED";
         });
-        const ds = await violationsOf(POLICY, stack.resources);
-        assert.strictEqual(ds.length, 1, describeAll(ds));
-        assert.match(ds[0].message, /volumes\[1\]/);
+        await expectOneViolation(POLICY, stack.resources, "app-task", /volumes\[1\]/);
     });
 
     it("reads a secret transitEncryption through its secret wrapper", async () => {
         const ok = compliantStack().change("app-task", (i) => (i.volumes[0].efsVolumeConfiguration.transitEncryption = secret("ENABLED")));
-        assert.deepStrictEqual(await violationsOf(POLICY, ok.resources), []);
+        await expectNoViolation(POLICY, ok.resources);
         const bad = compliantStack().change("app-task", (i) => (i.volumes[0].efsVolumeConfiguration.transitEncryption = secret("DISABLED")));
-        assert.strictEqual((await violationsOf(POLICY, bad.resources)).length, 1);
+        await expectOneViolation(POLICY, bad.resources, "app-task", /"DISABLED"/);
     });
 
     it("can be lowered to advisory or disabled through the policy-pack config", async () => {
         const stack = compliantStack().change("app-task", (i) => (i.volumes[0].efsVolumeConfiguration.transitEncryption = "DISABLED"));
         const advisory = await violationsOf(POLICY, stack.resources, { [POLICY]: "advisory" });
         assert.deepStrictEqual(advisory.map((d) => d.enforcementLevel), ["advisory"]);
-        assert.deepStrictEqual(await violationsOf(POLICY, stack.resources, { all: "disabled" }), []);
+        await expectNoViolation(POLICY, stack.resources, { all: "disabled" });
+    });
+    it("ignores a resource of another type with the same volume shape", async () => {
+        const stack = compliantStack().add("aws:batch/jobDefinition:JobDefinition", "batch-job", { inputs: { volumes: [efsVolume("x", { transitEncryption: "DISABLED" })] } });
+        await expectNoViolation(POLICY, stack.resources);
     });
 });
