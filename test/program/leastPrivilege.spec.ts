@@ -56,7 +56,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("the public load balancer forwards only /uploads and /uploads/*; /status, /metrics and everything else get its own 404 (ARCHITECTURE.md, the app contract)", () => {
-            const serving = allOfType(run, "aws:lb/listener:Listener").filter((l) => l.inputs.defaultActions?.[0]?.type !== "redirect");
+            const serving = allOfType(run, "aws:lb/listener:Listener").filter((l) => (l.inputs as any).defaultActions?.[0]?.type !== "redirect");
             assert.strictEqual(serving.length, 1);
             assert.deepStrictEqual(serving[0].inputs.defaultActions, [
                 { type: "fixed-response", fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: '{"error":"not found"}' } },
@@ -65,7 +65,7 @@ for (const stack of ["dev", "prod"]) {
             assert.strictEqual(more.length, 0);
             assert.strictEqual(rule.inputs.listenerArn, serving[0].outputs.arn);
             assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/uploads", "/uploads/*"] } }]);
-            assert.deepStrictEqual(rule.inputs.actions.map((a: any) => a.type), ["forward"]);
+            assert.deepStrictEqual((rule.inputs as any).actions.map((a: any) => a.type), ["forward"]);
         });
 
         it("health checks are liveness on /healthz, for the target group and the container alike", () => {
