@@ -1,158 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { denyInsecureTransport } from "./policyStatements";
-import { Problem, throwIfProblems } from "./validation";
+import { ArchiveLifecycle, DEFAULT_ARCHIVE_LIFECYCLE, lifecycleRules, validateArchiveLifecycle } from "./archiveLifecycle";
+import { denyInsecureTransport, GrantLedger, Grantee } from "./policyStatements";
+import { throwIfProblems } from "./validation";
 
-/**
- * The storage classes a lifecycle rule may move objects to, in S3's own order: objects only ever move down
- * this list ("the lifecycle waterfall").
- */
-export const STORAGE_CLASS_ORDER = [
-    /** Infrequent Access: minimum 30 days in STANDARD before the move, 30-day minimum charge. */
-    "STANDARD_IA",
-    /** Monitors access and moves objects between tiers itself; a small per-object monitoring fee. */
-    "INTELLIGENT_TIERING",
-    /** Like STANDARD_IA in one AZ only: cheaper, lost with that AZ. */
-    "ONEZONE_IA",
-    /** Glacier Instant Retrieval: millisecond reads, 90-day minimum charge. */
-    "GLACIER_IR",
-    /** Glacier Flexible Retrieval: restore in minutes to hours, 90-day minimum charge. */
-    "GLACIER",
-    /** Glacier Deep Archive: restore within 12 hours, 180-day minimum charge. */
-    "DEEP_ARCHIVE",
-] as const;
-
-/** A storage class that a lifecycle transition may name. */
-export type ArchiveStorageClass = (typeof STORAGE_CLASS_ORDER)[number];
-
-/** The Glacier classes: a lifecycle that reaches one of these archives objects for real. */
-export const GLACIER_CLASSES: readonly ArchiveStorageClass[] = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"];
-
-/** Infrequent-access classes, which S3 only accepts 30 days or more after creation (or after the previous class). */
-const INFREQUENT_ACCESS_CLASSES: readonly ArchiveStorageClass[] = ["STANDARD_IA", "ONEZONE_IA"];
-
-/** One move of objects to a cheaper class, `days` after creation (current) or after becoming noncurrent. */
-export interface LifecycleTransition {
-    /** Days after creation (current versions) or after becoming noncurrent (noncurrent versions). */
-    readonly days: number;
-    /** The class objects move to. */
-    readonly storageClass: ArchiveStorageClass;
-}
-
-/** What happens to archived objects over time. */
-export interface ArchiveLifecycle {
-    /** Moves of current versions, in order. Defaults to GLACIER after 90 days. */
-    readonly transitions: readonly LifecycleTransition[];
-    /** Days after which current versions expire (a delete marker is added). Defaults to never. */
-    readonly expirationDays?: number;
-    /** Moves of noncurrent versions, in order. Defaults to GLACIER 30 days after becoming noncurrent. */
-    readonly noncurrentTransitions: readonly LifecycleTransition[];
-    /** Days after becoming noncurrent when old versions are deleted for good. Defaults to 365. */
-    readonly noncurrentExpirationDays?: number;
-    /** Days after which an unfinished multipart upload is aborted and its parts freed. Defaults to 7. */
-    readonly abortIncompleteMultipartUploadDays: number;
-}
-
-/** The lifecycle of the source article, with old versions kept a year: safe and cheap. */
-export const DEFAULT_ARCHIVE_LIFECYCLE: ArchiveLifecycle = {
-    transitions: [{ days: 90, storageClass: "GLACIER" }],
-    noncurrentTransitions: [{ days: 30, storageClass: "GLACIER" }],
-    noncurrentExpirationDays: 365,
-    abortIncompleteMultipartUploadDays: 7,
-};
-
-function isWholeDays(n: unknown, min: number): n is number {
-    return typeof n === "number" && Number.isInteger(n) && n >= min;
-}
-
-function validateTransitions(
-    list: "transitions" | "noncurrentTransitions",
-    transitions: readonly LifecycleTransition[],
-    problems: Problem[],
-): void {
-    // Noncurrent days count from when a version became noncurrent, which S3 requires to be at least 1.
-    const minDays = list === "transitions" ? 0 : 1;
-    transitions.forEach((t, i) => {
-        const at = `${list}[${i}]`;
-        const rank = STORAGE_CLASS_ORDER.indexOf(t.storageClass);
-        if (rank < 0) {
-            problems.push({
-                property: `${at}.storageClass`,
-                reason: `"${t.storageClass}" is not a transition storage class; use one of ${STORAGE_CLASS_ORDER.join(", ")}`,
-            });
-        }
-        if (!isWholeDays(t.days, minDays)) {
-            problems.push({ property: `${at}.days`, reason: `must be a whole number of days, at least ${minDays}; got ${JSON.stringify(t.days)}` });
-            return;
-        }
-        if (INFREQUENT_ACCESS_CLASSES.includes(t.storageClass) && t.days < 30) {
-            problems.push({
-                property: `${at}.days`,
-                reason: `S3 moves objects to ${t.storageClass} only 30 days or more after ${list === "transitions" ? "creation" : "they become noncurrent"}; got ${t.days}`,
-            });
-        }
-        if (i === 0) {
-            return;
-        }
-        const prev = transitions[i - 1];
-        const prevRank = STORAGE_CLASS_ORDER.indexOf(prev.storageClass);
-        if (rank >= 0 && prevRank >= 0 && rank <= prevRank) {
-            problems.push({
-                property: `${at}.storageClass`,
-                reason: `storage classes only move down (${STORAGE_CLASS_ORDER.join(" → ")}); ${t.storageClass} cannot follow ${prev.storageClass}`,
-            });
-        }
-        if (isWholeDays(prev.days, minDays) && t.days <= prev.days) {
-            problems.push({ property: `${at}.days`, reason: `must be later than the previous transition (${prev.days} days); got ${t.days}` });
-        } else if (isWholeDays(prev.days, minDays) && INFREQUENT_ACCESS_CLASSES.includes(prev.storageClass) && t.days - prev.days < 30) {
-            problems.push({
-                property: `${at}.days`,
-                reason: `objects must stay 30 days in ${prev.storageClass} before moving on, so at least ${prev.days + 30}; got ${t.days}`,
-            });
-        }
-    });
-}
-
-/**
- * Checks a lifecycle the way S3 would when the configuration is put, so that a bad rule fails before anything is
- * created, and names the rule. Pure: exported for tests and for the stack config.
- */
-export function validateArchiveLifecycle(lifecycle: ArchiveLifecycle): Problem[] {
-    const problems: Problem[] = [];
-    validateTransitions("transitions", lifecycle.transitions, problems);
-    validateTransitions("noncurrentTransitions", lifecycle.noncurrentTransitions, problems);
-
-    const checkExpiration = (
-        field: "expirationDays" | "noncurrentExpirationDays",
-        transitions: readonly LifecycleTransition[],
-    ) => {
-        const days = lifecycle[field];
-        if (days === undefined) {
-            return;
-        }
-        if (!isWholeDays(days, 1)) {
-            problems.push({ property: field, reason: `must be a whole number of days, at least 1; got ${JSON.stringify(days)}` });
-            return;
-        }
-        const last = transitions[transitions.length - 1];
-        if (last && isWholeDays(last.days, 0) && days <= last.days) {
-            problems.push({
-                property: field,
-                reason: `expiration must come after the last transition (${last.storageClass} at ${last.days} days); got ${days}`,
-            });
-        }
-    };
-    checkExpiration("expirationDays", lifecycle.transitions);
-    checkExpiration("noncurrentExpirationDays", lifecycle.noncurrentTransitions);
-
-    if (!isWholeDays(lifecycle.abortIncompleteMultipartUploadDays, 1)) {
-        problems.push({
-            property: "abortIncompleteMultipartUploadDays",
-            reason: `must be a whole number of days, at least 1; got ${JSON.stringify(lifecycle.abortIncompleteMultipartUploadDays)}`,
-        });
-    }
-    return problems;
-}
+/** A relative S3 key prefix ending with "/", like `uploads/`: what a grant is limited to. */
+export const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/;
 
 export interface ArchiveBucketArgs {
     /** What happens to objects over time; checked as S3 would check it. Defaults to {@link DEFAULT_ARCHIVE_LIFECYCLE}. */
@@ -178,8 +31,13 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     /** The bucket's ARN. */
     public readonly bucketArn: pulumi.Output<string>;
-    /** The KMS key used for default encryption, if any; clients that write need kms:GenerateDataKey on it. */
+    /** The KMS key used for default encryption, if any; the grants include it. */
     public readonly kmsKeyArn: pulumi.Output<string | undefined>;
+
+    private readonly name: string;
+    private readonly key?: pulumi.Input<string>;
+    private readonly region: pulumi.Output<string>;
+    private readonly grants: GrantLedger<aws.iam.RolePolicy>;
 
     constructor(name: string, args: ArchiveBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:storage:ArchiveBucket", name, {}, opts);
@@ -187,6 +45,10 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         const lifecycle = args.lifecycle ?? DEFAULT_ARCHIVE_LIFECYCLE;
         throwIfProblems(`ArchiveBucket "${name}"`, validateArchiveLifecycle(lifecycle).map((p) => ({ ...p, property: `lifecycle.${p.property}` })));
         const retainOnDelete = args.retainOnDelete ?? true;
+        this.name = name;
+        this.key = args.kmsKeyArn;
+        this.region = aws.getRegionOutput({}, { parent: this }).region;
+        this.grants = new GrantLedger(`ArchiveBucket "${name}"`);
 
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
@@ -262,38 +124,61 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
     }
-}
 
-/** The lifecycle as S3 rules: one per concern, so each can be read (and switched off) on its own. */
-export function lifecycleRules(lifecycle: ArchiveLifecycle): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
-    const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [];
-    if (lifecycle.transitions.length > 0 || lifecycle.expirationDays !== undefined) {
-        rules.push({
-            id: "archive-current-versions",
-            status: "Enabled",
-            filter: {},
-            transitions: lifecycle.transitions.map((t) => ({ days: t.days, storageClass: t.storageClass })),
-            expiration: lifecycle.expirationDays !== undefined ? { days: lifecycle.expirationDays } : undefined,
+    /**
+     * Lets a role write new objects under `prefixes` (PutObject, multipart uploads included, and aborting its own
+     * multipart uploads), and use the bucket's KMS key for that through S3 only. Never DeleteObject. The same
+     * grantee and prefixes again returns the same grant.
+     */
+    public grantWrite(grantee: Grantee, prefixes: readonly string[]): aws.iam.RolePolicy {
+        return this.grant(grantee, "write", prefixes, ["s3:PutObject", "s3:AbortMultipartUpload"], [], ["kms:GenerateDataKey", "kms:Decrypt"]);
+    }
+
+    /**
+     * Lets a role read objects under `prefixes`: GetObject (HeadObject too), and with `versions` also
+     * GetObjectVersion, which S3 checks instead for a request that names a version id (a presigned link to an
+     * archived version, say). Also s3:ListBucket on the bucket, unconditionally: S3 answers a HeadObject or GetObject
+     * on a missing key with 404 only to a caller that may list the bucket, and with 403 otherwise, so without it a
+     * missing object looks like a refusal. Key names become visible bucket-wide; objects do not.
+     * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+     * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+     */
+    public grantRead(grantee: Grantee, prefixes: readonly string[], options: { readonly versions?: boolean } = {}): aws.iam.RolePolicy {
+        const objectActions = ["s3:GetObject", ...(options.versions ? ["s3:GetObjectVersion"] : [])];
+        return this.grant(grantee, "read", prefixes, objectActions, [{ Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: this.bucketArn }], ["kms:Decrypt"]);
+    }
+
+    private grant(grantee: Grantee, kind: "read" | "write", prefixes: readonly string[], objectActions: string[], bucketStatements: object[], kmsActions: string[]): aws.iam.RolePolicy {
+        const bad = prefixes.filter((p) => !KEY_PREFIX.test(p));
+        if (prefixes.length === 0 || bad.length > 0) {
+            throw new pulumi.InputPropertyError({
+                propertyPath: "prefixes",
+                reason: `ArchiveBucket "${this.name}" grants only on relative key prefixes ending with "/", like "uploads/"; got ${JSON.stringify(prefixes)}`,
+            });
+        }
+        const sorted = [...new Set(prefixes)].sort();
+        return this.grants.once(grantee, kind, `${objectActions.join("+")} on ${sorted.join(", ")}`, () => {
+            const statements: object[] = [
+                { Sid: kind === "write" ? "WriteObjects" : "ReadObjects", Effect: "Allow", Action: objectActions, Resource: sorted.map((p) => pulumi.interpolate`${this.bucketArn}/${p}*`) },
+                ...bucketStatements,
+            ];
+            if (this.key !== undefined) {
+                // SSE-KMS: S3 calls KMS as the caller. kms:ViaService keeps the key usable only through S3 here.
+                // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+                statements.push({
+                    Sid: "UseBucketKeyThroughS3",
+                    Effect: "Allow",
+                    Action: kmsActions,
+                    Resource: this.key,
+                    Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${this.region}.amazonaws.com` } },
+                });
+            }
+            return new aws.iam.RolePolicy(
+                `${grantee.name}-archive-${kind}`,
+                { role: grantee.role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+                // The write grant was `<client>-archive-access` when the service wrote its own S3 statements.
+                { parent: grantee.parent ?? this, aliases: kind === "write" ? [{ name: `${grantee.name}-archive-access` }] : [] },
+            );
         });
     }
-    if (lifecycle.noncurrentTransitions.length > 0 || lifecycle.noncurrentExpirationDays !== undefined) {
-        rules.push({
-            id: "archive-noncurrent-versions",
-            status: "Enabled",
-            filter: {},
-            noncurrentVersionTransitions: lifecycle.noncurrentTransitions.map((t) => ({
-                noncurrentDays: t.days,
-                storageClass: t.storageClass,
-            })),
-            noncurrentVersionExpiration:
-                lifecycle.noncurrentExpirationDays !== undefined ? { noncurrentDays: lifecycle.noncurrentExpirationDays } : undefined,
-        });
-    }
-    rules.push({
-        id: "abort-incomplete-multipart-uploads",
-        status: "Enabled",
-        filter: {},
-        abortIncompleteMultipartUpload: { daysAfterInitiation: lifecycle.abortIncompleteMultipartUploadDays },
-    });
-    return rules;
 }

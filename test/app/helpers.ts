@@ -14,9 +14,17 @@ export interface AppProcess {
     stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * Every S3 request of every app process started here, one JSON line each as IAM authorizes it (one file per mocha
+ * run): test/iam/taskRole.spec.ts proves each allowed by the policies the program renders.
+ */
+export const S3_CALL_LOG = path.join(REPO_ROOT, ".test-tmp", `s3-calls-${process.pid}.jsonl`);
+export const S3_CALL_RECORDER = path.join(REPO_ROOT, "test", "support", "s3CallRecorder.js");
+
 function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     const { PATH, HOME } = process.env;
-    return { PATH, HOME, ...CREDENTIALS, NODE_NO_WARNINGS: "1", ...env };
+    fs.mkdirSync(path.dirname(S3_CALL_LOG), { recursive: true });
+    return { PATH, HOME, ...CREDENTIALS, NODE_NO_WARNINGS: "1", S3_CALL_LOG, NODE_OPTIONS: `--require ${S3_CALL_RECORDER}`, ...env };
 }
 
 function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {

@@ -1,10 +1,9 @@
 /**
  * The components used on their own (mocks): they refuse bad arguments before creating any child, and
- * SharedFileSystem.grantAccess refuses what EFS cannot hold.
+ * their grants are proven in grants.spec.ts.
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "../../components";
 import { MockRecord, registrationsSettled, useMocks } from "../mocks";
 
@@ -58,35 +57,13 @@ describe("components on their own (mocks)", () => {
         assert.deepStrictEqual(await childrenOnly(), []);
     });
 
-    it("SharedFileSystem.grantAccess refuses a second role: EFS holds one file-system policy", () => {
-        const fs = new SharedFileSystem("shared", {
-            vpcId: "vpc-1",
-            subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
-            accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
-        });
-        const role = (n: string) => new aws.iam.Role(n, { assumeRolePolicy: "{}" });
-        const grant = fs.grantAccess("first", { accessPoint: "app", role: role("r1"), clientSecurityGroupId: "sg-1" });
-        assert.strictEqual(grant.volume.name, "efs-app");
-        assert.throws(
-            () => fs.grantAccess("second", { accessPoint: "app", role: role("r2"), clientSecurityGroupId: "sg-2" }),
-            (err: any) => pulumi.InputPropertyError.isInstance(err) && /already grants "first"/.test(err.reason),
-        );
-        assert.throws(
-            () => new SharedFileSystem("other", {
-                vpcId: "vpc-1",
-                subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
-                accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
-            }).grantAccess("x", { accessPoint: "reports", role: role("r3"), clientSecurityGroupId: "sg-3" }),
-            (err: any) => pulumi.InputPropertyError.isInstance(err) && /no access point "reports"; it has app/.test(err.reason),
-        );
-    });
-
     it("FargateService refuses plain HTTP unless opted out, and an impossible size, before creating anything", async () => {
         const fs = new SharedFileSystem("shared2", {
             vpcId: "vpc-1",
             subnets: [{ availabilityZone: "us-east-1a", subnetId: pulumi.output("subnet-1") }],
             accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
         });
+        const bucket = new ArchiveBucket("b", {});
         await childrenOnly();
         const before = record.resources.length;
         assert.throws(
@@ -97,7 +74,7 @@ describe("components on their own (mocks)", () => {
                     privateSubnetIds: ["subnet-b"],
                     fileSystem: fs,
                     accessPoint: "app",
-                    bucket: { bucketName: "b", bucketArn: "arn:aws:s3:::b" },
+                    bucket,
                     cpu: 256,
                     memory: 8192,
                 }),

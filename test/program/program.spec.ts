@@ -140,18 +140,15 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     creationInfo: { ownerGid: 1000, ownerUid: 1000, permissions: "0750" },
                 });
             });
-            it("has a file-system policy that denies non-TLS and allows only the task role through the access point", () => {
-                const [deny, allow, ...rest] = policyStatements(oneOfType(run, T.fsPolicy).inputs.policy);
+            it("has a file-system policy that only denies: non-TLS, and mounts that bypass an access point (allows live in identity policies)", () => {
+                const statements = policyStatements(oneOfType(run, T.fsPolicy).inputs.policy);
+                const [tls, bypass, ...rest] = statements;
                 assert.strictEqual(rest.length, 0);
-                assert.strictEqual(deny.Effect, "Deny");
-                assert.deepStrictEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
-                assert.strictEqual(allow.Effect, "Allow");
-                assert.deepStrictEqual(allow.Principal, { AWS: "arn:aws:iam::123456789012:role/app-task-role" });
-                assert.deepStrictEqual(allow.Action, ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);
-                assert.strictEqual(allow.Condition.StringEquals["elasticfilesystem:AccessPointArn"], "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-shared-ap-app");
-                const text = JSON.stringify(policyStatements(oneOfType(run, T.fsPolicy).inputs.policy));
-                assert.ok(!text.includes("ClientRootAccess"), "no ClientRootAccess");
-                assert.ok(!/"AWS":"\*"/.test(text), "no AWS:* principal");
+                assert.deepStrictEqual([tls.Effect, tls.Principal, tls.Action], ["Deny", "*", "*"]);
+                assert.deepStrictEqual(tls.Condition, { Bool: { "aws:SecureTransport": "false" } });
+                assert.deepStrictEqual([bypass.Effect, bypass.Principal], ["Deny", "*"]);
+                assert.deepStrictEqual(bypass.Condition, { Null: { "elasticfilesystem:AccessPointArn": "true" } });
+                assert.ok(statements.every((st: any) => st.Effect === "Deny"), "no Allow in the resource policy");
             });
             it(`${expected.retain ? "retains" : "does not retain"} the file system and the bucket on delete`, () => {
                 for (const type of [T.fs, T.bucket]) {
@@ -239,25 +236,27 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(deps(td, "executionRoleArn"), [urnOf(run, T.role, "app-execution-role")]);
                 assert.deepStrictEqual(deps(td, "taskRoleArn"), [urnOf(run, T.role, "app-task-role")]);
             });
-            it("limits the task role to the archive prefix (and the app's log prefix) of the bucket", () => {
-                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-access")!;
-                assert.deepStrictEqual(deps(policy, "role"), [urnOf(run, T.role, "app-task-role")]);
-                const [objects, logs, list] = policyStatements(policy.inputs.policy);
-                assert.strictEqual(objects.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3/uploads/*");
-                assert.strictEqual(logs.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3/logs/*", "the app's own logs, archived by the app");
-                assert.ok(!logs.Action.some((a: string) => a.includes("*") || a === "s3:DeleteObject"));
-                assert.ok(!objects.Action.some((a: string) => a.includes("*")), "no wildcard S3 actions");
-                assert.ok(!objects.Action.includes("s3:DeleteObject"), "the app never deletes archived objects");
-                assert.strictEqual(list.Resource, "arn:aws:s3:::archive-bucket-0a1b2c3");
-                assert.deepStrictEqual(list.Condition, { StringLike: { "s3:prefix": ["uploads/*"] } });
+            it("limits the task role to the archive prefix (and the app's log prefix) of the bucket, through the bucket's grants", () => {
+                const byName = (n: string) => allOfType(run, T.rolePolicy).find((p) => p.name === n)!;
+                const [write] = policyStatements(byName("app-archive-write").inputs.policy);
+                const [read, list] = policyStatements(byName("app-archive-read").inputs.policy);
+                for (const p of ["app-archive-write", "app-archive-read"]) {
+                    assert.deepStrictEqual(deps(byName(p), "role"), [urnOf(run, T.role, "app-task-role")], p);
+                }
+                const objects = ["arn:aws:s3:::archive-bucket-0a1b2c3/logs/*", "arn:aws:s3:::archive-bucket-0a1b2c3/uploads/*"];
+                assert.deepStrictEqual(write.Resource, objects);
+                assert.deepStrictEqual(write.Action, ["s3:PutObject", "s3:AbortMultipartUpload"]);
+                assert.deepStrictEqual(read.Resource, objects);
+                assert.deepStrictEqual(read.Action, ["s3:GetObject", "s3:GetObjectVersion"], "presigned downloads name a version id");
+                assert.deepStrictEqual([list.Action, list.Resource], ["s3:ListBucket", "arn:aws:s3:::archive-bucket-0a1b2c3"]);
             });
             it("limits the task role's EFS rights to mounting through the access point", () => {
-                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-efs-access")!;
+                const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-efs-app")!;
                 assert.deepStrictEqual(deps(policy, "role"), [urnOf(run, T.role, "app-task-role")]);
                 const [statement, ...rest] = policyStatements(policy.inputs.policy);
                 assert.strictEqual(rest.length, 0);
                 assert.strictEqual(statement.Resource, "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-shared-fs");
-                assert.deepStrictEqual(statement.Condition.StringEquals, {
+                assert.deepStrictEqual(statement.Condition.ArnEquals, {
                     "elasticfilesystem:AccessPointArn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-shared-ap-app",
                 });
             });
@@ -281,7 +280,7 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 for (const t of allOfType(run, T.mountTarget)) {
                     assert.ok(svc.dependencies.includes(t.urn), t.name);
                 }
-                for (const [type, name] of [[T.fsPolicy, "shared-policy"], [T.rolePolicy, "app-efs-access"], [T.rolePolicy, "app-archive-access"], [T.ingress, "app-nfs-ingress"]]) {
+                for (const [type, name] of [[T.fsPolicy, "shared-policy"], [T.rolePolicy, "app-efs-app"], [T.rolePolicy, "app-archive-write"], [T.rolePolicy, "app-archive-read"], [T.ingress, "app-nfs-ingress"]]) {
                     assert.ok(svc.dependencies.includes(urnOf(run, type, name)), name);
                 }
             });
@@ -333,7 +332,10 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(schedule.scheduleExpression, "rate(1 hour)");
                 assert.strictEqual(schedule.target.arn, "arn:aws:scheduler:::aws-sdk:ecs:runTask");
                 const request = JSON.parse(schedule.target.input);
-                assert.deepStrictEqual(request.Overrides, { ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }] });
+                assert.deepStrictEqual(request.Overrides, {
+                    TaskRoleArn: oneOfType(run, T.role, "app-drain-task-role").outputs.arn,
+                    ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }],
+                });
                 assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef).outputs.arn);
                 assert.strictEqual(request.Cluster, oneOfType(run, T.cluster).outputs.arn);
                 assert.strictEqual(request.PlatformVersion, "1.4.0");
@@ -347,7 +349,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 const [runTask, passRole] = policyStatements(policy.inputs.policy);
                 assert.strictEqual(runTask.Action, "ecs:RunTask");
                 assert.ok(!String(runTask.Resource).includes("*"), "RunTask on this task definition only");
-                assert.strictEqual(passRole.Resource.length, 2);
+                assert.deepStrictEqual(passRole.Resource, ["app-execution-role", "app-drain-task-role"].map((n) => oneOfType(run, T.role, n).outputs.arn));
+                assert.deepStrictEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
             });
             it("builds the image from app/ when config gives no image URI", () => {
                 const image = oneOfType(run, T.image).inputs as any;
@@ -401,8 +404,10 @@ describe("program, settings that change what is built (mocks)", () => {
             applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: s3Key },
             bucketKeyEnabled: true,
         });
-        const statements = policyStatements(allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-access")!.inputs.policy);
-        assert.deepStrictEqual(statements.find((s) => s.Sid === "UseBucketKey").Resource, s3Key);
+        const statements = policyStatements(allOfType(run, T.rolePolicy).find((p) => p.name === "app-archive-write")!.inputs.policy);
+        const key = statements.find((s) => s.Sid === "UseBucketKeyThroughS3");
+        assert.strictEqual(key.Resource, s3Key);
+        assert.deepStrictEqual(key.Condition, { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
     });
     it("a broken config fails the run with one error naming every bad key", async () => {
         const { recordStack } = await import("../mocks");

@@ -1,0 +1,108 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceBucket } from "./fargateServiceArgs";
+import { SharedFileSystem } from "./sharedFileSystem";
+import { createTaskRole, RoleScope } from "./taskRoles";
+
+export interface DrainScheduleArgs {
+    /** An EventBridge Scheduler expression, checked by validateServiceArgs. */
+    readonly schedule: string;
+    readonly cluster: aws.ecs.Cluster;
+    /** The service's task definition; the drain runs its `app` container with `archive --once`. */
+    readonly taskDefinition: aws.ecs.TaskDefinition;
+    readonly executionRole: aws.iam.Role;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroup: aws.ec2.SecurityGroup;
+    readonly fileSystem: SharedFileSystem;
+    readonly accessPoint: string;
+    readonly bucket: ServiceBucket;
+    /** The key prefixes the drain archives to (the uploads' and the app logs'). */
+    readonly prefixes: readonly string[];
+    readonly scope: RoleScope;
+}
+
+/**
+ * One extra task with `archive --once` on a schedule, which drains whatever is left on EFS (after a crash, a
+ * scale-in, or while the service runs no task) to S3 and exits. It runs under a task role of its own, granted only
+ * what `archive --once` does: mount the access point read-write, write new objects and read them back to verify
+ * them (no presigned downloads, so no GetObjectVersion). The scheduler may start only this task definition on this
+ * cluster and pass only that role and the execution role, only to ECS tasks.
+ */
+export function createDrainSchedule(name: string, args: DrainScheduleArgs, parent: pulumi.Resource): aws.scheduler.Schedule {
+    const taskRole = createTaskRole(`${name}-drain-task-role`, args.scope, parent);
+    const grantee = { name: `${name}-drain`, role: taskRole, securityGroup: args.securityGroup, parent };
+    const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
+    const s3 = [args.bucket.grantWrite(grantee, args.prefixes), args.bucket.grantRead(grantee, args.prefixes)];
+
+    const schedulerRole = new aws.iam.Role(
+        `${name}-drain-scheduler-role`,
+        {
+            assumeRolePolicy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "scheduler.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: { StringEquals: { "aws:SourceAccount": args.scope.account } },
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
+    const access = new aws.iam.RolePolicy(
+        `${name}-drain-scheduler-access`,
+        {
+            role: schedulerRole.name,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "RunTheDrainTask",
+                        Effect: "Allow",
+                        Action: "ecs:RunTask",
+                        Resource: args.taskDefinition.arn,
+                        Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
+                    },
+                    {
+                        // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+                        Sid: "PassTheDrainRolesToEcsTasks",
+                        Effect: "Allow",
+                        Action: "iam:PassRole",
+                        Resource: [args.executionRole.arn, taskRole.arn],
+                        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
+    return new aws.scheduler.Schedule(
+        `${name}-drain`,
+        {
+            description: `Runs "archive --once" on ${name}'s task definition: drains EFS to S3 even when no service task runs`,
+            scheduleExpression: args.schedule,
+            flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 15 },
+            // The universal target calls ecs:RunTask with exactly this request, overrides included (the templated
+            // ECS target has no field for container overrides).
+            target: {
+                arn: "arn:aws:scheduler:::aws-sdk:ecs:runTask",
+                roleArn: schedulerRole.arn,
+                input: pulumi.jsonStringify({
+                    Cluster: args.cluster.arn,
+                    TaskDefinition: args.taskDefinition.arn,
+                    LaunchType: "FARGATE",
+                    PlatformVersion: "1.4.0",
+                    Count: 1,
+                    NetworkConfiguration: {
+                        AwsvpcConfiguration: { Subnets: args.subnetIds, SecurityGroups: [args.securityGroup.id], AssignPublicIp: "DISABLED" },
+                    },
+                    Overrides: { TaskRoleArn: taskRole.arn, ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }] },
+                }),
+                retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+            },
+        },
+        { parent, dependsOn: [...efs.ready, ...s3, access] },
+    );
+}

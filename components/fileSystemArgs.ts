@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PrivateSubnet } from "./network";
+import { Problem } from "./validation";
+
+/** The NFS port; the only traffic the file system's security group admits. */
+export const NFS_PORT = 2049;
+
+/** How EFS throughput is bought. */
+export type ThroughputMode =
+    /** Scales with the workload and bills per GB read and written: right for spiky or unknown loads. */
+    | "elastic"
+    /** Baseline grows with stored data, with burst credits on top: cheap for small steady loads. */
+    | "bursting"
+    /** A fixed MiB/s bought per month (`provisionedThroughputMibps`): for steady loads above the burst baseline. */
+    | "provisioned";
+export const THROUGHPUT_MODES: readonly ThroughputMode[] = ["elastic", "bursting", "provisioned"];
+
+/** EFS performance mode; forces replacement of the file system. */
+export type PerformanceMode =
+    /** Lowest latency per operation; the only mode that elastic throughput supports. */
+    | "generalPurpose"
+    /** Higher aggregate throughput for thousands of clients at the cost of latency (legacy). */
+    | "maxIO";
+export const PERFORMANCE_MODES: readonly PerformanceMode[] = ["generalPurpose", "maxIO"];
+
+/** The ages EFS accepts for moving files to Infrequent Access. */
+export const IA_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
+export type IaTransitionDays = (typeof IA_TRANSITION_DAYS)[number];
+
+/** The largest provisioned throughput EFS sells without a quota increase, in MiB/s. */
+export const MAX_PROVISIONED_MIBPS = 3414;
+
+/** A directory of the file system that clients see as their root, owned by a fixed POSIX user. */
+export interface AccessPointSpec {
+    /** The directory clients see as `/`; absolute, never `/` itself. Created on first use. Forces replacement. */
+    readonly path: string;
+    /** The POSIX uid every request through the access point runs as (and that owns the directory); not 0. */
+    readonly uid: number;
+    /** The POSIX gid every request runs as (and that owns the directory); not 0. */
+    readonly gid: number;
+    /** Octal permissions of the directory when EFS creates it. Defaults to "0750". */
+    readonly permissions?: string;
+}
+
+export interface SharedFileSystemArgs {
+    /** The VPC the mount targets live in. */
+    readonly vpcId: pulumi.Input<string>;
+    /** One mount target is made in each of these subnets, keyed by AZ: at most one subnet per AZ. */
+    readonly subnets: readonly PrivateSubnet[];
+    /** The access points, keyed by a short role name (`app`, `reports`); at least one. */
+    readonly accessPoints: Readonly<Record<string, AccessPointSpec>>;
+    /** A customer-managed KMS key for encryption at rest. Defaults to the AWS-managed key `aws/elasticfilesystem`. Forces replacement. */
+    readonly kmsKeyArn?: pulumi.Input<string>;
+    /** Defaults to "generalPurpose". Forces replacement. */
+    readonly performanceMode?: PerformanceMode;
+    /** Defaults to "elastic". */
+    readonly throughputMode?: ThroughputMode;
+    /** MiB/s to buy, 1 to 3414; required with (and only with) `throughputMode: "provisioned"`. */
+    readonly provisionedThroughputMibps?: number;
+    /** Days without access after which a file moves to Infrequent Access (it moves back on first access). Defaults to 30. */
+    readonly transitionToIaDays?: IaTransitionDays;
+    /** Daily backups with AWS Backup's default plan (35-day retention). Defaults to true. */
+    readonly backup?: boolean;
+    /** Keep the file system (and its data) when the stack is destroyed. Defaults to true. */
+    readonly retainOnDelete?: boolean;
+}
+
+const OCTAL_PERMISSIONS = /^0?[0-7]{3}$/;
+
+function validatePath(path: string): string | undefined {
+    if (typeof path !== "string" || !path.startsWith("/")) {
+        return `must be an absolute path like /app; got ${JSON.stringify(path)}`;
+    }
+    if (path === "/" || /^\/+$/.test(path)) {
+        return `must not be "/": the access point would expose the whole file system; use a directory like /app`;
+    }
+    if (path.length > 100) {
+        return `must be at most 100 characters (an EFS limit); got ${path.length}`;
+    }
+    const parts = path.split("/").slice(1);
+    if (parts.some((p) => p === "" || p === "." || p === "..")) {
+        return `must not contain empty, "." or ".." segments; got ${path}`;
+    }
+    if (parts.length > 4) {
+        return `may be at most 4 directories deep (an EFS limit); got ${parts.length}`;
+    }
+    return undefined;
+}
+
+function validatePosixId(id: unknown): string | undefined {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 1 || id > 4294967294) {
+        return `must be a whole number from 1 to 4294967294 (0 is root, which the access point would then grant to every client); got ${JSON.stringify(id)}`;
+    }
+    return undefined;
+}
+
+/** Pure validation of the arguments, every problem at once; exported for tests and the stack config. */
+export function validateSharedFileSystemArgs(args: Omit<SharedFileSystemArgs, "vpcId">): Problem[] {
+    const problems: Problem[] = [];
+    const throughputMode = args.throughputMode ?? "elastic";
+    const performanceMode = args.performanceMode ?? "generalPurpose";
+    if (!THROUGHPUT_MODES.includes(throughputMode)) {
+        problems.push({ property: "throughputMode", reason: `must be one of ${THROUGHPUT_MODES.join(", ")}; got ${JSON.stringify(throughputMode)}` });
+    }
+    if (!PERFORMANCE_MODES.includes(performanceMode)) {
+        problems.push({ property: "performanceMode", reason: `must be one of ${PERFORMANCE_MODES.join(", ")}; got ${JSON.stringify(performanceMode)}` });
+    }
+    if (throughputMode === "elastic" && performanceMode === "maxIO") {
+        problems.push({ property: "performanceMode", reason: `elastic throughput works only with "generalPurpose"; choose generalPurpose or another throughput mode` });
+    }
+    const mibps = args.provisionedThroughputMibps;
+    if (throughputMode === "provisioned") {
+        if (mibps === undefined) {
+            problems.push({ property: "provisionedThroughputMibps", reason: `is required with throughputMode "provisioned": the MiB/s to buy, 1 to ${MAX_PROVISIONED_MIBPS}` });
+        } else if (typeof mibps !== "number" || !(mibps >= 1 && mibps <= MAX_PROVISIONED_MIBPS)) {
+            problems.push({ property: "provisionedThroughputMibps", reason: `must be from 1 to ${MAX_PROVISIONED_MIBPS} MiB/s; got ${JSON.stringify(mibps)}` });
+        }
+    } else if (mibps !== undefined) {
+        problems.push({ property: "provisionedThroughputMibps", reason: `applies only to throughputMode "provisioned" (it is ${JSON.stringify(throughputMode)}); remove it or switch the mode` });
+    }
+    if (args.transitionToIaDays !== undefined && !IA_TRANSITION_DAYS.includes(args.transitionToIaDays)) {
+        problems.push({ property: "transitionToIaDays", reason: `must be one of ${IA_TRANSITION_DAYS.join(", ")}; got ${JSON.stringify(args.transitionToIaDays)}` });
+    }
+    if (args.subnets.length < 1) {
+        problems.push({ property: "subnets", reason: "needs at least one subnet for a mount target" });
+    }
+    const azs = args.subnets.map((s) => s.availabilityZone);
+    const repeated = azs.filter((az, i) => azs.indexOf(az) !== i);
+    if (repeated.length > 0) {
+        problems.push({ property: "subnets", reason: `EFS allows one mount target per AZ; ${[...new Set(repeated)].join(", ")} appears more than once` });
+    }
+    const names = Object.keys(args.accessPoints);
+    if (names.length === 0) {
+        problems.push({ property: "accessPoints", reason: "needs at least one access point: clients never mount the file system's root" });
+    }
+    for (const apName of names) {
+        const ap = args.accessPoints[apName];
+        if (!/^[a-z][a-z0-9-]{0,30}$/.test(apName)) {
+            problems.push({ property: `accessPoints.${apName}`, reason: "name must be lower-case letters, digits and dashes, starting with a letter, at most 31 characters" });
+        }
+        const pathProblem = validatePath(ap.path);
+        if (pathProblem) {
+            problems.push({ property: `accessPoints.${apName}.path`, reason: pathProblem });
+        }
+        for (const field of ["uid", "gid"] as const) {
+            const idProblem = validatePosixId(ap[field]);
+            if (idProblem) {
+                problems.push({ property: `accessPoints.${apName}.${field}`, reason: idProblem });
+            }
+        }
+        if (ap.permissions !== undefined && !OCTAL_PERMISSIONS.test(ap.permissions)) {
+            problems.push({ property: `accessPoints.${apName}.permissions`, reason: `must be octal like "0750"; got ${JSON.stringify(ap.permissions)}` });
+        }
+    }
+    return problems;
+}
