@@ -139,6 +139,9 @@ export class Lease {
     }
 
     private async rejoin(): Promise<void> {
+        // Yield first, so that ready() has recorded this rejoin before the line below reaches the fenced log file,
+        // whose fencing asks for a rejoin again.
+        await Promise.resolve();
         const oldId = this.currentId;
         const lapsedMs = Math.round(performance.now() - this.validUntil);
         this.gen++;
