@@ -39,6 +39,7 @@ export function createServer(ctx: Context): http.Server {
         // Longer than the ALB's idle timeout (300 s here), so the ALB, not the task, closes an idle connection;
         // otherwise the ALB can send a request on a connection the task is closing and answer 502.
         // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#connection-idle-timeout
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
         // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-502-issues
         keepAliveTimeout,
         // Headers get longer than a connection may idle, as Node's guidance for servers behind a load balancer has it.

@@ -84,7 +84,7 @@ describe("app: health, status and connection handling", function () {
             const header = await new Promise<string | undefined>((resolve, reject) => {
                 http.get(`${app.url}/healthz`, { agent }, (res) => {
                     res.resume();
-                    res.on("end", () => resolve(res.headers["keep-alive"]));
+                    res.on("end", () => resolve(res.headers["keep-alive"] as string | undefined));
                 }).on("error", reject);
             });
             // Node announces the server's keepAliveTimeout in every keep-alive response: `Keep-Alive: timeout=N`.
