@@ -10,8 +10,9 @@
  *  - archived files/s per task: then `serve` against a do-nothing S3 endpoint (bench/support/nullS3.ts, so S3 costs
  *    nothing and EFS is what is measured) with that backlog (plus what was uploaded, plus 320 items); the rate and
  *    the FUSE requests per archived file over archived files 20 to 320 (the first 20 warm up).
- * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, the
- * originals hard links to one 64 KiB file), not through the mount, so prefilling costs nothing and counts nothing.
+ * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
+ * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
+ * prefilling costs nothing and counts nothing.
  * Then, per latency, ingest MiB/s for one 64 MiB upload against its floor: the same bytes written and fsynced by
  * `dd` onto the same mount (median of 3 paired runs).
  * Where FUSE cannot run (no /dev/fuse, not root and no fusermount, no Go to build the mount), prints
@@ -81,7 +82,7 @@ function addItems(mount: EfsMount, count: number): void {
         const dir = path.join(incoming, id);
         fs.mkdirSync(dir);
         fs.linkSync(source, path.join(dir, "original"));
-        const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString(), processed: true };
+        const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
         fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
     }
 }
