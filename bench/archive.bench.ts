@@ -11,9 +11,9 @@
  *  - "null": a do-nothing endpoint written here that answers like S3 and discards bodies, to show
  *    each client's own ceiling.
  *
- * Each figure is the better of two runs in the order archiver, aws, aws, archiver (peak RSS: the
- * higher of the two), each on an emptied bucket after `sync`, so that order and page-cache writeback
- * favour neither client.
+ * Each figure is the median of BENCH_ARCHIVE_PAIRS (default 3) paired runs in alternating order (peak RSS:
+ * the highest), each on an emptied bucket after `sync`, so that order and page-cache writeback favour
+ * neither client.
  *
  * Data sets: 2,000 files of 64 KiB and 8 files of 128 MiB (BENCH_SMALL_FILES / BENCH_LARGE_FILES
  * override the counts). The archiver's items are hard links to the files aws syncs, with meta.json as
@@ -26,14 +26,18 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { freePort, startMoto } from "../test/support/s3server";
+import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORK = path.join(ROOT, ".test-tmp", "bench-archive");
 const MAIN = path.join(ROOT, "app", "dist", "main.js");
+/** Built peers (gitignored), kept across runs: WORK is removed at the end of each. */
+const TOOLS = path.join(__dirname, "bin");
 const AWS_CLI = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
 const CREDS = { AWS_ACCESS_KEY_ID: "benchkey", AWS_SECRET_ACCESS_KEY: "benchsecret1234", AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-east-1" };
 const MiB = 1024 * 1024;
 const VERSITYGW_VERSION = "v1.8.0";
+const PAIRS = Number(process.env.BENCH_ARCHIVE_PAIRS ?? 3);
 
 interface DataSet {
     readonly name: string;
@@ -127,15 +131,15 @@ async function runAwsSync(server: Server, bucket: string, ds: DataSet): Promise<
 
 function figures(client: string, ds: DataSet, r: { seconds: number; peakRssMiB: number }): Run {
     const round = (n: number) => Math.round(n * 10) / 10;
-    return { client, seconds: round(r.seconds), filesPerSec: round(ds.files.length / r.seconds), mibPerSec: round(ds.bytes / MiB / r.seconds), peakRssMiB: r.peakRssMiB };
+    return { client, seconds: Math.round(r.seconds * 100) / 100, filesPerSec: round(ds.files.length / r.seconds), mibPerSec: round(ds.bytes / MiB / r.seconds), peakRssMiB: r.peakRssMiB };
 }
 
 function findVersitygw(): string | undefined {
-    const candidates = [process.env.VERSITYGW, path.join(os.homedir(), "go", "bin", "versitygw"), path.join(WORK, "bin", "versitygw")];
+    const candidates = [process.env.VERSITYGW, path.join(os.homedir(), "go", "bin", "versitygw"), path.join(TOOLS, "versitygw")];
     for (const c of candidates) if (c && fs.existsSync(c)) return c;
     try {
-        execFileSync("go", ["install", `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: path.join(WORK, "bin") }, stdio: "inherit" });
-        return path.join(WORK, "bin", "versitygw");
+        execFileSync("go", ["install", `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: TOOLS }, stdio: "inherit" });
+        return path.join(TOOLS, "versitygw");
     } catch {
         return undefined;
     }
@@ -181,87 +185,6 @@ async function startMotoServer(bucket: string): Promise<Server> {
     return { kind: "moto (PyPI)", endpoint: s.endpoint, reset: async () => undefined, stop: () => s.stop() };
 }
 
-/**
- * Answers like S3 and keeps nothing but, per key, the size and checksum headers (so the archiver's
- * HeadObject verification has something to compare). Bodies are read and discarded.
- */
-async function startNullS3(): Promise<Server> {
-    const objects = new Map<string, Record<string, string>>();
-    const uploads = new Map<string, { key: string; parts: Map<number, Buffer>; headers: Record<string, string>; size: number }>();
-    const server = http.createServer((req, res) => {
-        const url = new URL(req.url ?? "/", "http://x");
-        const [, , ...keyParts] = url.pathname.split("/");
-        const key = decodeURIComponent(keyParts.join("/"));
-        let bytes = 0;
-        let tail = Buffer.alloc(0);
-        req.on("data", (d: Buffer) => {
-            bytes += d.length;
-            tail = Buffer.concat([tail, d]).subarray(-200);
-        });
-        req.on("end", () => {
-            const q = url.searchParams;
-            const checksum = () => {
-                const h = req.headers["x-amz-checksum-sha256"];
-                if (typeof h === "string") return h;
-                const m = /x-amz-checksum-sha256:([A-Za-z0-9+/=]+)/.exec(tail.toString("latin1"));
-                return m?.[1];
-            };
-            const size = Number(req.headers["x-amz-decoded-content-length"] ?? bytes);
-            const meta = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith("x-amz-meta-")).map(([k, v]) => [k, String(v)]));
-            const xml = (body: string) => {
-                res.writeHead(200, { "content-type": "application/xml" });
-                res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
-            };
-            if (req.method === "GET" && keyParts.length === 0) {
-                return xml(`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>${q.get("prefix") ?? ""}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`);
-            }
-            if (req.method === "HEAD" && keyParts.length === 0) return res.writeHead(200).end();
-            if (req.method === "POST" && q.has("uploads")) {
-                const id = randomUUID();
-                uploads.set(id, { key, parts: new Map(), headers: meta, size: 0 });
-                return xml(`<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
-            }
-            if (req.method === "PUT" && q.has("uploadId")) {
-                const c = checksum();
-                const u = uploads.get(q.get("uploadId")!);
-                u?.parts.set(Number(q.get("partNumber")), c ? Buffer.from(c, "base64") : Buffer.alloc(0));
-                if (u) u.size += size;
-                const h: Record<string, string> = { etag: `"${randomUUID()}"` };
-                if (c) h["x-amz-checksum-sha256"] = c;
-                return res.writeHead(200, h).end();
-            }
-            if (req.method === "POST" && q.has("uploadId")) {
-                const u = uploads.get(q.get("uploadId")!);
-                uploads.delete(q.get("uploadId")!);
-                const parts = [...(u?.parts.entries() ?? [])].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
-                const composite = `${createHash("sha256").update(Buffer.concat(parts)).digest("base64")}-${parts.length}`;
-                objects.set(key, { ...(u?.headers ?? {}), "x-amz-checksum-sha256": composite, "content-length": String(u?.size ?? 0) });
-                return xml(`<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><ETag>"x-${parts.length}"</ETag><ChecksumSHA256>${composite}</ChecksumSHA256></CompleteMultipartUploadResult>`);
-            }
-            if (req.method === "PUT") {
-                const c = checksum();
-                objects.set(key, { ...meta, "content-length": String(size), ...(c ? { "x-amz-checksum-sha256": c } : {}) });
-                return res.writeHead(200, { etag: `"${randomUUID()}"`, ...(c ? { "x-amz-checksum-sha256": c } : {}) }).end();
-            }
-            if (req.method === "HEAD") {
-                const o = objects.get(key);
-                if (!o) return res.writeHead(404).end();
-                return res.writeHead(200, { ...o, etag: '"e"', "last-modified": new Date().toUTCString() }).end();
-            }
-            res.writeHead(501).end();
-        });
-    });
-    server.keepAliveTimeout = 60_000;
-    const port = await freePort();
-    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-    return {
-        kind: "null (do-nothing S3 endpoint)",
-        endpoint: `http://127.0.0.1:${port}`,
-        reset: async () => objects.clear(),
-        stop: () => new Promise((r) => server.close(() => r())),
-    };
-}
-
 async function main(): Promise<void> {
     if (!fs.existsSync(MAIN)) spawnSync("npm", ["run", "build", "--workspace", "app"], { cwd: ROOT, stdio: "inherit" });
     fs.mkdirSync(WORK, { recursive: true });
@@ -277,21 +200,23 @@ async function main(): Promise<void> {
         const server = await start();
         try {
             for (const ds of sets) {
-                // Each client runs twice, in the order A B B A, each time on an empty bucket and after
-                // `sync`, so that neither pays for the other's (or the data set's) dirty pages being
-                // written back; the better of its two runs is reported.
+                // Paired runs in alternating order (A B, B A, A B, …), each on an empty bucket and after `sync`, so
+                // that neither client pays for the other's (or the data set's) dirty pages being written back; the
+                // median run of each is reported (the machine is shared: single runs are noisy).
                 const archiverRuns: Run[] = [];
                 const awsRuns: Run[] = [];
-                for (const client of ["archiver", "aws", "aws", "archiver"]) {
-                    await server.reset(bucket);
-                    spawnSync("sync");
-                    if (client === "archiver") archiverRuns.push(await runArchiver(server, bucket, ds));
-                    else awsRuns.push(await runAwsSync(server, bucket, ds));
+                for (let pair = 0; pair < PAIRS; pair++) {
+                    for (const client of pair % 2 === 0 ? ["archiver", "aws"] : ["aws", "archiver"]) {
+                        await server.reset(bucket);
+                        spawnSync("sync");
+                        if (client === "archiver") archiverRuns.push(await runArchiver(server, bucket, ds));
+                        else awsRuns.push(await runAwsSync(server, bucket, ds));
+                    }
                 }
                 await server.reset(bucket);
-                const best = (runs: Run[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-                const archiver = { ...best(archiverRuns), runsSeconds: archiverRuns.map((r) => r.seconds), peakRssMiB: Math.max(...archiverRuns.map((r) => r.peakRssMiB)) };
-                const awsSync = { ...best(awsRuns), runsSeconds: awsRuns.map((r) => r.seconds), peakRssMiB: Math.max(...awsRuns.map((r) => r.peakRssMiB)) };
+                const median = (runs: Run[]) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+                const archiver = { ...median(archiverRuns), runsSeconds: archiverRuns.map((r) => r.seconds), peakRssMiB: Math.max(...archiverRuns.map((r) => r.peakRssMiB)) };
+                const awsSync = { ...median(awsRuns), runsSeconds: awsRuns.map((r) => r.seconds), peakRssMiB: Math.max(...awsRuns.map((r) => r.peakRssMiB)) };
                 console.log(
                     JSON.stringify({
                         bench: "archive",

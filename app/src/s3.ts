@@ -1,13 +1,12 @@
 import { HeadObjectCommand, HeadObjectCommandOutput, ListObjectsV2Command, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { createHash } from "crypto";
-import { createReadStream } from "fs";
-import { readFile } from "fs/promises";
+import { FileHandle, open } from "fs/promises";
 import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
-import { Transform, TransformCallback } from "stream";
 import { AppConfig } from "./config";
 import { ForbiddenError, httpStatus, keyListed } from "./objectPresence";
+import { readFully, sendMultipart, ShortFileError } from "./multipart";
+import { INLINE_BYTES, PARTS_IN_MEMORY, partPool } from "./parts";
 import { SignedPut } from "./put";
 
 export function makeClient(config: AppConfig): S3Client {
@@ -32,7 +31,8 @@ export function makeClient(config: AppConfig): S3Client {
     });
     // A request that carries the SHA-256 of its body as x-amz-checksum-sha256 (every PutObject and
     // UploadPart here) already has the SigV4 payload hash: hand it to the signer instead of hashing the
-    // body once more. If the body differed, S3 would refuse the request on either value.
+    // body once more. If the body differed, S3 would refuse the request on either value. (In the build step: the
+    // signer runs early in finalizeRequest, and a payload hash supplied after it would be ignored.)
     client.middlewareStack.add(
         (next) => async (args) => {
             const request = args.request as { headers?: Record<string, string> };
@@ -40,53 +40,12 @@ export function makeClient(config: AppConfig): S3Client {
             if (request.headers && checksum && !("x-amz-content-sha256" in request.headers)) {
                 request.headers["x-amz-content-sha256"] = Buffer.from(checksum, "base64").toString("hex");
             }
-            const input = args.input as { Bucket?: string; Key?: string; PartNumber?: number };
-            if (checksum && input.PartNumber !== undefined) sentPartChecksums.get(`${input.Bucket}/${input.Key}`)?.set(input.PartNumber, checksum);
             return next(args);
         },
-        { step: "finalizeRequest", priority: "high", name: "payloadHashFromChecksum" },
+        { step: "build", priority: "low", name: "payloadHashFromChecksum" },
     );
     return client;
 }
-
-/**
- * Hashes the bytes on their way to lib-storage. If they do not match the SHA-256 recorded at ingest,
- * the stream fails before its end reaches lib-storage, so the multipart upload is aborted instead of
- * completed.
- */
-class HashingStream extends Transform {
-    private readonly full = createHash("sha256");
-    private bytes = 0;
-
-    constructor(
-        private readonly expectedHex: string,
-        private readonly expectedSize: number,
-    ) {
-        super();
-    }
-
-    override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-        this.full.update(chunk);
-        this.bytes += chunk.length;
-        cb(null, chunk);
-    }
-
-    override _flush(cb: TransformCallback): void {
-        const hex = this.full.digest("hex");
-        if (hex !== this.expectedHex || this.bytes !== this.expectedSize) {
-            cb(new IntegrityError(`bytes on EFS (sha256 ${hex}, ${this.bytes} bytes) differ from those acknowledged (sha256 ${this.expectedHex}, ${this.expectedSize} bytes)`));
-            return;
-        }
-        cb();
-    }
-}
-
-/**
- * The SHA-256 of each part as the SDK computed it from the bytes it sent (the x-amz-checksum-sha256
- * request header of every UploadPart), by bucket/key and part number: what S3's composite checksum must
- * be built from.
- */
-const sentPartChecksums = new Map<string, Map<number, string>>();
 
 /** `base64(sha256(sha256(part1) ‖ … ‖ sha256(partN)))-N`, what S3 reports for a multipart upload with SHA256 parts. */
 export function compositeChecksum(partChecksumsBase64: readonly string[]): string {
@@ -103,8 +62,8 @@ export class ConflictError extends Error {
     override name = "ConflictError";
 }
 
-/** Parts of one multipart upload in flight (each buffered in memory by lib-storage). */
-export const PART_QUEUE = 4;
+/** Part buffers of all transfers of this process together (see parts.ts). */
+export const PART_QUEUE = PARTS_IN_MEMORY;
 
 export interface ObjectToArchive {
     readonly key: string;
@@ -122,12 +81,6 @@ export interface Archived {
     readonly alreadyThere: boolean;
 }
 
-/**
- * Uploads one file so that nothing is ever overwritten (If-None-Match: *) and resolves only once S3
- * confirmed it holds exactly these bytes, i.e. when the caller may delete the file from EFS: for a
- * single-part PUT, the checksum S3 verified and returned; for a multipart upload, or when the object
- * was already there, HeadObject with checksum mode enabled.
- */
 export interface ArchiveTarget {
     readonly client: S3Client;
     readonly signedPut: SignedPut;
@@ -135,87 +88,92 @@ export interface ArchiveTarget {
     readonly partSize: number;
 }
 
+/**
+ * Uploads one file so that nothing is ever overwritten (If-None-Match: *) and resolves only once S3
+ * confirmed it holds exactly these bytes, i.e. when the caller may delete the file from EFS: for a
+ * single-part PUT, the checksum S3 verified and returned; for a multipart upload, or when the object
+ * was already there, HeadObject with checksum mode enabled. The file is read once, streamed through at most
+ * {@link PARTS_IN_MEMORY} part buffers per process, each byte hashed once for its part and once for the whole file.
+ */
 export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive): Promise<Archived> {
-    const { client, bucket, partSize } = target;
-    const sha256Base64 = Buffer.from(obj.sha256Hex, "hex").toString("base64");
-    const params = {
-        Bucket: bucket,
-        Key: obj.key,
-        ContentLength: obj.size,
-        ContentType: obj.contentType,
-        Metadata: { ...obj.metadata, sha256: obj.sha256Hex },
-        ChecksumAlgorithm: "SHA256" as const,
-        IfNoneMatch: "*",
-    };
+    const { bucket } = target;
+    const metadata = { ...obj.metadata, sha256: obj.sha256Hex };
+    const differs = (hex: string, bytes: number) =>
+        new IntegrityError(`bytes on EFS (sha256 ${hex}, ${bytes} bytes) differ from those acknowledged (sha256 ${obj.sha256Hex}, ${obj.size} bytes)`);
+    const fh = await open(obj.file, "r");
     let expected: string;
-    let alreadyThere = false;
+    let created: boolean;
     let versionId: string | undefined;
-    if (obj.size <= partSize) {
-        // One part: read it whole (at most partSize bytes, as lib-storage would buffer it anyway), check
-        // it against the SHA-256 taken at ingest, and send that SHA-256: S3 recomputes it over the bytes
-        // it receives and refuses the PUT (BadDigest) if they differ.
-        const body = await readFile(obj.file);
-        const digest = createHash("sha256").update(body).digest();
-        if (digest.toString("hex") !== obj.sha256Hex || body.length !== obj.size) {
-            throw new IntegrityError(`bytes on EFS (sha256 ${digest.toString("hex")}, ${body.length} bytes) differ from those acknowledged (sha256 ${obj.sha256Hex}, ${obj.size} bytes)`);
-        }
-        expected = sha256Base64;
-        const headers: Record<string, string> = { "content-type": obj.contentType, "if-none-match": "*" };
-        for (const [k, v] of Object.entries(params.Metadata)) headers[`x-amz-meta-${k}`] = v;
-        const r = await target.signedPut.put(bucket, obj.key, body, digest, headers);
-        if (r.status === 412) {
-            alreadyThere = true;
-        } else if (r.status >= 200 && r.status < 300) {
-            versionId = r.versionId;
-            // If-None-Match made this request the one that created the object, and S3 checked our SHA-256
-            // against the bytes: the checksum it returns is its confirmation, no second round trip needed.
-            // A server that does not return it is asked with HeadObject below.
-            if (r.checksumSha256 !== undefined) {
-                if (r.checksumSha256 !== sha256Base64) {
-                    throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 computed checksum ${r.checksumSha256}, expected ${sha256Base64}`);
-                }
-                return { key: obj.key, versionId, alreadyThere: false };
-            }
-        } else if (r.code === "BadDigest" || r.code === "XAmzContentSHA256Mismatch") {
-            throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 refused the bytes read from EFS (${r.code}): they differ from those acknowledged`);
+    try {
+        const actualSize = (await fh.stat()).size;
+        if (actualSize !== obj.size) throw differs("not computed", actualSize);
+        if (obj.size <= target.partSize) {
+            const r = await putSinglePart(target, obj, fh, metadata, differs);
+            if (r.confirmed) return { key: obj.key, versionId: r.versionId, alreadyThere: false };
+            ({ created, versionId } = r);
+            expected = Buffer.from(obj.sha256Hex, "hex").toString("base64");
         } else {
-            const e = new Error(`PutObject s3://${bucket}/${obj.key}: HTTP ${r.status} ${r.code ?? ""} ${r.message ?? ""}`.trim());
-            e.name = r.code ?? `HTTP${r.status}`;
-            throw e;
+            const pool = partPool(target.partSize);
+            const req = { client: target.client, pool, bucket, key: obj.key, size: obj.size, contentType: obj.contentType, metadata };
+            const r = await sendMultipart(req, fh, (hex) => {
+                if (hex !== obj.sha256Hex) throw differs(hex, obj.size);
+            });
+            ({ created, versionId } = r);
+            expected = compositeChecksum(r.partChecksums);
         }
-    } else {
-        // Multipart through lib-storage: parts of partSize, at most PART_QUEUE in memory per file, each
-        // with the SHA-256 the SDK computes from the bytes it sends, which S3 checks. S3's composite must
-        // then be the one built from those part checksums, and the bytes sent are the acknowledged ones
-        // (HashingStream).
-        const hashing = new HashingStream(obj.sha256Hex, obj.size);
-        const source = createReadStream(obj.file, { highWaterMark: 1024 * 1024 });
-        source.on("error", (e) => hashing.destroy(e));
-        const parts = new Map<number, string>();
-        const uploadKey = `${bucket}/${obj.key}`;
-        sentPartChecksums.set(uploadKey, parts);
-        const upload = new Upload({ client, partSize, queueSize: PART_QUEUE, leavePartsOnError: false, params: { ...params, Body: source.pipe(hashing) } });
-        try {
-            versionId = (await upload.done()).VersionId;
-        } catch (e) {
-            source.destroy();
-            if (!isPreconditionFailed(e)) throw e;
-            alreadyThere = true; // 412 comes from CompleteMultipartUpload, after every part was sent
-        } finally {
-            sentPartChecksums.delete(uploadKey);
-        }
-        const expectedParts = Math.ceil(obj.size / partSize);
-        const sent = Array.from({ length: expectedParts }, (_, i) => parts.get(i + 1));
-        if (sent.some((c) => c === undefined)) throw new IntegrityError(`s3://${bucket}/${obj.key}: no SHA-256 recorded for every one of ${expectedParts} parts`);
-        expected = compositeChecksum(sent as string[]);
+    } catch (e) {
+        throw e instanceof ShortFileError ? new IntegrityError(`${obj.file} is shorter than the ${obj.size} bytes acknowledged: ${e.message}`) : e;
+    } finally {
+        await fh.close();
     }
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
+    const head = await target.client.send(new HeadObjectCommand({ Bucket: bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
     const problem = verify(head, obj, expected);
     if (problem !== undefined) {
-        if (alreadyThere) throw new ConflictError(`s3://${bucket}/${obj.key} already holds a different object: ${problem}`);
+        if (!created) throw new ConflictError(`s3://${bucket}/${obj.key} already holds a different object: ${problem}`);
         throw new IntegrityError(`s3://${bucket}/${obj.key} does not hold the bytes sent: ${problem}`);
     }
-    return { key: obj.key, versionId: versionId ?? head.VersionId, alreadyThere };
+    return { key: obj.key, versionId: versionId ?? head.VersionId, alreadyThere: !created };
+}
+
+/**
+ * One PUT whose body was checked against the SHA-256 taken at ingest and that carries it: S3 recomputes it over
+ * the bytes it receives and refuses the PUT (BadDigest) if they differ. If-None-Match made a 2xx the request
+ * that created the object, so the checksum S3 returns is its confirmation; without one, HeadObject decides.
+ */
+async function putSinglePart(
+    target: ArchiveTarget,
+    obj: ObjectToArchive,
+    fh: FileHandle,
+    metadata: Record<string, string>,
+    differs: (hex: string, bytes: number) => IntegrityError,
+): Promise<{ confirmed: boolean; created: boolean; versionId?: string }> {
+    const { bucket } = target;
+    const sha256Base64 = Buffer.from(obj.sha256Hex, "hex").toString("base64");
+    const pool = obj.size > INLINE_BYTES ? partPool(target.partSize) : undefined;
+    const slot = pool ? await pool.acquire() : undefined;
+    try {
+        const body = slot ? slot.bytes.subarray(0, obj.size) : Buffer.allocUnsafeSlow(obj.size);
+        await readFully(fh, body, obj.size, 0);
+        const digest = slot ? await pool!.hashPart(slot, obj.size, -1) : createHash("sha256").update(body).digest();
+        if (digest.toString("hex") !== obj.sha256Hex) throw differs(digest.toString("hex"), obj.size);
+        const headers: Record<string, string> = { "content-type": obj.contentType, "if-none-match": "*" };
+        for (const [k, v] of Object.entries(metadata)) headers[`x-amz-meta-${k}`] = v;
+        const r = await target.signedPut.put(bucket, obj.key, body, digest, headers);
+        if (r.status === 412) return { confirmed: false, created: false };
+        if (r.status >= 200 && r.status < 300) {
+            if (r.checksumSha256 === undefined) return { confirmed: false, created: true, versionId: r.versionId };
+            if (r.checksumSha256 !== sha256Base64) throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 computed checksum ${r.checksumSha256}, expected ${sha256Base64}`);
+            return { confirmed: true, created: true, versionId: r.versionId };
+        }
+        if (r.code === "BadDigest" || r.code === "XAmzContentSHA256Mismatch") {
+            throw new IntegrityError(`s3://${bucket}/${obj.key}: S3 refused the bytes read from EFS (${r.code}): they differ from those acknowledged`);
+        }
+        const e = new Error(`PutObject s3://${bucket}/${obj.key}: HTTP ${r.status} ${r.code ?? ""} ${r.message ?? ""}`.trim());
+        e.name = r.code ?? `HTTP${r.status}`;
+        throw e;
+    } finally {
+        if (slot) pool!.release(slot);
+    }
 }
 
 /**
@@ -272,11 +230,6 @@ export function sameChecksum(stored: string, expected: string): boolean {
     const [expectedDigest, expectedParts] = expected.split("-");
     if (storedDigest !== expectedDigest) return false;
     return storedParts === undefined || storedParts === expectedParts;
-}
-
-function isPreconditionFailed(e: unknown): boolean {
-    if (e instanceof S3ServiceException) return e.$metadata.httpStatusCode === 412 || e.name === "PreconditionFailed";
-    return typeof e === "object" && e !== null && (e as { name?: string }).name === "PreconditionFailed";
 }
 
 /**

@@ -1,0 +1,294 @@
+/**
+ * `npm run bench -- efs`: the app with DATA_DIR on an EFS-like FUSE mount (bench/efs/README.md) that adds a latency
+ * to every metadata request and counts every request by kind. A baseline of what the app costs on EFS as the backlog
+ * grows: for each backlog size (BENCH_EFS_BACKLOGS, default 0,1000,10000) at 0 ms and 1 ms per metadata request
+ * (BENCH_EFS_LATENCIES_MS), one JSON line with
+ *  - uploads/s: 64 KiB PDFs from 8 concurrent clients to `serve`, for BENCH_EFS_UPLOAD_SECONDS (default 8) or 400
+ *    uploads, whichever ends first, and the FUSE requests per upload. S3 is a black hole (accepts connections, never
+ *    answers): the S3 outage that lets a backlog build up. The archiver claims a few items and waits on S3, so what
+ *    is counted is the upload path with its backlog, as during an outage;
+ *  - archived files/s per task: then `serve` against a do-nothing S3 endpoint (bench/support/nullS3.ts, so S3 costs
+ *    nothing and EFS is what is measured) with that backlog (plus what was uploaded, plus 320 items); the rate and
+ *    the FUSE requests per archived file over archived files 20 to 320 (the first 20 warm up).
+ * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
+ * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
+ * prefilling costs nothing and counts nothing.
+ * Then, per latency, ingest MiB/s for one 64 MiB upload against its floor: the same bytes written and fsynced by
+ * `dd` onto the same mount (median of 3 paired runs).
+ * Where FUSE cannot run (no /dev/fuse, not root and no fusermount, no Go to build the mount), prints
+ * `{"bench":"efs","skipped":"<why>"}` and exits 0.
+ */
+import { randomUUID } from "crypto";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { AppProcess, pdf, sha256, startApp, upload } from "../test/app/helpers";
+import { freePort } from "../test/support/s3server";
+import { delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
+import { startNullS3 } from "./support/nullS3";
+
+const ROOT = path.resolve(__dirname, "..");
+const WORK = path.join(ROOT, ".test-tmp", "bench-efs");
+const MAIN = path.join(ROOT, "app", "dist", "main.js");
+const BUCKET = "bench-efs";
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const list = (v: string | undefined, d: number[]) => (v ? v.split(",").map(Number) : d);
+const BACKLOGS = list(process.env.BENCH_EFS_BACKLOGS, [0, 1000, 10_000]);
+const LATENCIES_MS = list(process.env.BENCH_EFS_LATENCIES_MS, [0, 1]);
+const UPLOAD_SECONDS = Number(process.env.BENCH_EFS_UPLOAD_SECONDS ?? 8);
+const MAX_UPLOADS = 400;
+const CLIENTS = 8;
+const WARMUP = 20;
+const MEASURED = 300;
+const LARGE = 64 * MiB;
+
+const T0 = Date.now();
+const trace = (what: string) => process.env.BENCH_EFS_TRACE && console.error(`${((Date.now() - T0) / 1000).toFixed(1)}s ${what}`);
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Request counts divided by `n`, the kinds sorted by count. */
+function perItem(d: FuseStats, n: number) {
+    const ops = Object.fromEntries(
+        Object.entries(d.ops)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, round(v / n, 2)]),
+    );
+    return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops };
+}
+
+/** Empties the backing directory and writes `count` incoming items as ingest leaves them. */
+function prefill(mount: EfsMount, count: number): void {
+    for (const e of fs.readdirSync(mount.backing)) fs.rmSync(path.join(mount.backing, e), { recursive: true, force: true });
+    addItems(mount, count);
+}
+
+/** Items waiting on EFS: incoming and claimed, as backlog() in app/src/store.ts counts them. */
+function itemsWaiting(mount: EfsMount): number {
+    const uploads = path.join(mount.backing, "uploads");
+    const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
+    return dirs(path.join(uploads, "incoming")).length + dirs(path.join(uploads, "processing")).reduce((n, t) => n + dirs(path.join(uploads, "processing", t)).length, 0);
+}
+
+function addItems(mount: EfsMount, count: number): void {
+    const incoming = path.join(mount.backing, "uploads", "incoming");
+    fs.mkdirSync(incoming, { recursive: true });
+    const source = path.join(WORK, "original.pdf");
+    const bytes = fs.readFileSync(source);
+    const hash = sha256(bytes);
+    for (let i = 0; i < count; i++) {
+        const id = randomUUID();
+        const dir = path.join(incoming, id);
+        fs.mkdirSync(dir);
+        fs.linkSync(source, path.join(dir, "original"));
+        const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
+    }
+}
+
+/** Accepts connections and never answers: S3 during an outage, without connection errors to retry fast on. */
+async function startBlackHole(): Promise<{ endpoint: string; requests: () => number; stop: () => Promise<void> }> {
+    const sockets = new Set<net.Socket>();
+    let requests = 0;
+    const server = net.createServer((s) => {
+        sockets.add(s);
+        s.once("data", () => requests++);
+        s.on("error", () => undefined);
+        s.on("close", () => sockets.delete(s));
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+    return {
+        endpoint: `http://127.0.0.1:${port}`,
+        requests: () => requests,
+        stop: () => {
+            for (const s of sockets) s.destroy();
+            return new Promise((r) => server.close(() => r()));
+        },
+    };
+}
+
+async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+}
+
+function appEnv(mount: EfsMount, endpoint: string): Record<string, string> {
+    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB) };
+}
+
+/**
+ * A POST on a kept-alive connection that the server closes as idle at that moment fails without a response, and
+ * fetch does not retry a POST: such an upload got no answer, so it is sent again (and counted in `retried`).
+ */
+async function uploadRetryingOnce(url: string, body: Buffer, onRetry: () => void): Promise<{ status: number }> {
+    try {
+        return await upload(url, "bench.pdf", body);
+    } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        onRetry();
+        return upload(url, "bench.pdf", body);
+    }
+}
+
+async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<string, unknown>> {
+    trace(`uploads: prefill ${backlog}`);
+    prefill(mount, backlog);
+    trace("uploads: start");
+    const hole = await startBlackHole();
+    let app: AppProcess | undefined;
+    try {
+        app = await startApp(appEnv(mount, hole.endpoint));
+        // Until the archiver's workers are all waiting on S3, it is still claiming items: not the upload path.
+        await waitUntil("the archiver to block on S3", () => hole.requests() >= Math.min(backlog, 8), 120_000);
+        trace("uploads: archiver blocked");
+        const body = pdf(64 * KiB);
+        const before = await mount.stats();
+        trace("uploads: go");
+        const started = Date.now();
+        const deadline = started + UPLOAD_SECONDS * 1000;
+        let done = 0;
+        let refused = 0;
+        let retried = 0;
+        let next = 0;
+        await Promise.all(
+            Array.from({ length: CLIENTS }, async () => {
+                while (Date.now() < deadline && next < MAX_UPLOADS) {
+                    next++;
+                    const r = await uploadRetryingOnce(app!.url, body, () => retried++);
+                    if (r.status === 202) done++;
+                    else refused++;
+                }
+            }),
+        );
+        const seconds = (Date.now() - started) / 1000;
+        trace("uploads: done");
+        const d = delta(await mount.stats(), before);
+        return { uploads: done, refused, retried, uploadSeconds: round(seconds, 2), uploadsPerSec: round(done / seconds), opsPerUpload: perItem(d, done) };
+    } finally {
+        await app?.stop("SIGKILL"); // its archiver waits on the black hole: a clean stop would wait for S3's timeout
+        await hole.stop();
+    }
+}
+
+async function measureArchiving(mount: EfsMount): Promise<Record<string, unknown>> {
+    // The upload phase's backlog stays (with what was uploaded and claimed): only the items to measure are added.
+    trace("archive: prefill");
+    addItems(mount, WARMUP + MEASURED);
+    const backlogWhileArchiving = itemsWaiting(mount);
+    trace("archive: start");
+    const s3 = await startNullS3();
+    let app: AppProcess | undefined;
+    try {
+        let archived = 0;
+        let marks: { at: number; stats: Promise<FuseStats> }[] = [];
+        const reached = new Map<number, () => void>();
+        s3.onCreated = (key) => {
+            if (!key.startsWith("uploads/")) return; // the app's own logs
+            archived++;
+            if (archived === WARMUP || archived === WARMUP + MEASURED) marks.push({ at: Date.now(), stats: mount.stats() });
+            reached.get(archived)?.();
+        };
+        const end = new Promise<void>((r) => reached.set(WARMUP + MEASURED, r));
+        app = await startApp(appEnv(mount, s3.endpoint));
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`archived ${archived} of ${WARMUP + MEASURED} in 180 s`)), 180_000)));
+        await Promise.race([end, timeout]).finally(() => clearTimeout(timer));
+        trace("archive: done");
+        const [from, to] = marks;
+        const seconds = (to.at - from.at) / 1000;
+        const d = delta(await to.stats, await from.stats);
+        marks = [];
+        return { backlogWhileArchiving, archivedFiles: MEASURED, archiveSeconds: round(seconds, 2), archivedPerSecPerTask: round(MEASURED / seconds), opsPerArchivedFile: perItem(d, MEASURED) };
+    } finally {
+        await app?.stop("SIGKILL");
+        await s3.stop();
+    }
+}
+
+/** One 64 MiB upload against `dd … conv=fsync` of the same bytes onto the same mount, paired, medians of 3. */
+async function measureIngest(mount: EfsMount, metaMs: number): Promise<Record<string, unknown>> {
+    prefill(mount, 0);
+    const source = path.join(WORK, "large.pdf");
+    const bytes = pdf(LARGE);
+    fs.writeFileSync(source, bytes);
+    const hole = await startBlackHole();
+    trace("ingest: start");
+    const app = await startApp(appEnv(mount, hole.endpoint));
+    const ingest: number[] = [];
+    const dd: number[] = [];
+    try {
+        for (let pair = 0; pair < 3; pair++) {
+            for (const which of pair % 2 === 0 ? ["app", "dd"] : ["dd", "app"]) {
+                const started = process.hrtime.bigint();
+                if (which === "app") {
+                    const r = await upload(app.url, "large.pdf", bytes);
+                    if (r.status !== 202) throw new Error(`large upload refused: ${r.status} ${JSON.stringify(r.body)}`);
+                } else {
+                    const target = path.join(mount.mountPoint, `dd-${pair}.bin`);
+                    const r = spawnSync("dd", [`if=${source}`, `of=${target}`, "bs=1M", "conv=fsync"], { stdio: ["ignore", "ignore", "pipe"] });
+                    if (r.status !== 0) throw new Error(`dd failed: ${r.stderr}`);
+                }
+                const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+                (which === "app" ? ingest : dd).push(LARGE / MiB / seconds);
+            }
+        }
+    } finally {
+        await app.stop("SIGKILL");
+        await hole.stop();
+    }
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    return {
+        bench: "efs-ingest",
+        metaLatencyMs: metaMs,
+        fileMiB: LARGE / MiB,
+        ingestMiBPerSec: round(median(ingest)),
+        ddFsyncMiBPerSec: round(median(dd)),
+        ratio: round(median(ingest) / median(dd), 2),
+        runsMiBPerSec: { ingest: ingest.map((x) => round(x)), dd: dd.map((x) => round(x)) },
+    };
+}
+
+async function main(): Promise<void> {
+    const why = unavailable();
+    if (why) {
+        console.log(JSON.stringify({ bench: "efs", skipped: why }));
+        return;
+    }
+    if (!fs.existsSync(MAIN)) spawnSync("npm", ["run", "build", "--workspace", "app"], { cwd: ROOT, stdio: "inherit" });
+    fs.mkdirSync(WORK, { recursive: true });
+    fs.writeFileSync(path.join(WORK, "original.pdf"), pdf(64 * KiB));
+    let mount: EfsMount;
+    try {
+        mount = await mountEfsLike(WORK, 0, 0);
+    } catch (e) {
+        console.log(JSON.stringify({ bench: "efs", skipped: `the FUSE mount failed: ${e instanceof Error ? e.message : String(e)}` }));
+        return;
+    }
+    try {
+        for (const metaMs of LATENCIES_MS) {
+            await mount.setLatency(metaMs, 0);
+            for (const backlog of BACKLOGS) {
+                const uploads = await measureUploads(mount, backlog);
+                const archiving = await measureArchiving(mount);
+                console.log(JSON.stringify({ bench: "efs", backlog, metaLatencyMs: metaMs, dataLatencyMs: 0, ...uploads, ...archiving }));
+            }
+            console.log(JSON.stringify(await measureIngest(mount, metaMs)));
+        }
+    } finally {
+        trace("unmount");
+        prefill(mount, 0);
+        await mount.unmount();
+        trace("unmounted");
+        fs.rmSync(WORK, { recursive: true, force: true });
+    }
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
