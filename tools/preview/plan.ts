@@ -10,9 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-// Only light modules are imported up front. The policy pack (a child process that type-checks itself,
-// the slowest step) is started before the heavy ones — the Pulumi SDK, the AWS provider, the program —
-// are loaded, so that the two overlap.
+// Only light modules are imported up front. The policy pack (a child process) is started before the heavy
+// ones — the Pulumi SDK, the AWS provider, the program — are loaded, so that the two overlap.
 import type * as analyzerClient from "../analyzer/client";
 import { PolicyConfigError } from "../analyzer/config";
 import { estimateMonthlyCost } from "../cost/model";
@@ -21,6 +20,7 @@ import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./forma
 import { loadPriceTable, PriceOverrideError } from "../cost/prices";
 import type * as stackRun from "../stackRun";
 import type * as planCost from "./costInput";
+import { compiledPolicyPack } from "./compiled";
 
 const ROOT = path.join(__dirname, "..", "..");
 const POLICY_PACK_DIR = path.join(ROOT, "policies");
@@ -53,7 +53,9 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     }
     checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
     const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
-    const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
+    // The pack's transpiled copy, served as the CLI serves a JavaScript pack: the same rules without a type-check
+    // at every start (`npm run typecheck` checks them; `pulumi preview --policy-pack policies` still loads the .ts).
+    const packStarting = startPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), { stack: options.stack, dryRun: true });
     mark("packSpawned");
     void packStarting.then(() => mark("packReady"), () => undefined);
     // Whatever happens next, the pack process must not outlive the plan.
@@ -186,14 +188,15 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
+/** The command line: runs `main` and sets the exit status (see the header for the codes). */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
     // A stray rejection is a bug of the plan itself: it fails the plan (exit 3). Invalid input is reported once,
     // by main, as exit 2 (recordStack already keeps the program's own error from surfacing twice).
     let stray: unknown;
     process.on("unhandledRejection", (err) => {
         if (describeInvalidInput(err) === undefined && stray === undefined) stray = err;
     });
-    main(process.argv.slice(2)).then(
+    main(argv).then(
         (code) => {
             if (stray !== undefined && code !== 2) {
                 process.stderr.write(`plan: the plan failed: ${stray instanceof Error ? stray.stack ?? stray.message : String(stray)}\n`);
@@ -207,4 +210,8 @@ if (require.main === module) {
             process.exitCode = 3;
         },
     );
+}
+
+if (require.main === module) {
+    runCli();
 }
