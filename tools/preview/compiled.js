@@ -72,7 +72,11 @@ function writeAtomic(file, text) {
 
 /** Loads `.ts` files as cached transpiled JavaScript, with the root tsconfig's options. */
 function registerTypeScript(tsconfigFile = path.join(ROOT, "tsconfig.json")) {
-    process.setSourceMapsEnabled(true);
+    // Maps for these files only: mapping the SDKs' own frames too (node_modules) would cost every stack trace
+    // the Pulumi SDK takes, one per promise it creates, for frames nobody debugs here.
+    const mod = require("module");
+    if (typeof mod.setSourceMapsSupport === "function") mod.setSourceMapsSupport(true, { nodeModules: false, generatedCode: false });
+    else process.setSourceMapsEnabled(true);
     require.extensions[".ts"] = (module, filename) => {
         const source = fs.readFileSync(filename, "utf8");
         const cached = path.join(CACHE_DIR, `${hash(TS_VERSION, tsconfig(tsconfigFile).text, filename, source)}.js`);

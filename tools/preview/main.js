@@ -6,6 +6,6 @@
 // process too.
 const path = require("path");
 process.env.NODE_COMPILE_CACHE ??= path.join(__dirname, "..", "..", "node_modules", ".cache", "fargate-efs-s3", "v8");
-require("module").enableCompileCache(process.env.NODE_COMPILE_CACHE);
+require("module").enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
 require("./compiled").registerTypeScript();
 require("./plan.ts").runCli();

@@ -20,6 +20,7 @@ import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./forma
 import { loadPriceTable, PriceOverrideError } from "../cost/prices";
 import type * as stackRun from "../stackRun";
 import type * as planCost from "./costInput";
+import type * as packSpawn from "../analyzer/spawn";
 import { compiledPolicyPack } from "./compiled";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -41,30 +42,39 @@ class InvalidInput extends Error {}
  */
 export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = []): Promise<Plan> {
     mark("started");
-    const prices = loadPriceTable(options.pricesFile);
-    const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
-    const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
-    if (!fs.existsSync(configFile)) {
-        throw new InvalidInput(
-            options.configFile !== undefined
-                ? `--config: no such file ${options.configFile}`
-                : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
-        );
-    }
-    checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
-    const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
-    // The pack's transpiled copy, served as the CLI serves a JavaScript pack: the same rules without a type-check
-    // at every start (`npm run typecheck` checks them; `pulumi preview --policy-pack policies` still loads the .ts).
-    const packStarting = startPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), { stack: options.stack, dryRun: true });
+    // The pack's start-up is the longest single wait, so it begins before anything else is loaded or checked
+    // (spawn.ts loads only Node's own modules); on invalid input it is stopped again.
+    const { spawnPolicyPack, stopPolicyPack } = require("../analyzer/spawn") as typeof packSpawn;
+    const spawned = spawnPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), { stack: options.stack, dryRun: true });
     mark("packSpawned");
-    void packStarting.then(() => mark("packReady"), () => undefined);
+    let packStarting: Promise<analyzerClient.PolicyPackProcess> | undefined;
     // Whatever happens next, the pack process must not outlive the plan.
-    const closePack = () => packStarting.then((pack) => pack.close(), () => undefined);
+    const closePack = () => (packStarting ? packStarting.then((pack) => pack.close(), () => stopPolicyPack(spawned)) : stopPolicyPack(spawned));
     let resources: analyzerClient.RecordedResource[];
     let diagnostics: analyzerClient.PolicyDiagnostic[];
     let config: stackRun.StackRun["config"];
     let info: analyzerClient.AnalyzerInfo;
     try {
+        const prices = loadPriceTable(options.pricesFile);
+        const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
+        const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
+        if (!fs.existsSync(configFile)) {
+            throw new InvalidInput(
+                options.configFile !== undefined
+                    ? `--config: no such file ${options.configFile}`
+                    : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
+            );
+        }
+        checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
+        const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
+        packStarting = startPolicyPack(spawned, { stack: options.stack, dryRun: true });
+        // Once the pack serves, open the connection and ask for its policies while the program still runs.
+        void packStarting
+            .then((pack) => {
+                mark("packReady");
+                return pack.getAnalyzerInfo();
+            })
+            .catch(() => undefined);
         const { recordStack } = require("../stackRun") as typeof stackRun;
         mark("programLoaded");
         ({ resources, config } = await recordStack({
@@ -77,25 +87,26 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         ({ diagnostics } = await runPolicies(resources, { pack, policyConfig }));
         info = await pack.getAnalyzerInfo();
         mark("analyzed");
+        // The output need not wait for the pack to exit: the caller awaits it after printing.
+        cleanups.push(closePack());
+        const { costInputFromStack } = require("./costInput") as typeof planCost;
+        return {
+            stack: options.stack,
+            resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),
+            diagnostics: diagnostics.map((d) => ({
+                policy: d.policy,
+                enforcementLevel: d.enforcementLevel,
+                ...(d.urn === "" ? {} : { urn: d.urn }),
+                message: d.message,
+            })),
+            cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
+            ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
+            policyPack: { name: info.name, version: info.version, policies: info.policies.length },
+        };
     } catch (err) {
         cleanups.push(closePack());
         throw err;
     }
-    await closePack();
-    const { costInputFromStack } = require("./costInput") as typeof planCost;
-    return {
-        stack: options.stack,
-        resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),
-        diagnostics: diagnostics.map((d) => ({
-            policy: d.policy,
-            enforcementLevel: d.enforcementLevel,
-            ...(d.urn === "" ? {} : { urn: d.urn }),
-            message: d.message,
-        })),
-        cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
-        ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
-        policyPack: { name: info.name, version: info.version, policies: info.policies.length },
-    };
 }
 
 /** The JSON of a `--policy-pack-config` file; the analyzer client checks it against the pack's policies. */
@@ -182,8 +193,8 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`plan: the plan failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
         return 3;
     } finally {
-        // A pack still type-checking itself is stopped once it is up (its client offers no way to cancel
-        // a start); the message is out already, only the exit waits.
+        // The pack is stopped after the output: a pack still connecting is closed once it is up, one not yet
+        // connected to is killed at once. The message is out already, only the exit waits.
         await Promise.all(cleanups);
     }
 }
