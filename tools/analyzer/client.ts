@@ -1,9 +1,8 @@
 /**
  * A client for a CrossGuard policy pack that talks to it exactly as the Pulumi CLI does during
  * `pulumi preview --policy-pack <dir>`: it starts `@pulumi/pulumi/cmd/run-policy-pack` in the pack's
- * directory (what the nodejs language host's RunPlugin does for a policy pack; run-policy-pack
- * registers ts-node itself, so `index.ts` loads as it would under the CLI), reads the gRPC port the
- * pack prints on stdout, and then sends ConfigureStack, GetAnalyzerInfo, Configure (the reconciled
+ * directory as the CLI's analyzer plugin does (spawn.ts; run-policy-pack registers ts-node itself, so
+ * `index.ts` loads as it would under the CLI), reads the gRPC port the pack prints on stdout, and then sends ConfigureStack, GetAnalyzerInfo, Configure (the reconciled
  * `--policy-pack-config`), one Analyze per resource (its inputs) and one AnalyzeStack (every
  * resource's outputs, with parent, dependencies and property dependencies).
  *
