@@ -117,7 +117,12 @@ function compiledPolicyPack(packDir) {
     const key = hash(TS_VERSION, tsconfig(tsconfigFile).text, manifest, project, ...sources.flatMap((s) => [s.rel, s.text])).slice(0, 16);
     const bin = path.join(dir, "bin");
     const out = path.join(bin, key);
-    if (fs.existsSync(path.join(out, "package.json"))) return out;
+    if (fs.existsSync(path.join(out, "package.json"))) {
+        // Marks it in use, so that a build of other sources leaves it alone (see the pruning below).
+        const now = new Date();
+        fs.utimesSync(out, now, now);
+        return out;
+    }
 
     const tmp = `${out}.${process.pid}.tmp`;
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -137,9 +142,15 @@ function compiledPolicyPack(packDir) {
         fs.rmSync(tmp, { recursive: true, force: true });
         if (!fs.existsSync(path.join(out, "package.json"))) throw err;
     }
-    // Copies of older sources are of no further use (best effort: a plan still starting may hold one).
+    // Copies of older sources are of no further use once no plan still starting could be loading one.
+    const stale = Date.now() - 10 * 60 * 1000;
     for (const old of fs.readdirSync(bin)) {
-        if (old !== key && !old.endsWith(".tmp")) fs.rmSync(path.join(bin, old), { recursive: true, force: true });
+        const file = path.join(bin, old);
+        try {
+            if (old !== key && fs.statSync(file).mtimeMs < stale) fs.rmSync(file, { recursive: true, force: true });
+        } catch {
+            // Pruned by another plan meanwhile.
+        }
     }
     return out;
 }
