@@ -1,22 +1,45 @@
 /**
- * `npm run bench -- policy`: the policy pack over a synthetic preview of 10,000 resources, through
- * the analyzer interface the CLI uses. Prints one line:
- * `{ "bench": "policy", "resources", "startMs", "analyzeAllMs", "analyzePerResourceMs", "analyzeStackMs", ... }`
- * — start-up of the pack process, the Analyze phase (one call per resource, pipelined as in
- * `runPolicies`) in total and per resource, and the single AnalyzeStack call, all from one run.
+ * `npm run bench -- policy`: the policy pack over a synthetic preview of 10,000 resources, through the analyzer
+ * interface the CLI uses, against its decode-only floor (bench/decode-floor: the same @pulumi/policy server with
+ * one resource and one stack policy that run no rule) in the same run, so that the difference is what this
+ * pack's rules cost. Prints one line:
+ * `{ "bench": "policy", "resources", "startMs", "analyzeStackMs", "analyzeStackFloorMs", "analyzeStackRulesMs",
+ *    "analyzeAllMs", "analyzeAllFloorMs", ... }` — start-up of the pack as the CLI starts it (ts-node type-checks
+ * index.ts) and as `npm run plan` starts it (the transpiled copy); the single AnalyzeStack call (the request is
+ * built and encoded beforehand, as the CLI does it in Go; `buildRequestMs` says what that took here), for the
+ * stack as a preview sees it and as `pulumi up` sees it at the end (`analyzeStackKnownIds*`: IDs and ARNs known,
+ * so the rules also join by value); the Analyze phase
+ * (one call per resource, pipelined as in `runPolicies`). Wall times are medians of REPS alternating rounds
+ * (floor, pack, floor, pack, …); `*CpuMs` are the pack process's own user+sys time for the same calls, steadier
+ * on a loaded machine.
  * The stack repeats the shape of one environment (file system, mount targets, NFS-only security
  * group and rule, access point, policies, bucket with versioning, public-access block, lifecycle
  * and policy, task role and policy, task definition, service) with unknown IDs, as in a preview;
  * each repetition is compliant with the mandatory rules, so the figures measure full evaluation.
  */
+import * as fs from "fs";
 import * as path from "path";
 
-import { RecordedResource, UNKNOWN_SENTINEL as U, startPolicyPack } from "../tools/analyzer/client";
+import { PolicyPackProcess, RecordedResource, UNKNOWN_SENTINEL as U, analyzeStackRequest, startPolicyPack } from "../tools/analyzer/client";
+import { compiledPolicyPack } from "../tools/preview/compiled";
 
 const TOTAL = 10_000;
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const CONCURRENCY = 32;
+const PACK_DIR = path.join(__dirname, "..", "policies");
+const FLOOR_DIR = path.join(__dirname, "decode-floor");
 
-function syntheticStack(total: number): RecordedResource[] {
+/**
+ * `total` resources in repetitions of one environment. With `known`, as AnalyzeStack sees the stack after
+ * `pulumi up`: every ID and ARN known, and each reference the referenced resource's ID or ARN (so the rules also
+ * join by value, not only by property dependency); otherwise as in a preview, with those values unknown.
+ */
+export function syntheticStack(total: number, known = false): RecordedResource[] {
     const resources: RecordedResource[] = [];
+    const idOf = (name: string) => `${name}-id`;
+    const arnOf = (name: string) => `arn:aws:service:eu-west-1:123456789012:${name}`;
+    /** The value a property takes from resource `name`: its ID (or ARN), unknown in a preview. */
+    const ref = (name: string, key: "id" | "arn" = "id") => (!known ? U : key === "id" ? idOf(name) : arnOf(name));
     const urn = (type: string, name: string) => `urn:pulumi:bench::fargate-efs-s3::${type}::${name}`;
     const doc = (s: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: s });
     const tls = { Effect: "Deny", Principal: "*", Action: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
@@ -33,7 +56,7 @@ function syntheticStack(total: number): RecordedResource[] {
                 name,
                 custom: true,
                 inputs,
-                outputs: { ...inputs, id: U, arn: U },
+                outputs: { ...inputs, id: known ? idOf(name) : U, arn: known ? arnOf(name) : U },
                 dependencies: [...new Set(Object.values(propertyDependencies).flat())],
                 propertyDependencies,
             });
@@ -44,91 +67,161 @@ function syntheticStack(total: number): RecordedResource[] {
         addNear(
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
             n("nfs"),
-            { securityGroupId: U, referencedSecurityGroupId: U, ipProtocol: "tcp", fromPort: 2049, toPort: 2049 },
+            { securityGroupId: ref(n("efs-sg")), referencedSecurityGroupId: ref(n("tasks-sg")), ipProtocol: "tcp", fromPort: 2049, toPort: 2049 },
             { securityGroupId: [n("efs-sg")], referencedSecurityGroupId: [n("tasks-sg")] },
         );
         addNear("aws:efs/fileSystem:FileSystem", n("fs"), { encrypted: true });
         for (const az of ["a", "b"]) {
-            addNear("aws:efs/mountTarget:MountTarget", n(`mt-${az}`), { fileSystemId: U, subnetId: `subnet-${az}`, securityGroups: [U] }, { fileSystemId: [n("fs")], securityGroups: [n("efs-sg")] });
+            addNear("aws:efs/mountTarget:MountTarget", n(`mt-${az}`), { fileSystemId: ref(n("fs")), subnetId: `subnet-${az}`, securityGroups: [ref(n("efs-sg"))] }, { fileSystemId: [n("fs")], securityGroups: [n("efs-sg")] });
         }
-        addNear("aws:efs/accessPoint:AccessPoint", n("ap"), { fileSystemId: U, rootDirectory: { path: "/app" } }, { fileSystemId: [n("fs")] });
-        addNear("aws:efs/fileSystemPolicy:FileSystemPolicy", n("fs-policy"), { fileSystemId: U, policy: doc([tls]) }, { fileSystemId: [n("fs")] });
+        addNear("aws:efs/accessPoint:AccessPoint", n("ap"), { fileSystemId: ref(n("fs")), rootDirectory: { path: "/app" } }, { fileSystemId: [n("fs")] });
+        addNear("aws:efs/fileSystemPolicy:FileSystemPolicy", n("fs-policy"), { fileSystemId: ref(n("fs")), policy: doc([tls]) }, { fileSystemId: [n("fs")] });
         addNear("aws:s3/bucket:Bucket", n("bucket"), {});
-        addNear("aws:s3/bucketVersioning:BucketVersioning", n("versioning"), { bucket: U, versioningConfiguration: { status: "Enabled" } }, { bucket: [n("bucket")] });
+        addNear("aws:s3/bucketVersioning:BucketVersioning", n("versioning"), { bucket: ref(n("bucket")), versioningConfiguration: { status: "Enabled" } }, { bucket: [n("bucket")] });
         addNear(
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
             n("pab"),
-            { bucket: U, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            { bucket: ref(n("bucket")), blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
             { bucket: [n("bucket")] },
         );
         addNear(
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             n("lifecycle"),
-            { bucket: U, rules: [{ id: "glacier", status: "Enabled", transitions: [{ days: 30, storageClass: "GLACIER" }] }] },
+            { bucket: ref(n("bucket")), rules: [{ id: "glacier", status: "Enabled", transitions: [{ days: 30, storageClass: "GLACIER" }] }] },
             { bucket: [n("bucket")] },
         );
-        addNear("aws:s3/bucketPolicy:BucketPolicy", n("bucket-policy"), { bucket: U, policy: doc([tls]) }, { bucket: [n("bucket")] });
+        addNear("aws:s3/bucketPolicy:BucketPolicy", n("bucket-policy"), { bucket: ref(n("bucket")), policy: doc([tls]) }, { bucket: [n("bucket")] });
         addNear("aws:iam/role:Role", n("task-role"), { assumeRolePolicy: doc([]) });
-        addNear("aws:iam/rolePolicy:RolePolicy", n("task-policy"), { role: U, policy: doc([{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }]) }, { role: [n("task-role")] });
+        addNear("aws:iam/rolePolicy:RolePolicy", n("task-policy"), { role: ref(n("task-role")), policy: doc([{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }]) }, { role: [n("task-role")] });
         addNear(
             "aws:ecs/taskDefinition:TaskDefinition",
             n("task"),
             {
                 family: n("task"),
-                taskRoleArn: U,
-                volumes: [{ name: "data", efsVolumeConfiguration: { fileSystemId: U, transitEncryption: "ENABLED", authorizationConfig: { accessPointId: U, iam: "ENABLED" } } }],
+                taskRoleArn: ref(n("task-role"), "arn"),
+                volumes: [{ name: "data", efsVolumeConfiguration: { fileSystemId: ref(n("fs")), transitEncryption: "ENABLED", authorizationConfig: { accessPointId: ref(n("ap")), iam: "ENABLED" } } }],
             },
             { taskRoleArn: [n("task-role")] },
         );
-        addNear("aws:ecs/service:Service", n("service"), { launchType: "FARGATE", platformVersion: "1.4.0", taskDefinition: U }, { taskDefinition: [n("task")] });
+        addNear("aws:ecs/service:Service", n("service"), { launchType: "FARGATE", platformVersion: "1.4.0", taskDefinition: ref(n("task"), "arn") }, { taskDefinition: [n("task")] });
         addNear("aws:cloudwatch/logGroup:LogGroup", n("logs"), { retentionInDays: 30 });
     }
     // Fill up with resources no rule looks at.
     for (let i = 0; resources.length < total; i++) {
-        resources.push({ urn: urn("aws:cloudwatch/logGroup:LogGroup", `filler-${i}`), type: "aws:cloudwatch/logGroup:LogGroup", name: `filler-${i}`, custom: true, inputs: {}, outputs: { id: U }, dependencies: [], propertyDependencies: {} });
+        resources.push({ urn: urn("aws:cloudwatch/logGroup:LogGroup", `filler-${i}`), type: "aws:cloudwatch/logGroup:LogGroup", name: `filler-${i}`, custom: true, inputs: {}, outputs: { id: known ? idOf(`filler-${i}`) : U }, dependencies: [], propertyDependencies: {} });
     }
     return resources;
 }
 
+const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** User+sys CPU time of a process so far, in ms (Linux /proc; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+        return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+        return undefined;
+    }
+}
+
+async function timed<T>(pack: PolicyPackProcess, fn: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs?: number }> {
+    const cpu0 = cpuMs(pack.pid);
+    const t = process.hrtime.bigint();
+    const result = await fn();
+    const wallMs = ms(t);
+    const cpu1 = cpuMs(pack.pid);
+    return { result, wallMs, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
+}
+
+async function analyzeAll(pack: PolicyPackProcess, resources: RecordedResource[], byUrn: Map<string, RecordedResource>): Promise<number> {
+    let next = 0;
+    let count = 0;
+    await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+            while (next < resources.length) {
+                count += (await pack.analyze(resources[next++]!, byUrn)).length;
+            }
+        }),
+    );
+    return count;
+}
+
+async function startTimed(dir: string): Promise<{ pack: PolicyPackProcess; startMs: number }> {
+    const t = process.hrtime.bigint();
+    const pack = await startPolicyPack(dir, { stack: "bench" });
+    await pack.getAnalyzerInfo();
+    return { pack, startMs: ms(t) };
+}
+
 async function main() {
     const resources = syntheticStack(TOTAL);
-    const t0 = process.hrtime.bigint();
-    const pack = await startPolicyPack(path.join(__dirname, "..", "policies"), { stack: "bench" });
-    const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
-    const startMs = ms(t0);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    // Start-up, one at a time: as the CLI starts the pack, and as `npm run plan` does.
+    const cli = await startTimed(PACK_DIR);
+    await cli.pack.close();
+    const { pack, startMs: startCompiledMs } = await startTimed(compiledPolicyPack(PACK_DIR));
+    const { pack: floor } = await startTimed(FLOOR_DIR);
     try {
         await pack.configure({});
-        const byUrn = new Map(resources.map((r) => [r.urn, r]));
-        const concurrency = 32;
-        let next = 0;
-        let analyzeDiagnostics = 0;
-        const t1 = process.hrtime.bigint();
-        await Promise.all(
-            Array.from({ length: concurrency }, async () => {
-                while (next < resources.length) {
-                    analyzeDiagnostics += (await pack.analyze(resources[next++], byUrn)).length;
+        await floor.configure({});
+        const t = process.hrtime.bigint();
+        const request = analyzeStackRequest(resources);
+        const buildRequestMs = ms(t);
+        const requestKnown = analyzeStackRequest(syntheticStack(TOTAL, true));
+        type Round = { all: number; allCpu?: number; stack: number; stackCpu?: number; known: number; knownCpu?: number };
+        const runs: Record<"pack" | "floor", Round[]> = { pack: [], floor: [] };
+        let diagnostics = 0;
+        let knownIdsDiagnostics = 0;
+        for (let i = 0; i < REPS; i++) {
+            for (const [name, p] of [["floor", floor], ["pack", pack]] as const) {
+                const all = await timed(p, () => analyzeAll(p, resources, byUrn));
+                const stack = await timed(p, () => p.analyzeStack(request));
+                const known = await timed(p, () => p.analyzeStack(requestKnown));
+                runs[name].push({ all: all.wallMs, allCpu: all.cpuMs, stack: stack.wallMs, stackCpu: stack.cpuMs, known: known.wallMs, knownCpu: known.cpuMs });
+                if (name === "pack") {
+                    diagnostics = all.result + stack.result.length;
+                    knownIdsDiagnostics = known.result.length;
                 }
-            }),
-        );
-        const analyzeAllMs = ms(t1);
-        const t2 = process.hrtime.bigint();
-        const stackDiagnostics = (await pack.analyzeStack(resources)).length;
-        const analyzeStackMs = ms(t2);
-        const diagnostics = analyzeDiagnostics + stackDiagnostics;
+            }
+        }
+        const med = (name: "pack" | "floor", k: keyof Round) =>
+            runs[name].every((r) => r[k] !== undefined) ? Math.round(median(runs[name].map((r) => r[k]!))) : null;
+        const stackMs = med("pack", "stack")!;
+        const stackFloorMs = med("floor", "stack")!;
         console.log(
             JSON.stringify({
                 bench: "policy",
                 resources: resources.length,
-                startMs: Math.round(startMs),
-                analyzeAllMs: Math.round(analyzeAllMs),
-                analyzePerResourceMs: Number((analyzeAllMs / resources.length).toFixed(3)),
-                analyzeStackMs: Math.round(analyzeStackMs),
-                concurrency,
+                startMs: Math.round(cli.startMs),
+                startCompiledMs: Math.round(startCompiledMs),
+                analyzeStackMs: stackMs,
+                analyzeStackFloorMs: stackFloorMs,
+                analyzeStackRulesMs: stackMs - stackFloorMs,
+                analyzeStackCpuMs: med("pack", "stackCpu"),
+                analyzeStackFloorCpuMs: med("floor", "stackCpu"),
+                analyzeStackKnownIdsMs: med("pack", "known"),
+                analyzeStackKnownIdsFloorMs: med("floor", "known"),
+                analyzeStackKnownIdsCpuMs: med("pack", "knownCpu"),
+                analyzeStackKnownIdsFloorCpuMs: med("floor", "knownCpu"),
+                analyzeAllMs: med("pack", "all"),
+                analyzeAllFloorMs: med("floor", "all"),
+                analyzeAllCpuMs: med("pack", "allCpu"),
+                analyzeAllFloorCpuMs: med("floor", "allCpu"),
+                analyzePerResourceMs: Number((med("pack", "all")! / resources.length).toFixed(3)),
+                buildRequestMs: Math.round(buildRequestMs),
+                concurrency: CONCURRENCY,
+                reps: REPS,
                 diagnostics,
+                knownIdsDiagnostics,
             }),
         );
     } finally {
         await pack.close();
+        await floor.close();
     }
 }
 

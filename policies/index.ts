@@ -4,7 +4,10 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 
+import { decodeEachResourceOnce } from "./lib/decodeOnce";
 import { policies } from "./rules";
+
+decodeEachResourceOnce();
 
 new PolicyPack("fargate-efs-s3", {
     description: "EFS encrypted in transit behind NFS-only security groups, versioned S3 buckets, and advisory hardening for Fargate services that use EFS and S3.",

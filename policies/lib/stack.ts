@@ -24,6 +24,10 @@ export class StackIndex {
     private readonly typed = new Map<string, StackNode[]>();
     /** (types, property) → target URN → the resources whose property depends on it. */
     private readonly reverse = new Map<string, Map<string, StackNode[]>>();
+    /** (types, properties) → string value → the resources of those types with that value in one of the properties. */
+    private readonly byValue = new Map<string, Map<string, StackNode[]>>();
+    /** (types) → resource → its position in `ofType(types)`, to keep results in stack order. */
+    private readonly positions = new Map<string, Map<StackNode, number>>();
 
     constructor(resources: PolicyResource[]) {
         for (const r of resources) {
@@ -92,13 +96,13 @@ export class StackIndex {
         }
         const raw = from.props[property];
         const values = Array.isArray(raw) ? raw : [raw];
-        const candidates = this.ofType(...types);
+        const byKey = this.withValues(types, keys);
         const unmatched: string[] = [];
         for (const v of values) {
             if (typeof v !== "string") {
                 continue;
             }
-            const match = candidates.filter((t) => keys.some((k) => t.props[k] === v));
+            const match = byKey.get(v) ?? [];
             if (match.length === 0) {
                 unmatched.push(v);
             }
@@ -122,7 +126,12 @@ export class StackIndex {
             byTarget = new Map();
             for (const r of this.ofType(...types)) {
                 for (const urn of r.deps(property)) {
-                    byTarget.set(urn, [...(byTarget.get(urn) ?? []), r]);
+                    const list = byTarget.get(urn);
+                    if (list) {
+                        list.push(r);
+                    } else {
+                        byTarget.set(urn, [r]);
+                    }
                 }
             }
             this.reverse.set(key, byTarget);
@@ -130,13 +139,47 @@ export class StackIndex {
         const found = new Set(byTarget.get(target.urn) ?? []);
         const ids = keys.map((k) => target.props[k]).filter((v): v is string => typeof v === "string" && v !== "");
         if (ids.length > 0) {
-            for (const r of this.ofType(...types)) {
-                const v: Plain | undefined = r.props[property];
-                if (typeof v === "string" && ids.includes(v)) {
-                    found.add(r);
-                }
+            const byProperty = this.withValues(types, [property]);
+            const position = this.positionsIn(types);
+            const matches = new Set(ids.flatMap((id) => byProperty.get(id) ?? []));
+            for (const r of [...matches].sort((a, b) => position.get(a)! - position.get(b)!)) {
+                found.add(r);
             }
         }
         return [...found];
+    }
+
+    /** The resources of `types` by each string value of their `keys` properties, in stack order. */
+    private withValues(types: string[], keys: string[]): Map<string, StackNode[]> {
+        const key = `${types.join("|")}#${keys.join("|")}`;
+        let index = this.byValue.get(key);
+        if (!index) {
+            index = new Map();
+            for (const node of this.ofType(...types)) {
+                const values = new Set<Plain | undefined>(keys.map((k) => node.props[k]));
+                for (const v of values) {
+                    if (typeof v === "string") {
+                        const list = index.get(v);
+                        if (list) {
+                            list.push(node);
+                        } else {
+                            index.set(v, [node]);
+                        }
+                    }
+                }
+            }
+            this.byValue.set(key, index);
+        }
+        return index;
+    }
+
+    private positionsIn(types: string[]): Map<StackNode, number> {
+        const key = types.join("|");
+        let position = this.positions.get(key);
+        if (!position) {
+            position = new Map(this.ofType(...types).map((n, i) => [n, i]));
+            this.positions.set(key, position);
+        }
+        return position;
     }
 }

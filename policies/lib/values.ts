@@ -17,29 +17,60 @@ export type Unknown = typeof UNKNOWN;
 export type Plain = null | boolean | number | string | Unknown | Plain[] | { [key: string]: Plain };
 export type PlainObject = { [key: string]: Plain };
 
-/** Deep-copies `value` (a policy's `props` or part of them) with every unknown replaced by {@link UNKNOWN}. */
+/**
+ * The sentinels @pulumi/policy's deserialiser leaves in place of unknown values, the very set its proxy throws on
+ * (proxy.js `isUnknown`). Read from the library, so that they cannot drift from it; an upgrade that moves them
+ * stops the pack at start rather than letting unknowns pass as strings.
+ */
+const UNKNOWN_SENTINELS: ReadonlySet<unknown> = (() => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const proxy = require("@pulumi/policy/proxy") as Record<string, unknown>;
+    const names = ["Boolean", "Number", "String", "Array", "Asset", "Archive", "Object"].map((k) => `unknown${k}Value`);
+    const missing = names.filter((n) => typeof proxy[n] !== "string");
+    if (missing.length > 0) {
+        throw new Error(`@pulumi/policy/proxy no longer exports ${missing.join(", ")}: update policies/lib/values.ts`);
+    }
+    return new Set(names.map((n) => proxy[n]));
+})();
+
+/**
+ * Deep-copies `value` (a policy's `props` or part of them) with every unknown replaced by {@link UNKNOWN}.
+ *
+ * It reads each property through its descriptor: the proxy defines no `getOwnPropertyDescriptor` trap, so that
+ * yields the raw deserialised value, which is then checked against the unknown sentinels here. Reading through
+ * the proxy's `get` instead would throw (and build a stack trace) for every unknown, and proxy every object on
+ * the way down: at 10,000 resources in AnalyzeStack that was most of the pack's own time.
+ */
 export function plain(value: unknown): Plain {
+    if (UNKNOWN_SENTINELS.has(value)) {
+        return UNKNOWN;
+    }
     if (value === null || value === undefined || typeof value !== "object") {
         return (value ?? null) as Plain;
     }
     const source = value as Record<string | number, unknown>;
     if (Array.isArray(value)) {
-        const out: Plain[] = [];
+        const out: Plain[] = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
-            out.push(read(source, i));
+            out[i] = plain(read(source, i));
         }
         return out;
     }
     const out: PlainObject = {};
     for (const k of Object.keys(source)) {
-        out[k] = read(source, k);
+        out[k] = plain(read(source, k));
     }
     return out;
 }
 
-function read(source: Record<string | number, unknown>, key: string | number): Plain {
+/** `source[key]` without the proxy's `get` (see {@link plain}); an accessor, which the proxy's target never has, is read through it. */
+function read(source: Record<string | number, unknown>, key: string | number): unknown {
+    const d = Object.getOwnPropertyDescriptor(source, key);
+    if (d === undefined || "value" in d) {
+        return d?.value;
+    }
     try {
-        return plain(source[key]);
+        return source[key];
     } catch (e) {
         if (e instanceof UnknownValueError) {
             return UNKNOWN;

@@ -1,6 +1,6 @@
 /**
  * `npm run plan` as a user runs it: a child process per case, real program under mocks, real policy pack.
- * Each full run starts the pack (which type-checks itself), so the cases share runs where they can.
+ * Each full run starts the pack, so the cases share runs where they can.
  */
 import * as assert from "assert";
 import { spawn } from "child_process";
@@ -16,12 +16,12 @@ interface Run {
     readonly stderr: string;
 }
 
-/** Runs `tools/preview/plan.ts` as `npm run plan` does, with stdout a pipe (not a terminal). */
+/** Runs the plan as `npm run plan` does (`node tools/preview/main.js`), with stdout a pipe (not a terminal). */
 function plan(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     return new Promise((resolve, reject) => {
         const childEnv = { ...process.env, ...env };
         delete childEnv.NO_COLOR;
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/preview/plan.ts", ...args], { cwd: ROOT, env: childEnv });
+        const child = spawn(process.execPath, ["tools/preview/main.js", ...args], { cwd: ROOT, env: childEnv });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

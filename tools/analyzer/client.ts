@@ -1,20 +1,18 @@
 /**
  * A client for a CrossGuard policy pack that talks to it exactly as the Pulumi CLI does during
  * `pulumi preview --policy-pack <dir>`: it starts `@pulumi/pulumi/cmd/run-policy-pack` in the pack's
- * directory (what the nodejs language host's RunPlugin does for a policy pack; run-policy-pack
- * registers ts-node itself, so `index.ts` loads as it would under the CLI), reads the gRPC port the
- * pack prints on stdout, and then sends ConfigureStack, GetAnalyzerInfo, Configure (the reconciled
+ * directory as the CLI's analyzer plugin does (spawn.ts; run-policy-pack registers ts-node itself, so
+ * `index.ts` loads as it would under the CLI), reads the gRPC port the pack prints on stdout, and then sends ConfigureStack, GetAnalyzerInfo, Configure (the reconciled
  * `--policy-pack-config`), one Analyze per resource (its inputs) and one AnalyzeStack (every
  * resource's outputs, with parent, dependencies and property dependencies).
  *
  * Used by the policy specs, the policy benchmark and the offline preview (`npm run plan`).
  */
 import * as grpc from "@grpc/grpc-js";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as path from "path";
-import * as readline from "readline";
 
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
@@ -26,9 +24,11 @@ import {
     ReconciledPolicyConfig,
     reconcilePolicyPackConfig,
 } from "./config";
+import { SpawnedPack, StartOptions, spawnPolicyPack } from "./spawn";
 import { toAnalyzerProperties } from "./wire";
 
 export { EnforcementLevel, PolicyConfigError, PolicyPackConfig } from "./config";
+export { SpawnedPack, StartOptions, spawnPolicyPack } from "./spawn";
 export { UNKNOWN_SENTINEL, secret } from "./wire";
 
 /** One resource as the Pulumi program registered it (recorded by `tools/stackRun.ts`). */
@@ -87,16 +87,6 @@ export interface PolicyDiagnostic {
     description: string;
 }
 
-export interface StartOptions {
-    /** Project name passed to the pack as the CLI does (PULUMI_NODEJS_PROJECT). Defaults to "fargate-efs-s3". */
-    project?: string;
-    /** Stack name (PULUMI_NODEJS_STACK and ConfigureStack). Defaults to "dev". */
-    stack?: string;
-    /** Whether this is a preview (PULUMI_NODEJS_DRY_RUN and ConfigureStack). Defaults to true. */
-    dryRun?: boolean;
-    /** How long to wait for the pack to print its port. Defaults to 120 s (ts-node type-checks the pack first). */
-    startTimeoutMs?: number;
-}
 
 const LEVEL_FROM_PROTO: Record<number, EnforcementLevel> = {
     [pb.EnforcementLevel.ADVISORY]: "advisory",
@@ -129,59 +119,17 @@ export class PolicyPackProcess {
         child.once("exit", () => (this.exited = true));
     }
 
-    /** Starts the pack in `packDir` as the CLI does and connects to it. */
-    static async start(packDir: string, opts: StartOptions = {}): Promise<PolicyPackProcess> {
-        const dir = path.resolve(packDir);
-        // The CLI runs the run-policy-pack module from the pack's own node_modules.
-        const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
-        const env: NodeJS.ProcessEnv = {};
-        for (const [k, v] of Object.entries(process.env)) {
-            // The CLI's environment carries no ts-node settings; ours may (mocha registers ts-node).
-            if (!k.startsWith("TS_NODE_")) {
-                env[k] = v;
-            }
-        }
-        env.PULUMI_CONFIG = "{}";
-        env.PULUMI_NODEJS_PROJECT = opts.project ?? "fargate-efs-s3";
-        env.PULUMI_NODEJS_STACK = opts.stack ?? "dev";
-        env.PULUMI_NODEJS_DRY_RUN = String(opts.dryRun ?? true);
-        // Arguments as the CLI passes them: the engine address (run-policy-pack discards it; there is
-        // no engine here) and the program, "." — the pack directory, which is also the working directory.
-        const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:0", "."], {
-            cwd: dir,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr!.setEncoding("utf8");
-        child.stderr!.on("data", (d: string) => (stderr += d));
-
-        const port = await new Promise<number>((resolve, reject) => {
-            const lines = readline.createInterface({ input: child.stdout! });
-            const timer = setTimeout(() => {
-                child.kill();
-                reject(new Error(`policy pack ${dir} did not print its port within ${opts.startTimeoutMs ?? 120000} ms\n${stderr}`));
-            }, opts.startTimeoutMs ?? 120000);
-            lines.on("line", (line) => {
-                if (/^\d+$/.test(line.trim())) {
-                    clearTimeout(timer);
-                    resolve(Number(line.trim()));
-                }
-            });
-            child.once("exit", (code, signal) => {
-                clearTimeout(timer);
-                reject(new Error(`policy pack ${dir} exited (${code ?? signal}) before serving:\n${stderr}`));
-            });
-            child.once("error", (err) => {
-                clearTimeout(timer);
-                reject(err);
-            });
-        });
+    /** Starts the pack in `packDir` as the CLI does (or takes one already started) and connects to it. */
+    static async start(packDir: string | SpawnedPack, opts: StartOptions = {}): Promise<PolicyPackProcess> {
+        const spawned = typeof packDir === "string" ? spawnPolicyPack(packDir, opts) : packDir;
+        const { dir, child } = spawned;
+        const port = await spawned.port;
+        const stderr = spawned.stderr;
         const client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
             "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
         });
-        const pack = new PolicyPackProcess(dir, child, client, () => stderr);
+        const pack = new PolicyPackProcess(dir, child, client, stderr);
         const req = new pb.AnalyzerStackConfigureRequest();
         req.setProject(opts.project ?? "fargate-efs-s3");
         req.setStack(opts.stack ?? "dev");
@@ -291,38 +239,31 @@ export class PolicyPackProcess {
         return diagnostics(res, r.urn).map((d) => ({ ...d, urn: r.urn }));
     }
 
-    /** AnalyzeStack: every resource's outputs, parent, dependencies and property dependencies. */
-    async analyzeStack(resources: RecordedResource[]): Promise<PolicyDiagnostic[]> {
-        const byUrn = new Map(resources.map((r) => [r.urn, r]));
-        const req = new pb.AnalyzeStackRequest();
-        req.setResourcesList(
-            resources.map((r) => {
-                const ar = new pb.AnalyzerResource();
-                ar.setUrn(r.urn);
-                ar.setType(r.type);
-                ar.setName(r.name);
-                ar.setProperties(Struct.fromJavaScript(toAnalyzerProperties(r.outputs) as Record<string, never>));
-                ar.setOptions(resourceOptions(r));
-                ar.setParent(r.parent ?? "");
-                ar.setDependenciesList(r.dependencies);
-                const deps = ar.getPropertydependenciesMap();
-                for (const [k, urns] of Object.entries(r.propertyDependencies)) {
-                    // The CLI leaves out properties without dependencies.
-                    if (urns.length > 0) {
-                        const pd = new pb.AnalyzerPropertyDependencies();
-                        pd.setUrnsList(urns);
-                        deps.set(k, pd);
-                    }
-                }
-                const provider = providerResource(r, byUrn);
-                if (provider) {
-                    ar.setProvider(provider);
-                }
-                return ar;
-            }),
-        );
-        const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>("analyzeStack", req);
+    /**
+     * AnalyzeStack: every resource's outputs, parent, dependencies and property dependencies — given as the
+     * recorded resources, or as a request encoded beforehand with {@link analyzeStackRequest} (as the benchmark
+     * does, to time the pack apart from building and encoding the request, which the CLI does in Go).
+     */
+    async analyzeStack(resources: RecordedResource[] | EncodedAnalyzeStackRequest): Promise<PolicyDiagnostic[]> {
+        if (Array.isArray(resources)) {
+            const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>("analyzeStack", analyzeStackMessage(resources));
+            return diagnostics(res, "");
+        }
+        const res = await new Promise<pb.AnalyzeResponse>((resolve, reject) => {
+            this.client.makeUnaryRequest(
+                "/pulumirpc.Analyzer/AnalyzeStack",
+                (bytes: Buffer) => bytes,
+                (bytes: Buffer) => pb.AnalyzeResponse.deserializeBinary(bytes),
+                resources.bytes,
+                (err, r) => (err || !r ? reject(err ?? new Error("analyzeStack: no response")) : resolve(r)),
+            );
+        });
         return diagnostics(res, "");
+    }
+
+    /** The pack's process ID (the benchmark reads its CPU time). */
+    get pid(): number | undefined {
+        return this.child.pid;
     }
 
     /** Stops the pack process. */
@@ -334,6 +275,48 @@ export class PolicyPackProcess {
             await exited;
         }
     }
+}
+
+/** An AnalyzeStack request in its wire encoding. */
+export interface EncodedAnalyzeStackRequest {
+    readonly bytes: Buffer;
+}
+
+/** The AnalyzeStack request the CLI sends for `resources`, encoded for the wire. */
+export function analyzeStackRequest(resources: RecordedResource[]): EncodedAnalyzeStackRequest {
+    return { bytes: Buffer.from(analyzeStackMessage(resources).serializeBinary()) };
+}
+
+function analyzeStackMessage(resources: RecordedResource[]): pb.AnalyzeStackRequest {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const req = new pb.AnalyzeStackRequest();
+    req.setResourcesList(
+        resources.map((r) => {
+            const ar = new pb.AnalyzerResource();
+            ar.setUrn(r.urn);
+            ar.setType(r.type);
+            ar.setName(r.name);
+            ar.setProperties(Struct.fromJavaScript(toAnalyzerProperties(r.outputs) as Record<string, never>));
+            ar.setOptions(resourceOptions(r));
+            ar.setParent(r.parent ?? "");
+            ar.setDependenciesList(r.dependencies);
+            const deps = ar.getPropertydependenciesMap();
+            for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+                // The CLI leaves out properties without dependencies.
+                if (urns.length > 0) {
+                    const pd = new pb.AnalyzerPropertyDependencies();
+                    pd.setUrnsList(urns);
+                    deps.set(k, pd);
+                }
+            }
+            const provider = providerResource(r, byUrn);
+            if (provider) {
+                ar.setProvider(provider);
+            }
+            return ar;
+        }),
+    );
+    return req;
 }
 
 function resourceOptions(r: RecordedResource): pb.AnalyzerResourceOptions {
@@ -373,8 +356,8 @@ function diagnostics(res: pb.AnalyzeResponse, defaultUrn: string): PolicyDiagnos
     }));
 }
 
-/** Starts the pack in `packDir` as the CLI does (see {@link PolicyPackProcess.start}). */
-export function startPolicyPack(packDir: string, opts?: StartOptions): Promise<PolicyPackProcess> {
+/** Starts the pack in `packDir` as the CLI does, or connects to one already started (see {@link PolicyPackProcess.start}). */
+export function startPolicyPack(packDir: string | SpawnedPack, opts?: StartOptions): Promise<PolicyPackProcess> {
     return PolicyPackProcess.start(packDir, opts);
 }
 

@@ -10,9 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-// Only light modules are imported up front. The policy pack (a child process that type-checks itself,
-// the slowest step) is started before the heavy ones — the Pulumi SDK, the AWS provider, the program —
-// are loaded, so that the two overlap.
+// Only light modules are imported up front. The policy pack (a child process) is started before the heavy
+// ones — the Pulumi SDK, the AWS provider, the program — are loaded, so that the two overlap.
 import type * as analyzerClient from "../analyzer/client";
 import { PolicyConfigError } from "../analyzer/config";
 import { estimateMonthlyCost } from "../cost/model";
@@ -21,6 +20,8 @@ import { formatJson, formatText, Plan, planExitCode, shouldColor } from "./forma
 import { loadPriceTable, PriceOverrideError } from "../cost/prices";
 import type * as stackRun from "../stackRun";
 import type * as planCost from "./costInput";
+import type * as packSpawn from "../analyzer/spawn";
+import { compiledPolicyPack } from "./compiled";
 
 const ROOT = path.join(__dirname, "..", "..");
 const POLICY_PACK_DIR = path.join(ROOT, "policies");
@@ -41,28 +42,39 @@ class InvalidInput extends Error {}
  */
 export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = []): Promise<Plan> {
     mark("started");
-    const prices = loadPriceTable(options.pricesFile);
-    const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
-    const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
-    if (!fs.existsSync(configFile)) {
-        throw new InvalidInput(
-            options.configFile !== undefined
-                ? `--config: no such file ${options.configFile}`
-                : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
-        );
-    }
-    checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
-    const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
-    const packStarting = startPolicyPack(POLICY_PACK_DIR, { stack: options.stack, dryRun: true });
+    // The pack's start-up is the longest single wait, so it begins before anything else is loaded or checked
+    // (spawn.ts loads only Node's own modules); on invalid input it is stopped again.
+    const { spawnPolicyPack, stopPolicyPack } = require("../analyzer/spawn") as typeof packSpawn;
+    const spawned = spawnPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), { stack: options.stack, dryRun: true });
     mark("packSpawned");
-    void packStarting.then(() => mark("packReady"), () => undefined);
+    let packStarting: Promise<analyzerClient.PolicyPackProcess> | undefined;
     // Whatever happens next, the pack process must not outlive the plan.
-    const closePack = () => packStarting.then((pack) => pack.close(), () => undefined);
+    const closePack = () => (packStarting ? packStarting.then((pack) => pack.close(), () => stopPolicyPack(spawned)) : stopPolicyPack(spawned));
     let resources: analyzerClient.RecordedResource[];
     let diagnostics: analyzerClient.PolicyDiagnostic[];
     let config: stackRun.StackRun["config"];
     let info: analyzerClient.AnalyzerInfo;
     try {
+        const prices = loadPriceTable(options.pricesFile);
+        const policyConfig = readPolicyPackConfig(options.policyPackConfigFile);
+        const configFile = options.configFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
+        if (!fs.existsSync(configFile)) {
+            throw new InvalidInput(
+                options.configFile !== undefined
+                    ? `--config: no such file ${options.configFile}`
+                    : `--stack: no stack "${options.stack}" here (no Pulumi.${options.stack}.yaml); stacks: ${knownStacks().join(", ")}`,
+            );
+        }
+        checkIsYaml(configFile, options.configFile === undefined ? "--stack" : "--config");
+        const { startPolicyPack, runPolicies } = require("../analyzer/client") as typeof analyzerClient;
+        packStarting = startPolicyPack(spawned, { stack: options.stack, dryRun: true });
+        // Once the pack serves, open the connection and ask for its policies while the program still runs.
+        void packStarting
+            .then((pack) => {
+                mark("packReady");
+                return pack.getAnalyzerInfo();
+            })
+            .catch(() => undefined);
         const { recordStack } = require("../stackRun") as typeof stackRun;
         mark("programLoaded");
         ({ resources, config } = await recordStack({
@@ -75,25 +87,26 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
         ({ diagnostics } = await runPolicies(resources, { pack, policyConfig }));
         info = await pack.getAnalyzerInfo();
         mark("analyzed");
+        // The output need not wait for the pack to exit: the caller awaits it after printing.
+        cleanups.push(closePack());
+        const { costInputFromStack } = require("./costInput") as typeof planCost;
+        return {
+            stack: options.stack,
+            resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),
+            diagnostics: diagnostics.map((d) => ({
+                policy: d.policy,
+                enforcementLevel: d.enforcementLevel,
+                ...(d.urn === "" ? {} : { urn: d.urn }),
+                message: d.message,
+            })),
+            cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
+            ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
+            policyPack: { name: info.name, version: info.version, policies: info.policies.length },
+        };
     } catch (err) {
         cleanups.push(closePack());
         throw err;
     }
-    await closePack();
-    const { costInputFromStack } = require("./costInput") as typeof planCost;
-    return {
-        stack: options.stack,
-        resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}) })),
-        diagnostics: diagnostics.map((d) => ({
-            policy: d.policy,
-            enforcementLevel: d.enforcementLevel,
-            ...(d.urn === "" ? {} : { urn: d.urn }),
-            message: d.message,
-        })),
-        cost: estimateMonthlyCost(costInputFromStack(config, resources), prices),
-        ...(options.pricesFile === undefined ? {} : { pricesFile: options.pricesFile }),
-        policyPack: { name: info.name, version: info.version, policies: info.policies.length },
-    };
 }
 
 /** The JSON of a `--policy-pack-config` file; the analyzer client checks it against the pack's policies. */
@@ -180,20 +193,21 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`plan: the plan failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
         return 3;
     } finally {
-        // A pack still type-checking itself is stopped once it is up (its client offers no way to cancel
-        // a start); the message is out already, only the exit waits.
+        // The pack is stopped after the output: a pack still connecting is closed once it is up, one not yet
+        // connected to is killed at once. The message is out already, only the exit waits.
         await Promise.all(cleanups);
     }
 }
 
-if (require.main === module) {
+/** The command line: runs `main` and sets the exit status (see the header for the codes). */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
     // A stray rejection is a bug of the plan itself: it fails the plan (exit 3). Invalid input is reported once,
     // by main, as exit 2 (recordStack already keeps the program's own error from surfacing twice).
     let stray: unknown;
     process.on("unhandledRejection", (err) => {
         if (describeInvalidInput(err) === undefined && stray === undefined) stray = err;
     });
-    main(process.argv.slice(2)).then(
+    main(argv).then(
         (code) => {
             if (stray !== undefined && code !== 2) {
                 process.stderr.write(`plan: the plan failed: ${stray instanceof Error ? stray.stack ?? stray.message : String(stray)}\n`);
@@ -207,4 +221,8 @@ if (require.main === module) {
             process.exitCode = 3;
         },
     );
+}
+
+if (require.main === module) {
+    runCli();
 }

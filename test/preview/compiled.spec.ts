@@ -1,0 +1,80 @@
+/**
+ * tools/preview/compiled.js: what `npm run plan` runs instead of ts-node must never run stale code — the pack's
+ * transpiled copy and the transpile cache follow every change of the sources they come from.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+import { compiledPolicyPack } from "../../tools/preview/compiled";
+
+const ROOT = path.join(__dirname, "..", "..");
+// Inside the repository, so that a pack resolves its dependencies from the root node_modules as policies/ does.
+const TMP = path.join(ROOT, ".test-tmp");
+
+describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
+    let dir: string;
+    beforeEach(() => {
+        fs.mkdirSync(TMP, { recursive: true });
+        dir = fs.mkdtempSync(path.join(TMP, "compiled-"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("is what `npm run plan` runs", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+        assert.equal(pkg.scripts.plan, "node tools/preview/main.js");
+    });
+
+    it("serves a copy of the pack that follows every change of its sources, with main pointing at the JavaScript", () => {
+        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", main: "index.ts" }));
+        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true } }));
+        fs.mkdirSync(path.join(dir, "lib"));
+        fs.writeFileSync(path.join(dir, "index.ts"), 'import { level } from "./lib/level";\nexport const pack: string = level;\n');
+        fs.writeFileSync(path.join(dir, "lib", "level.ts"), 'export const level: string = "advisory";\n');
+        const load = (out: string) => execFileSync(process.execPath, ["-p", `require(${JSON.stringify(out)}).pack`], { encoding: "utf8" }).trim();
+
+        const first = compiledPolicyPack(dir);
+        assert.equal(path.dirname(first), path.join(dir, "bin"));
+        assert.equal(JSON.parse(fs.readFileSync(path.join(first, "package.json"), "utf8")).main, "index.js");
+        assert.equal(fs.readFileSync(path.join(first, "PulumiPolicy.yaml"), "utf8"), "runtime: nodejs\n");
+        assert.equal(load(first), "advisory");
+        assert.equal(compiledPolicyPack(dir), first, "unchanged sources reuse the copy");
+
+        fs.writeFileSync(path.join(dir, "lib", "level.ts"), 'export const level: string = "mandatory";\n');
+        const second = compiledPolicyPack(dir);
+        assert.notEqual(second, first);
+        assert.equal(load(second), "mandatory");
+        // A copy another plan may still be starting from stays; one left for ten minutes goes at the next build.
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, "bin")).sort(), [path.basename(first), path.basename(second)].sort());
+        const old = new Date(Date.now() - 11 * 60 * 1000);
+        fs.utimesSync(first, old, old);
+        fs.writeFileSync(path.join(dir, "lib", "level.ts"), 'export const level: string = "disabled";\n');
+        const third = compiledPolicyPack(dir);
+        assert.equal(load(third), "disabled");
+        assert.deepStrictEqual(fs.readdirSync(path.join(dir, "bin")).sort(), [path.basename(second), path.basename(third)].sort());
+    });
+
+    it("loads a .ts file's current content through the transpile cache, with stack traces on its own lines", () => {
+        const file = path.join(dir, "value.ts");
+        const run = () =>
+            execFileSync(
+                process.execPath,
+                ["-e", `require(${JSON.stringify(path.join(ROOT, "tools", "preview", "compiled.js"))}).registerTypeScript(); console.log(require(${JSON.stringify(file)}).value)`],
+                { encoding: "utf8" },
+            ).trim();
+        fs.writeFileSync(file, 'export const value: number = 1;\n');
+        assert.equal(run(), "1");
+        assert.equal(run(), "1");
+        fs.writeFileSync(file, 'export const value: number = 2;\n');
+        assert.equal(run(), "2");
+
+        // Type-only lines vanish from the JavaScript, so only the source map can name line 10.
+        fs.writeFileSync(file, 'interface Shape {\n    a: number;\n    b: number;\n    c: number;\n    d: number;\n}\nconst s: Shape = { a: 1, b: 2, c: 3, d: 4 };\nexport const value: number = s.a;\n\nthrow new Error("line 10");\n');
+        assert.throws(() => execFileSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(ROOT, "tools", "preview", "compiled.js"))}).registerTypeScript(); require(${JSON.stringify(file)})`], { stdio: "pipe" }), (err: { stderr: Buffer }) => {
+            assert.match(err.stderr.toString(), new RegExp(`${path.basename(file)}:10:`));
+            return true;
+        });
+    });
+});
