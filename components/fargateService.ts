@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createDrainSchedule } from "./drainSchedule";
-import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, validateServiceArgs } from "./fargateServiceArgs";
+import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
 import { createTaskDefinition, resolveImage } from "./taskDefinition";
 import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
@@ -27,15 +27,12 @@ export class FargateService extends pulumi.ComponentResource {
         super("fargate-efs-s3:compute:FargateService", name, {}, opts);
 
         throwIfProblems(`FargateService "${name}"`, validateServiceArgs(args));
-        const minCount = args.minCount ?? 1;
-        const containerPort = args.containerPort ?? 8080;
-        const archivePrefix = args.archivePrefix ?? "uploads/";
-        const deletionProtection = args.deletionProtection ?? true;
-        const drainSchedule = args.drainSchedule ?? "rate(1 hour)";
+        const settings = serviceDefaults(args);
+        const { containerPort, archivePrefix, deletionProtection, drainSchedule } = settings;
         const scope = roleScope(this);
 
         const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent: this });
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, { parent: this });
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);
         const taskSecurityGroup = createTaskSecurityGroup(name, args.vpcId, this);
@@ -57,7 +54,7 @@ export class FargateService extends pulumi.ComponentResource {
         };
         const taskDefinition = createTaskDefinition(
             name,
-            { image, cpu: args.cpu ?? 256, memory: args.memory ?? 512, containerPort, executionRole: execution.role, taskRole, efs, environment, logGroup, region: scope.region },
+            { image, cpu: settings.cpu, memory: settings.memory, containerPort, executionRole: execution.role, taskRole, efs, environment, logGroup, region: scope.region },
             this,
         );
         const lb = createLoadBalancer(
@@ -71,7 +68,7 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 cluster: cluster.arn,
                 taskDefinition: taskDefinition.arn,
-                desiredCount: args.desiredCount ?? minCount,
+                desiredCount: settings.desiredCount,
                 launchType: "FARGATE",
                 // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
                 platformVersion: "1.4.0",
@@ -89,7 +86,7 @@ export class FargateService extends pulumi.ComponentResource {
             // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
             { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
         );
-        createCpuScaling(name, { cluster, service, minCount, maxCount: args.maxCount ?? 2, targetPercent: args.cpuTargetPercent ?? 60 }, this);
+        createCpuScaling(name, { cluster, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
 
         if (drainSchedule !== false) {
             createDrainSchedule(

@@ -222,7 +222,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(env.ARCHIVE_PREFIX, "uploads/");
                 assert.strictEqual(env.AWS_REGION, "us-east-1");
                 assert.strictEqual(env.PORT, "8080");
-                assert.strictEqual(env.MAX_UPLOAD_BYTES, String(100 * 1024 * 1024));
+                // Neither stack sets maxUploadBytes: the app's own default (app/src/config.ts) applies.
+                assert.strictEqual(env.MAX_UPLOAD_BYTES, undefined);
             });
             it(`sizes tasks from config (${expected.cpu} CPU units, ${expected.memory} MiB) for Fargate`, () => {
                 const td = oneOfType(run, T.taskDef).inputs;
