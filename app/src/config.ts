@@ -29,6 +29,12 @@ export interface AppConfig {
     readonly taskId: string;
     readonly logRotateBytes: number;
     readonly logRotateSeconds: number;
+    /** How long an idle keep-alive connection is kept: longer than the load balancer's idle timeout. */
+    readonly keepAliveTimeoutSeconds: number;
+    /** The window over which an upload's body must keep arriving (see uploadMinBytesPerSecond). */
+    readonly uploadIdleTimeoutSeconds: number;
+    /** Slowest average rate, over each window, at which an upload's body may arrive before it is cut off. */
+    readonly uploadMinBytesPerSecond: number;
 }
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
@@ -51,6 +57,9 @@ export const VARIABLES: Record<string, string> = {
     TASK_ID: "letters, digits, '.', '_' or '-', at most 64 (default: hostname-pid-random)",
     LOG_ROTATE_BYTES: "a positive integer number of bytes (default 8388608)",
     LOG_ROTATE_SECONDS: "a positive integer number of seconds (default 300)",
+    KEEP_ALIVE_TIMEOUT_SECONDS: "an integer number of seconds 1-4000, above the load balancer's idle timeout (default 305)",
+    UPLOAD_IDLE_TIMEOUT_SECONDS: "a positive integer number of seconds (default 30)",
+    UPLOAD_MIN_BYTES_PER_SECOND: "a non-negative integer number of bytes per second (default 1024)",
 };
 
 export class ConfigError extends Error {
@@ -118,6 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const multipartPartBytes = int("MULTIPART_PART_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 ** 3);
     const logRotateBytes = int("LOG_ROTATE_BYTES", 8 * 1024 * 1024, 1);
     const logRotateSeconds = int("LOG_ROTATE_SECONDS", 300, 1);
+    // The ALB's idle timeout is 300 s in this program; the target must keep connections longer, or the ALB reuses
+    // one the task is closing and answers 502. The ALB allows up to 4000 s.
+    const keepAliveTimeoutSeconds = int("KEEP_ALIVE_TIMEOUT_SECONDS", 305, 1, 4000);
+    const uploadIdleTimeoutSeconds = int("UPLOAD_IDLE_TIMEOUT_SECONDS", 30, 1);
+    const uploadMinBytesPerSecond = int("UPLOAD_MIN_BYTES_PER_SECOND", 1024, 0);
 
     const allowedTypes = (env.ALLOWED_TYPES || DEFAULT_ALLOWED_TYPES.join(","))
         .split(",")
@@ -149,5 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         taskId,
         logRotateBytes,
         logRotateSeconds,
+        keepAliveTimeoutSeconds,
+        uploadIdleTimeoutSeconds,
+        uploadMinBytesPerSecond,
     };
 }

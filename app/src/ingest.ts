@@ -67,34 +67,53 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
             headers: req.headers,
             preservePath: true, // keep "../x" as sent, so that it is refused rather than silently cut
             defParamCharset: "utf8",
-            limits: { files: 1, fileSize: config.maxUploadBytes, fields: 20, fieldSize: 64 * 1024, parts: 21, headerPairs: 50 },
+            // The limit is inclusive: busboy reports "limit" once a file reaches fileSize, so it is asked for one byte
+            // more than a file may have, and only a file that gets there is refused.
+            limits: { files: 1, fileSize: config.maxUploadBytes + 1, fields: 20, fieldSize: 64 * 1024, parts: 21, headerPairs: 50 },
         });
     } catch (e) {
         throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
     }
 
     let work: Promise<Accepted> | undefined;
+    let fileStream: Readable | undefined;
     let firstError: HttpError | undefined;
     const fail = (e: HttpError) => {
         firstError ??= e;
     };
 
     const parsed = new Promise<void>((resolve, reject) => {
+        /** Ends everything the request feeds: the parser, and the file stream it feeds, so that receive() closes its file. */
+        const stop = (e: HttpError) => {
+            req.unpipe(bb);
+            bb.destroy();
+            fileStream?.destroy(e);
+            reject(e);
+        };
         bb.on("file", (field: string, stream: Readable, info: busboy.FileInfo) => {
+            // Before anything else: busboy fails a file stream itself when the body ends early ("Unexpected end of
+            // form"), possibly while receive() still awaits its directory. The failure reaches receive() through its
+            // iteration of the stream; this listener only keeps an unobserved one from crashing the process.
+            stream.on("error", () => undefined);
             if (field !== "file" || work !== undefined) {
                 fail(new HttpError(400, field, `unexpected file field "${field}": send exactly one file, in the field "file"`));
                 stream.resume();
                 return;
             }
+            fileStream = stream;
             work = receive(stream, info, id, itemDir, config);
             work.catch(() => stream.resume()); // keep draining so the response can be sent
         });
         bb.on("filesLimit", () => fail(new HttpError(400, "file", "send exactly one file, in the field \"file\"")));
         bb.on("partsLimit", () => fail(new HttpError(400, "form", "too many form parts")));
         bb.on("fieldsLimit", () => fail(new HttpError(400, "form", "too many form fields")));
-        bb.on("error", (e: Error) => reject(new HttpError(400, "form", `malformed multipart body: ${e.message}`)));
+        bb.on("error", (e: Error) => stop(new HttpError(400, "form", `malformed multipart body: ${e.message}`)));
         bb.on("close", () => resolve());
-        req.on("aborted", () => reject(new HttpError(400, "form", "the client aborted the upload")));
+        const aborted = () => stop(new HttpError(400, "form", "the client aborted the upload"));
+        req.on("error", aborted);
+        req.on("close", () => {
+            if (!req.complete) aborted();
+        });
         req.pipe(bb);
     });
 
@@ -160,7 +179,7 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
             }
         }
         if (refused !== undefined) throw refused;
-        if (limited || stream.truncated) {
+        if (limited || stream.truncated || size > config.maxUploadBytes) {
             throw new HttpError(413, "file", `the file is larger than MAX_UPLOAD_BYTES=${config.maxUploadBytes} bytes`);
         }
         if (size === 0) throw new HttpError(400, "file", "the file is empty");

@@ -18,12 +18,17 @@ export class Logger {
         this.sink = sink;
     }
 
+    /** A child writes wherever its root writes at the time of each line, so a log file swapped later is followed. */
     child(fields: Fields): Logger {
-        const c = new Logger({ ...this.fields, ...fields }, this.sink);
+        const c = new Logger({ ...this.fields, ...fields });
         c.parent = this;
         return c;
     }
     private parent?: Logger;
+
+    private currentSink(): LogFile | undefined {
+        return this.sink ?? this.parent?.currentSink();
+    }
 
     attach(sink: LogFile | undefined): void {
         this.sink = sink;
@@ -42,7 +47,7 @@ export class Logger {
     private write(level: string, msg: string, fields: Fields): void {
         const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...this.fields, ...fields }) + "\n";
         process.stdout.write(line);
-        (this.sink ?? this.parent?.sink)?.append(line);
+        this.currentSink()?.append(line);
     }
 }
 
@@ -51,7 +56,14 @@ export function errorFields(e: unknown): Fields {
     return { error: String(e) };
 }
 
-/** The task's log file on EFS. Appends are synchronous so that a line written is a line kept. */
+/** Lines kept in memory while a lapsed lease fences the file, for the log file of the next generation. */
+const MAX_PENDING_BYTES = 1024 * 1024;
+
+/**
+ * The task's log file on EFS. Appends are synchronous so that a line written is a line kept. Every append first
+ * asks `owns()`: once the lease it was opened under has lapsed, a peer may have taken this file over, so the file
+ * is closed without being touched again (fenced) and later lines wait in memory for the next generation's file.
+ */
 export class LogFile {
     private fd: number;
     private bytes = 0;
@@ -59,12 +71,17 @@ export class LogFile {
     private readonly current: string;
     private rotating: Promise<void> = Promise.resolve();
     private rotationQueued = false;
+    private fenced = false;
+    private pending: string[] = [];
+    private pendingBytes = 0;
 
     constructor(
         private readonly layout: Layout,
         private readonly task: string,
         private readonly rotateBytes: number,
         private readonly rotateSeconds: number,
+        private readonly owns: () => boolean = () => true,
+        private readonly onFenced: () => void = () => undefined,
     ) {
         this.current = path.join(layout.logDir(task), "current.jsonl");
         this.fd = fs.openSync(this.current, "a", 0o640);
@@ -72,6 +89,14 @@ export class LogFile {
     }
 
     append(line: string): void {
+        if (this.fd >= 0 && !this.owns()) this.fence();
+        if (this.fenced) {
+            if (this.pendingBytes + line.length <= MAX_PENDING_BYTES) {
+                this.pending.push(line);
+                this.pendingBytes += line.length;
+            }
+            return;
+        }
         if (this.fd < 0) return;
         try {
             this.bytes += fs.writeSync(this.fd, line);
@@ -85,6 +110,31 @@ export class LogFile {
         }
     }
 
+    /** Stops writing this file for good, without renaming or syncing it: it may already be a peer's. */
+    private fence(): void {
+        if (this.fd >= 0) {
+            try {
+                fs.closeSync(this.fd);
+            } catch {
+                // closing is all that is left to do with it
+            }
+        }
+        this.fd = -1;
+        if (!this.fenced) {
+            this.fenced = true;
+            this.onFenced();
+        }
+    }
+
+    /** Ends this file because the lease it was opened under is gone; returns the lines that could not be written. */
+    abandon(): string[] {
+        this.fence();
+        const lines = this.pending;
+        this.pending = [];
+        this.pendingBytes = 0;
+        return lines;
+    }
+
     private rotateSoon(): void {
         this.rotating = this.rotating.then(() => this.rotate()).catch((e) => {
                 process.stderr.write(`log rotation failed: ${String(e)}\n`);
@@ -95,6 +145,10 @@ export class LogFile {
     private async rotate(reopen = true): Promise<void> {
         this.rotationQueued = false;
         if (this.fd < 0) return;
+        if (!this.owns()) {
+            this.fence();
+            return;
+        }
         fs.fsyncSync(this.fd);
         fs.closeSync(this.fd);
         this.fd = -1;
@@ -112,22 +166,28 @@ export class LogFile {
     /** Rotates one last time and waits until everything written is queued; later lines go to stdout only. */
     async close(): Promise<void> {
         await this.rotating;
+        if (this.fenced) return;
         await this.rotate(false);
-        await fsp.rm(this.current, { force: true });
+        if (!this.fenced) await fsp.rm(this.current, { force: true });
     }
 }
 
 /**
  * Queues every rotated log of `task` (all but current.jsonl, or all of them when `includeCurrent`, for
- * a task that died) as an item in incoming/. Safe to repeat after a crash at any step: a rotated file
- * stays in logs/<task>/ until it is moved into its complete item in uploads/tmp/, and an archiver
- * publishes any complete log item it finds there older than a lease (Archiver.removeStaleTmp).
+ * a task whose lease expired) as an item in incoming/. Safe to repeat after a crash at any step: a log file
+ * stays in logs/<task>/ until its complete item (meta.json and original) is in uploads/tmp/, and an archiver
+ * publishes any complete log item it finds there older than a lease (takeover.ts).
+ *
+ * A rotated file was closed by its writer before it was renamed aside, so it is moved. current.jsonl may still
+ * be open in a task that was only frozen: it is copied, the copy is what gets hashed and archived, and the file is
+ * removed afterwards, so a late write can never make the archived bytes differ from those hashed.
  */
 export async function enqueueRotatedLogs(layout: Layout, task: string, includeCurrent = false): Promise<number> {
     const dir = layout.logDir(task);
     let queued = 0;
     for (const file of await list(dir)) {
-        if (!file.endsWith(".jsonl") || (file === "current.jsonl" && !includeCurrent)) continue;
+        const live = file === "current.jsonl";
+        if (!file.endsWith(".jsonl") || (live && !includeCurrent)) continue;
         const src = path.join(dir, file);
         const st = await fsp.stat(src).catch(() => undefined);
         if (!st || !st.isFile()) continue;
@@ -135,32 +195,43 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
             await fsp.rm(src, { force: true });
             continue;
         }
-        const hash = createHash("sha256");
-        await pipeline(createReadStream(src), hash);
         const id = randomUUID();
         const itemDir = path.join(layout.tmp, id);
+        const original = path.join(itemDir, ORIGINAL);
         await fsp.mkdir(itemDir, { mode: 0o750 });
-        const name = file === "current.jsonl" ? `${new Date().toISOString().replace(/[:.]/g, "-")}-final.jsonl` : file;
-        const meta: ItemMeta = {
-            id,
-            kind: "log",
-            name,
-            size: st.size,
-            sha256: hash.digest("hex"),
-            contentType: "application/x-ndjson",
-            key: `logs/${task}/${name}`,
-            receivedAt: new Date().toISOString(),
-            processed: true,
-        };
-        await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
         try {
-            await fsp.rename(src, path.join(itemDir, ORIGINAL));
-        } catch (e) {
-            // another task queued it first
+            const copy = `${original}.part`;
+            if (live) {
+                await fsp.copyFile(src, copy);
+                const fh = await fsp.open(copy, "r+");
+                await fh.sync().finally(() => fh.close());
+            }
+            const hashed = live ? copy : src;
+            const hash = createHash("sha256");
+            await pipeline(createReadStream(hashed), hash);
+            const size = (await fsp.stat(hashed)).size;
+            // A copy of a live file is named by its last write, so two tasks that copy the same file produce one key.
+            const name = live ? `${st.mtime.toISOString().replace(/[:.]/g, "-")}-final.jsonl` : file;
+            const meta: ItemMeta = {
+                id,
+                kind: "log",
+                name,
+                size,
+                sha256: hash.digest("hex"),
+                contentType: "application/x-ndjson",
+                key: `logs/${task}/${name}`,
+                receivedAt: new Date().toISOString(),
+                processed: true,
+            };
+            await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
+            await fsp.rename(hashed, original);
+        } catch {
+            // another task queued it first (the rename found no file), or the copy failed: the log stays where it was
             await fsp.rm(itemDir, { recursive: true, force: true });
             continue;
         }
         await fsyncDir(itemDir);
+        if (live) await fsp.rm(src, { force: true });
         try {
             await publish(layout, id);
         } catch (e) {

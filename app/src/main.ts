@@ -1,5 +1,7 @@
 import { promises as fsp } from "fs";
 import { Archiver } from "./archiver";
+import { drain } from "./drain";
+import { Lease } from "./lease";
 import { AppConfig, ConfigError, loadConfig } from "./config";
 import { errorFields, LogFile, Logger } from "./log";
 import { Metrics } from "./metrics";
@@ -36,24 +38,46 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const log = new Logger({ task: config.taskId });
-    const logFile = new LogFile(layout, config.taskId, config.logRotateBytes, config.logRotateSeconds);
+    const lease = new Lease(layout, config.taskId, config.claimLeaseSeconds * 1000, log);
+    await lease.start();
+    // The log file belongs to one lease generation: once that lapses it is fenced, and the next generation writes
+    // its own file (the old one is a peer's to archive, like any expired task's).
+    const openLog = (generation: number) =>
+        new LogFile(layout, lease.id, config.logRotateBytes, config.logRotateSeconds, () => lease.owns(generation), () => void lease.ready().catch(() => undefined));
+    let logFile = openLog(lease.generation);
     log.attach(logFile);
+    let logClosed = false;
+    lease.onRejoin((_oldId, _newId, generation) => {
+        const unwritten = logFile.abandon();
+        if (logClosed) return;
+        logFile = openLog(generation);
+        log.attach(logFile);
+        for (const line of unwritten) logFile.append(line);
+    });
     const metrics = new Metrics();
     const client = makeClient(config);
-    const archiver = new Archiver(config, layout, client, log, metrics);
-    await archiver.init();
+    const archiver = new Archiver(config, layout, client, log, metrics, lease);
+
+    const finish = async () => {
+        logClosed = true;
+        await logFile.close();
+        log.attach(undefined);
+    };
+    const retire = async () => {
+        const id = lease.id;
+        await lease.retire();
+        await fsp.rmdir(layout.logDir(id)).catch(() => undefined);
+    };
 
     if (command === "archive") {
         log.info("archive --once started", { dataDir: config.dataDir, bucket: config.bucket });
-        const first = await archiver.drain();
+        const first = await drain(archiver, log);
         // The run's own log is archived too: close it (queues it), then drain once more with stdout only.
         log.info("archive --once finished draining", { archived: first.archived, failed: first.failed.length });
-        await logFile.close();
-        log.attach(undefined);
-        const second = await archiver.drain();
+        await finish();
+        const second = await drain(archiver, log);
         await archiver.stop();
-        await archiver.retire();
-        await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
+        await retire();
         const failed = second.failed;
         const summary = { archived: first.archived + second.archived, failed, maxRssKiB: process.resourceUsage().maxRSS };
         if (failed.length > 0) {
@@ -66,8 +90,7 @@ async function main(argv: string[]): Promise<number> {
 
     // Loaded only to serve: it pulls in sharp and file-type, which archive --once does not need.
     const { createServer } = require("./server") as typeof ServerModule;
-    const server = createServer({ config, layout, client, log, metrics, archiver });
-    server.requestTimeout = 0; // large uploads on slow links; the ALB's idle timeout bounds idle connections
+    const server = createServer({ config, layout, client, log, metrics, archiver, lease });
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, resolve);
@@ -82,10 +105,8 @@ async function main(argv: string[]): Promise<number> {
     log.info("stopping: finishing requests and archive work in progress");
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await archiver.stop();
-    await logFile.close();
-    log.attach(undefined);
-    await archiver.retire();
-    await fsp.rmdir(layout.logDir(config.taskId)).catch(() => undefined);
+    await finish();
+    await retire();
     log.info("stopped");
     return 0;
 }

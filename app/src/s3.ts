@@ -7,6 +7,7 @@ import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
 import { Transform, TransformCallback } from "stream";
 import { AppConfig } from "./config";
+import { ForbiddenError, httpStatus, keyListed } from "./objectPresence";
 import { SignedPut } from "./put";
 
 export function makeClient(config: AppConfig): S3Client {
@@ -23,8 +24,10 @@ export function makeClient(config: AppConfig): S3Client {
         requestHandler: {
             httpAgent: new Agent(agentOptions),
             httpsAgent: new HttpsAgent(agentOptions),
+            // Bounds, not budgets: requestTimeout is the longest a socket may stay silent mid-request (a part upload
+            // keeps it busy), so a black-holed endpoint fails in seconds instead of hanging for two minutes.
             connectionTimeout: 3000,
-            requestTimeout: 120000,
+            requestTimeout: 30000,
         },
     });
     // A request that carries the SHA-256 of its body as x-amz-checksum-sha256 (every PutObject and
@@ -226,10 +229,15 @@ export async function confirmArchived(target: ArchiveTarget, obj: ObjectToArchiv
     try {
         head = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: obj.key, ChecksumMode: "ENABLED" }));
     } catch (e) {
-        if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) {
-            throw new IntegrityError(`the original is gone from EFS but s3://${target.bucket}/${obj.key} does not exist`);
+        const status = httpStatus(e);
+        if (status !== 403 && status !== 404) throw e;
+        // Without s3:ListBucket on the whole bucket S3 answers HeadObject on a missing key with 403, not 404
+        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html): neither answer alone proves the
+        // object is missing. A listing of the exact key, which the prefix-scoped s3:ListBucket allows, does.
+        if (!(await keyListed(target.client, target.bucket, obj.key))) {
+            throw new IntegrityError(`the original is gone from EFS but s3://${target.bucket}/${obj.key} does not exist (HeadObject answered ${status}; a listing of the key shows no object)`);
         }
-        throw e;
+        throw new ForbiddenError(`HeadObject s3://${target.bucket}/${obj.key} answered ${status} although the key is listed: the task role needs s3:GetObject on it`);
     }
     const problem =
         obj.size <= target.partSize
@@ -275,11 +283,12 @@ function isPreconditionFailed(e: unknown): boolean {
  * Whether the bucket answers, asked the way the task role allows: a one-key listing of the archive prefix. (A
  * HeadBucket would need s3:ListBucket on the whole bucket, which the task role deliberately lacks.)
  */
-export async function bucketReachable(client: S3Client, bucket: string, archivePrefix: string): Promise<boolean> {
+export async function bucketReachable(client: S3Client, bucket: string, archivePrefix: string, timeoutMs: number): Promise<{ reachable: boolean; error?: string }> {
     try {
-        await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: archivePrefix, MaxKeys: 1 }));
-        return true;
-    } catch {
-        return false;
+        await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: archivePrefix, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+        return { reachable: true };
+    } catch (e) {
+        const timedOut = e instanceof Error && (e.name === "AbortError" || e.name === "TimeoutError");
+        return { reachable: false, error: timedOut ? `no answer within ${timeoutMs} ms` : e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
     }
 }

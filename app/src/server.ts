@@ -1,16 +1,17 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { randomUUID } from "crypto";
 import { promises as fsp } from "fs";
 import * as http from "http";
 import * as path from "path";
 import { pipeline } from "stream/promises";
 import { Archiver } from "./archiver";
+import { watchBody } from "./bodyWatch";
 import { AppConfig } from "./config";
 import { HttpError, ingest } from "./ingest";
 import { errorFields, Logger } from "./log";
+import { Lease } from "./lease";
 import { Metrics } from "./metrics";
-import { bucketReachable } from "./s3";
+import { Cached, Probes } from "./health";
 import { backlog, findItem, Layout, list, ORIGINAL, readMeta, REASON } from "./store";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -23,17 +24,32 @@ interface Context {
     readonly log: Logger;
     readonly metrics: Metrics;
     readonly archiver: Archiver;
+    readonly lease: Lease;
 }
 
 /** The HTTP interface of the app contract (ARCHITECTURE.md, "The app"). */
 export function createServer(ctx: Context): http.Server {
     const backlogCache = new Cached(1000, () => backlog(ctx.layout));
-    const healthCache = new Cached(5000, () => health(ctx));
+    const probes = new Probes(ctx);
     /** Bytes accepted by this task since the backlog was last measured. */
     let acceptedSinceScan = 0;
     let scannedAt = 0;
+    const keepAliveTimeout = ctx.config.keepAliveTimeoutSeconds * 1000;
+    const options: http.ServerOptions = {
+        // Longer than the ALB's idle timeout (300 s here), so the ALB, not the task, closes an idle connection;
+        // otherwise the ALB can send a request on a connection the task is closing and answer 502.
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#connection-idle-timeout
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-502-issues
+        keepAliveTimeout,
+        // Headers get longer than a connection may idle, as Node's guidance for servers behind a load balancer has it.
+        headersTimeout: keepAliveTimeout + 1000,
+        // No limit on a whole request: a large upload on a slow but live link must finish. Bodies that stop or
+        // drip are ended by watchBody (UPLOAD_IDLE_TIMEOUT_SECONDS, UPLOAD_MIN_BYTES_PER_SECOND).
+        requestTimeout: 0,
+    };
 
-    return http.createServer((req, res) => {
+    return http.createServer(options, (req, res) => {
         const url = new URL(req.url ?? "/", "http://localhost");
         const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
             if (res.headersSent) return;
@@ -80,6 +96,19 @@ export function createServer(ctx: Context): http.Server {
                     refuse(new HttpError(503, "BACKLOG_MAX_BYTES", `EFS backlog is ${b.value.bytes + acceptedSinceScan} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
                     return;
                 }
+                const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
+                watchBody(req, window * 1000, rate, (received) => {
+                    ctx.log.warn("upload body too slow: connection closed", { bytesInWindow: received, windowSeconds: window });
+                    const reason = `the body arrived at ${received} bytes in ${window} s, below UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_IDLE_TIMEOUT_SECONDS=${window}`;
+                    // The request itself is destroyed, not just its socket: once a response has finished, Node no
+                    // longer ends the request when the socket closes, and ingest would wait for the body forever.
+                    if (res.headersSent) {
+                        req.destroy();
+                        return;
+                    }
+                    res.writeHead(408, { "content-type": "application/json", connection: "close" });
+                    res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
+                });
                 try {
                     const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
                     acceptedSinceScan += accepted.size;
@@ -142,15 +171,19 @@ export function createServer(ctx: Context): http.Server {
                 return;
             }
             if (req.method === "GET" && url.pathname === "/healthz") {
-                const h = await healthCache.get();
-                send(h.value.ok ? 200 : 503, h.value);
+                const h = await probes.liveness();
+                send(h.ok ? 200 : 503, h);
+                return;
+            }
+            if (req.method === "GET" && url.pathname === "/status") {
+                const st = await probes.status();
+                send(st.ok ? 200 : 503, st);
                 return;
             }
             if (req.method === "GET" && url.pathname === "/metrics") {
-                const b = await backlogCache.get();
-                const quarantined = (await list(ctx.layout.quarantine)).length;
+                const [b, quarantined, s3] = await Promise.all([backlogCache.get(), list(ctx.layout.quarantine), probes.bucket()]);
                 res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-                res.end(ctx.metrics.render(b.value, quarantined));
+                res.end(ctx.metrics.render(b.value, quarantined.length, s3.reachable));
                 return;
             }
             refuse(new HttpError(404, "path", `no route ${req.method} ${url.pathname}`));
@@ -206,39 +239,4 @@ async function locate(ctx: Context, id: string): Promise<{ status: UploadStatus;
         };
     }
     return onEfs();
-}
-
-async function health(ctx: Context): Promise<{ ok: boolean; dataDirWritable: boolean; bucketReachable: boolean }> {
-    let dataDirWritable = false;
-    const probe = path.join(ctx.layout.tmp, `.health-${randomUUID()}`);
-    try {
-        const fh = await fsp.open(probe, "wx", 0o600);
-        await fh.writeFile("ok");
-        await fh.sync();
-        await fh.close();
-        dataDirWritable = true;
-    } catch {
-        dataDirWritable = false;
-    } finally {
-        await fsp.rm(probe, { force: true });
-    }
-    const reachable = await bucketReachable(ctx.client, ctx.config.bucket, ctx.config.archivePrefix);
-    return { ok: dataDirWritable && reachable, dataDirWritable, bucketReachable: reachable };
-}
-
-/** A value recomputed at most every `ttlMs`, with concurrent callers sharing one computation. */
-class Cached<T> {
-    private current?: { value: T; at: number };
-    private pending?: Promise<{ value: T; at: number }>;
-    constructor(
-        private readonly ttlMs: number,
-        private readonly compute: () => Promise<T>,
-    ) {}
-    async get(): Promise<{ value: T; at: number }> {
-        if (this.current && Date.now() - this.current.at < this.ttlMs) return this.current;
-        this.pending ??= this.compute()
-            .then((value) => (this.current = { value, at: Date.now() }))
-            .finally(() => (this.pending = undefined));
-        return this.pending;
-    }
 }

@@ -298,7 +298,10 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
             assert.equal(r.status, 202, "uploads are accepted to EFS without S3");
             ids.push(r.body.id);
         }
-        assert.equal((await fetch(`${app.url}/healthz`)).status, 503, "healthz reports the unreachable bucket");
+        assert.equal((await fetch(`${app.url}/healthz`)).status, 200, "liveness does not follow S3: EFS buffers while it is away");
+        const status = await fetch(`${app.url}/status`);
+        assert.equal(status.status, 503);
+        assert.equal(((await status.json()) as any).s3.reachable, false, "the status view reports the unreachable bucket");
         await new Promise((r) => setTimeout(r, 1500));
         for (const id of ids) assert.equal((await statusOf(app.url, id)).status, "stored");
 

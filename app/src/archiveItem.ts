@@ -1,0 +1,124 @@
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { AppConfig } from "./config";
+import { Lease } from "./lease";
+import { Logger } from "./log";
+import { Metrics } from "./metrics";
+import type * as ProcessModule from "./process";
+import { ForbiddenError } from "./objectPresence";
+import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
+import { isErrno, ItemMeta, META, ORIGINAL, THUMBNAIL } from "./store";
+
+/** What became of one claimed item. */
+export type Outcome =
+    | { readonly kind: "archived" }
+    /** Left in the claim, to be tried again later (S3 away, a network error). */
+    | { readonly kind: "retry"; readonly error: unknown; readonly forbidden: boolean }
+    /** Must leave the archive queue for quarantine, with this reason. */
+    | { readonly kind: "quarantine"; readonly reason: string }
+    /** No longer ours: taken over while this task was stalled past its lease. Not touched again. */
+    | { readonly kind: "lost" };
+
+/** Counts multipart uploads in flight: each holds up to 4 parts in memory. */
+export class Slots {
+    private used = 0;
+    private readonly waiters: (() => void)[] = [];
+    constructor(private readonly size: number) {}
+    async acquire(): Promise<void> {
+        while (this.used >= this.size) await new Promise<void>((r) => this.waiters.push(r));
+        this.used++;
+    }
+    release(): void {
+        this.used--;
+        this.waiters.shift()?.();
+    }
+}
+
+export interface ItemContext {
+    readonly config: AppConfig;
+    readonly target: ArchiveTarget;
+    readonly metrics: Metrics;
+    readonly lease: Lease;
+    readonly largeSlots: Slots;
+}
+
+/**
+ * Processes (once) and archives one item that this task claimed under lease `generation`, and removes it from EFS
+ * only after S3 confirmed every object. Before each step that writes on EFS it checks that it still owns the item:
+ * a peer takes over the claims of a task frozen past its lease, and the two must never both work on it.
+ */
+export async function archiveItem(ctx: ItemContext, id: string, dir: string, generation: number, baseLog: Logger): Promise<{ outcome: Outcome; log: Logger }> {
+    let log = baseLog.child({ uploadId: id });
+    let meta: ItemMeta;
+    try {
+        meta = JSON.parse(await fsp.readFile(path.join(dir, META), "utf8")) as ItemMeta;
+    } catch (e) {
+        if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
+        return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };
+    }
+    if (meta.kind === "log") log = baseLog.child({ logItemId: id });
+    return { outcome: await archiveMeta(ctx, id, dir, generation, meta, log), log };
+}
+
+async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation: number, meta: ItemMeta, log: Logger): Promise<Outcome> {
+    const { config, lease } = ctx;
+    const started = Date.now();
+    let large = false;
+    try {
+        // The original leaves EFS first, and only after S3 confirmed every object: if it is gone, a task was
+        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes.
+        const originalGone = await fsp.access(path.join(dir, ORIGINAL)).then(
+            () => false,
+            (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
+        );
+        if (!meta.processed && !originalGone) {
+            if (!lease.owns(generation)) return { kind: "lost" };
+            // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
+            const { processItem } = require("./process") as typeof ProcessModule;
+            const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
+            meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
+            if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
+        }
+        const objects: ObjectToArchive[] = [];
+        const tags = { "upload-id": id, kind: meta.kind };
+        if (meta.thumbnail) {
+            objects.push({ key: meta.thumbnail.key, file: path.join(dir, THUMBNAIL), size: meta.thumbnail.size, sha256Hex: meta.thumbnail.sha256, contentType: meta.thumbnail.contentType, metadata: tags });
+        }
+        objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name) } });
+
+        large = !originalGone && meta.size > config.multipartPartBytes;
+        if (large) await ctx.largeSlots.acquire();
+        let versionId: string | undefined;
+        let alreadyThere = false;
+        for (const obj of originalGone ? objects.filter((o) => o.key === meta.key) : objects) {
+            if (!lease.owns(generation)) return { kind: "lost" };
+            const r = originalGone ? await confirmArchived(ctx.target, obj) : await putVerified(ctx.target, obj);
+            if (obj.key === meta.key) {
+                versionId = r.versionId;
+                alreadyThere = r.alreadyThere;
+            }
+        }
+        // S3 confirmed every object: only now does the item leave EFS. No fsync: if a crash loses the
+        // deletion, the item is archived again, finds its object in place (412) and is cleaned up.
+        if (!lease.owns(generation)) {
+            log.warn("archived, but the lease lapsed meanwhile: the item is left to the task that took it over", { key: meta.key, versionId, alreadyThere });
+            return { kind: "lost" };
+        }
+        for (const f of meta.thumbnail ? [ORIGINAL, THUMBNAIL, META] : [ORIGINAL, META]) {
+            await fsp.unlink(path.join(dir, f)).catch((e) => (isErrno(e, "ENOENT") ? undefined : Promise.reject(e)));
+        }
+        await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));
+        ctx.metrics.archivedFiles++;
+        ctx.metrics.archivedBytes += meta.size;
+        log.info("archived", { key: meta.key, versionId, size: meta.size, sha256: meta.sha256, alreadyThere, ms: Date.now() - started });
+        return { kind: "archived" };
+    } catch (e) {
+        ctx.metrics.failures++;
+        if ((e instanceof Error && e.name === "ProcessingError") || e instanceof ConflictError || e instanceof IntegrityError) {
+            return { kind: "quarantine", reason: e.message };
+        }
+        return { kind: "retry", error: e, forbidden: e instanceof ForbiddenError };
+    } finally {
+        if (large) ctx.largeSlots.release();
+    }
+}

@@ -1,0 +1,79 @@
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { Lease } from "./lease";
+import { enqueueRotatedLogs, Logger } from "./log";
+import { exists, fsyncDir, isErrno, Layout, list, ORIGINAL, publish, readMeta } from "./store";
+
+/** A file under uploads/tmp untouched this long belongs to an upload that never completed. */
+const STALE_TMP_MS = 3600_000;
+
+/**
+ * Takes over what tasks whose lease expired left behind: their claims are renamed into this task's claim directory
+ * (one winner per item) and their logs are queued for archiving. Only server times are compared: another task's
+ * heartbeat mtime with this task's own. A task whose own lease has lapsed takes nothing: it may be the one frozen.
+ */
+export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger): Promise<void> {
+    const generation = lease.generation;
+    const me = lease.id;
+    const myBeat = await fsp.stat(layout.heartbeat(me)).catch(() => undefined);
+    if (!myBeat || !lease.owns(generation)) return;
+    const leaseMs = lease.leaseSeconds * 1000;
+    const tasks = new Set([...(await list(layout.processing)), ...(await list(layout.logs))]);
+    for (const task of tasks) {
+        if (task === me) continue;
+        const beat = await fsp.stat(layout.heartbeat(task)).catch(() => undefined);
+        const lastSign = beat ?? (await fsp.stat(layout.claimDir(task)).catch(() => undefined)) ?? (await fsp.stat(layout.logDir(task)).catch(() => undefined));
+        if (!lastSign || myBeat.mtimeMs - lastSign.mtimeMs <= leaseMs) continue;
+        if (!lease.owns(generation)) return;
+        let taken = 0;
+        for (const id of await list(layout.claimDir(task))) {
+            try {
+                await fsp.rename(path.join(layout.claimDir(task), id), path.join(layout.claimDir(me), id));
+                taken++;
+            } catch (e) {
+                if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e;
+            }
+        }
+        // Its live log is copied, never moved: if the task was only frozen, a write it had already begun must not
+        // land in bytes that are being archived (Lease keeps a resumed task from starting new ones).
+        const logs = await enqueueRotatedLogs(layout, task, true).catch(() => 0);
+        if (taken > 0 || logs > 0) {
+            await fsyncDir(layout.claimDir(me));
+            log.warn("took over claims of a task whose lease expired", { deadTask: task, items: taken, logFiles: logs });
+        }
+        await fsp.rmdir(layout.claimDir(task)).catch(() => undefined);
+        await fsp.rmdir(layout.logDir(task)).catch(() => undefined);
+        if ((await list(layout.claimDir(task))).length === 0) await fsp.rm(layout.heartbeat(task), { force: true });
+    }
+    await removeStaleTmp(layout, lease.leaseSeconds * 1000, log);
+}
+
+/**
+ * Publishes complete log items that a stopped task left in uploads/tmp (they hold the only copy of that log) and
+ * removes uploads that never completed (they were never acknowledged).
+ */
+async function removeStaleTmp(layout: Layout, leaseMs: number, log: Logger): Promise<void> {
+    const now = Date.now();
+    for (const id of await list(layout.tmp)) {
+        const dir = path.join(layout.tmp, id);
+        let newest = 0;
+        for (const f of ["", ...(await list(dir))]) {
+            const st = await fsp.stat(path.join(dir, f)).catch(() => undefined);
+            if (st) newest = Math.max(newest, st.mtimeMs);
+        }
+        const meta = await readMeta(dir).catch(() => undefined);
+        if (meta?.kind === "log" && newest > 0 && now - newest > leaseMs && (await exists(path.join(dir, ORIGINAL)))) {
+            try {
+                await publish(layout, id);
+                log.warn("published a log item that a stopped task left unpublished", { logItemId: id, key: meta.key });
+            } catch (e) {
+                if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e; // another task published it first
+            }
+            continue;
+        }
+        if (newest > 0 && now - newest > STALE_TMP_MS) {
+            await fsp.rm(dir, { recursive: true, force: true });
+            log.warn("removed an upload that was never completed", { uploadId: id });
+        }
+    }
+}
