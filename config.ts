@@ -22,10 +22,10 @@ import {
     validateSharedFileSystemArgs,
 } from "./components";
 import { ConfigError, fullKey, readKeys } from "./configKeys";
-import { parseLifecycle, parseUsage, UsageAssumptions } from "./configSections";
+import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
-export { DEFAULT_USAGE, UsageAssumptions } from "./configSections";
+export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
 
 /** The service's settings as the stack gives them: everything but what other components provide. */
 export type ServiceSettings = Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "accessPoint" | "bucket" | "build">;
@@ -44,6 +44,8 @@ export interface StackConfig {
     readonly accessPoint: AccessPointSpec;
     readonly archive: ArchiveBucketArgs;
     readonly service: ServiceSettings;
+    /** The background worker service (`worker.enabled`), off unless the stack turns it on. */
+    readonly worker: WorkerSettings;
     readonly usage: UsageAssumptions;
 }
 
@@ -131,6 +133,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     }
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
+    const worker = parseWorker(v.worker, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -218,6 +221,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         accessPoint,
         archive: { lifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
         service,
+        worker,
         usage,
     };
 }

@@ -3,7 +3,39 @@
  * the background worker. Each is read into its component's argument shape; fields left out stay undefined where the
  * component has a default, so that the component's defaults function is the one source.
  */
-import { ArchiveLifecycle, ArchiveStorageClass, DEFAULT_ARCHIVE_LIFECYCLE, Problem } from "./components";
+import { ArchiveLifecycle, ArchiveStorageClass, DEFAULT_ARCHIVE_LIFECYCLE, Problem, ServiceSizing, validateWorkerArgs } from "./components";
+
+/** `worker`: whether the stack runs the background worker service, and its sizing (unset fields: `workerDefaults`). */
+export interface WorkerSettings extends ServiceSizing {
+    readonly enabled: boolean;
+    readonly logRetentionDays?: number;
+}
+
+const WORKER_FIELDS = ["enabled", "cpu", "memory", "desiredCount", "minCount", "maxCount", "cpuTargetPercent", "logRetentionDays"] as const;
+
+/** `worker`: a map; `enabled` must be said, every other field is checked as the WorkerService checks it. */
+export function parseWorker(raw: Record<string, unknown> | undefined, problems: Problem[]): WorkerSettings {
+    if (raw === undefined) {
+        return { enabled: false };
+    }
+    const at = (p: string) => `worker.${p}`;
+    for (const k of Object.keys(raw)) {
+        if (!(WORKER_FIELDS as readonly string[]).includes(k)) {
+            problems.push({ property: at(k), reason: `is not a worker setting; use ${WORKER_FIELDS.join(", ")}` });
+        }
+    }
+    if (typeof raw.enabled !== "boolean") {
+        problems.push({ property: at("enabled"), reason: `must be true or false (run the background worker service or not); got ${JSON.stringify(raw.enabled)}` });
+    }
+    const worker = { ...raw, enabled: raw.enabled === true } as WorkerSettings;
+    for (const k of ["cpu", "memory"] as const) {
+        if (worker[k] !== undefined && typeof worker[k] !== "number") {
+            problems.push({ property: at(k), reason: `must be a whole number; got ${JSON.stringify(worker[k])}` });
+        }
+    }
+    problems.push(...validateWorkerArgs(worker).map((p) => ({ ...p, property: at(p.property) })));
+    return worker;
+}
 
 /** Usage the monthly cost estimate assumes; none of it changes what is built. */
 export interface UsageAssumptions {

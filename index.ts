@@ -3,7 +3,7 @@
  * No raw AWS resources here; each lives in the component that owns it. Settings the stack leaves out are passed as
  * undefined, so each component's own defaults apply.
  */
-import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "./components";
+import { ArchiveBucket, FargateService, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
 import { readStackConfig } from "./config";
 
 export = async () => {
@@ -30,6 +30,23 @@ export = async () => {
         bucket: archive,
     });
 
+    // The article's background worker: the same image, archiving only, on the same access point, with its own role.
+    const { enabled, ...workerSizing } = config.worker;
+    const worker = enabled
+        ? new WorkerService("worker", {
+              ...workerSizing,
+              vpcId: network.vpcId,
+              subnetIds: network.privateSubnetIds,
+              clusterArn: app.clusterArn,
+              clusterName: app.clusterName,
+              image: app.image,
+              fileSystem,
+              accessPoint: "app",
+              bucket: archive,
+              archivePrefix: serviceDefaults(config.service).archivePrefix,
+          })
+        : undefined;
+
     return {
         serviceUrl: app.url,
         bucketName: archive.bucketName,
@@ -38,6 +55,7 @@ export = async () => {
         clusterName: app.clusterName,
         serviceName: app.serviceName,
         logGroupName: app.logGroupName,
+        ...(worker ? { workerServiceName: worker.serviceName } : {}),
         vpcId: network.vpcId,
     };
 };

@@ -17,6 +17,7 @@ export class FargateService extends pulumi.ComponentResource {
     /** `http(s)://<load balancer DNS name>`. */
     public readonly url: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterArn: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
@@ -86,7 +87,7 @@ export class FargateService extends pulumi.ComponentResource {
             // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
             { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
         );
-        createCpuScaling(name, { cluster, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
+        createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
 
         if (drainSchedule !== false) {
             createDrainSchedule(
@@ -110,6 +111,7 @@ export class FargateService extends pulumi.ComponentResource {
 
         this.url = lb.url;
         this.clusterName = cluster.name;
+        this.clusterArn = cluster.arn;
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
         this.taskRoleArn = taskRole.arn;
@@ -118,6 +120,7 @@ export class FargateService extends pulumi.ComponentResource {
         this.registerOutputs({
             url: this.url,
             clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
             serviceName: this.serviceName,
             logGroupName: this.logGroupName,
             taskRoleArn: this.taskRoleArn,
@@ -148,7 +151,7 @@ export function createTaskSecurityGroup(name: string, vpcId: pulumi.Input<string
 /** Target tracking on average CPU between `minCount` and `maxCount` tasks. */
 export function createCpuScaling(
     name: string,
-    args: { cluster: aws.ecs.Cluster; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
+    args: { clusterName: pulumi.Input<string>; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
     parent: pulumi.Resource,
 ): void {
     const target = new aws.appautoscaling.Target(
@@ -156,7 +159,7 @@ export function createCpuScaling(
         {
             serviceNamespace: "ecs",
             scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.interpolate`service/${args.cluster.name}/${args.service.name}`,
+            resourceId: pulumi.interpolate`service/${args.clusterName}/${args.service.name}`,
             minCapacity: args.minCount,
             maxCapacity: args.maxCount,
         },

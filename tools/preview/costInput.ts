@@ -4,7 +4,7 @@
  * VPC is an awsx component whose children a mocked run does not see. Settings the stack leaves out are
  * priced at the components' own defaults, asked of their defaults functions: the figures the program builds.
  */
-import { fileSystemDefaults, networkDefaults, serviceDefaults } from "../../components";
+import { fileSystemDefaults, networkDefaults, serviceDefaults, workerDefaults } from "../../components";
 import type { StackConfig } from "../../config";
 import type { RecordedResource } from "../analyzer/client";
 import { CostInput } from "../cost/model";
@@ -17,6 +17,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
     ).length;
     const efs = fileSystemDefaults(config.fileSystem);
     const service = serviceDefaults(config.service);
+    const worker = config.worker.enabled ? workerDefaults(config.worker) : undefined;
     return {
         usage: config.usage,
         efs: {
@@ -25,6 +26,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
             backupEnabled: efs.backup,
         },
         service: { cpu: service.cpu, memoryMib: service.memory, taskCount: service.desiredCount, maxTaskCount: service.maxCount },
+        ...(worker ? { worker: { cpu: worker.cpu, memoryMib: worker.memory, taskCount: worker.desiredCount, maxTaskCount: worker.maxCount } } : {}),
         natGatewayCount: networkDefaults(config.network).natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,
