@@ -238,3 +238,13 @@ describe("stack config: a placeholder certificate passes a preview and stops an 
         assert.strictEqual(placeholderArnReason("arn:aws:acm:eu-west-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80"), undefined);
     });
 });
+
+describe("stack config: the background worker", () => {
+    const worker = (value: object) => ({ [`${NS}:worker`]: JSON.stringify(value) });
+    it("is off unless the stack turns it on", () => assert.strictEqual(parseStackConfig(BASE, US_EAST_1).worker.enabled, false));
+    it("reports a missing enabled flag", () => rejects(worker({ cpu: 256 }), `${NS}:worker.enabled`, /true or false/));
+    it("reports a CPU/memory pair Fargate does not offer, under worker.", () => rejects(worker({ enabled: true, cpu: 256, memory: 4096 }), `${NS}:worker.memory`, /512 to 2048 MiB/));
+    it("reports a minimum above the maximum", () => rejects(worker({ enabled: true, minCount: 3, maxCount: 2, desiredCount: 2 }), `${NS}:worker.minCount`, /maxCount/));
+    it("reports an unknown worker setting", () => rejects(worker({ enabled: true, replicas: 2 }), `${NS}:worker.replicas`, /not a worker setting/));
+    it("reports a log retention CloudWatch does not accept", () => rejects(worker({ enabled: true, logRetentionDays: 10 }), `${NS}:worker.logRetentionDays`, /CloudWatch/));
+});
