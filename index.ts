@@ -1,71 +1,51 @@
 /**
- * The composition root: the stack config, then the four components wired together, then what an operator needs.
- * No raw AWS resources here; each lives in the component that owns it.
+ * The composition root: the stack config, then the components wired together, then what an operator needs.
+ * No raw AWS resources here; each lives in the component that owns it. Settings the stack leaves out are passed as
+ * undefined, so each component's own defaults apply.
  */
-import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "./components";
+import { ArchiveBucket, FargateService, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
 import { readStackConfig } from "./config";
 
 export = async () => {
     const config = await readStackConfig();
 
-    const network = new Network("network", {
-        cidrBlock: config.vpcCidr,
-        availabilityZoneNames: config.availabilityZones,
-        natGateways: config.natGateways,
-    });
+    const network = new Network("network", { ...config.network, availabilityZoneNames: config.availabilityZones });
 
     const fileSystem = new SharedFileSystem("shared", {
+        ...config.fileSystem,
         vpcId: network.vpcId,
         subnets: network.privateSubnets,
-        accessPoints: {
-            app: {
-                path: config.efs.accessPointPath,
-                uid: config.efs.posixUid,
-                gid: config.efs.posixGid,
-                permissions: config.efs.accessPointPermissions,
-            },
-        },
-        kmsKeyArn: config.efs.kmsKeyArn,
-        performanceMode: config.efs.performanceMode,
-        throughputMode: config.efs.throughputMode,
-        provisionedThroughputMibps: config.efs.provisionedThroughputMibps,
-        transitionToIaDays: config.efs.transitionToIaDays,
-        backup: config.backupEnabled,
-        retainOnDelete: config.retainOnDelete,
+        accessPoints: { app: config.accessPoint },
     });
 
-    const archive = new ArchiveBucket("archive", {
-        lifecycle: config.archive.lifecycle,
-        kmsKeyArn: config.archive.kmsKeyArn,
-        retainOnDelete: config.retainOnDelete,
-    });
+    const archive = new ArchiveBucket("archive", config.archive);
 
     const app = new FargateService("app", {
+        ...config.service,
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,
         fileSystem,
         accessPoint: "app",
         bucket: archive,
-        archivePrefix: config.archive.prefix,
-        image: config.service.image,
-        cpu: config.service.cpu,
-        memory: config.service.memory,
-        desiredCount: config.service.desiredCount,
-        minCount: config.service.minCount,
-        maxCount: config.service.maxCount,
-        cpuTargetPercent: config.service.cpuTargetPercent,
-        containerPort: config.service.containerPort,
-        logRetentionDays: config.service.logRetentionDays,
-        certificateArn: config.service.certificateArn,
-        allowPlainHttp: config.service.allowPlainHttp,
-        deletionProtection: config.deletionProtection,
-        drainSchedule: config.service.drainSchedule,
-        environment: {
-            MAX_UPLOAD_BYTES: String(config.service.maxUploadBytes),
-            BACKLOG_MAX_BYTES: String(config.service.backlogLimitBytes),
-        },
     });
+
+    // The article's background worker: the same image, archiving only, on the same access point, with its own role.
+    const { enabled, ...workerSizing } = config.worker;
+    const worker = enabled
+        ? new WorkerService("worker", {
+              ...workerSizing,
+              vpcId: network.vpcId,
+              subnetIds: network.privateSubnetIds,
+              clusterArn: app.clusterArn,
+              clusterName: app.clusterName,
+              image: app.image,
+              fileSystem,
+              accessPoint: "app",
+              bucket: archive,
+              archivePrefix: serviceDefaults(config.service).archivePrefix,
+          })
+        : undefined;
 
     return {
         serviceUrl: app.url,
@@ -75,6 +55,7 @@ export = async () => {
         clusterName: app.clusterName,
         serviceName: app.serviceName,
         logGroupName: app.logGroupName,
+        ...(worker ? { workerServiceName: worker.serviceName } : {}),
         vpcId: network.vpcId,
     };
 };

@@ -22,6 +22,11 @@ export interface ArchiveBucketArgs {
     readonly retainOnDelete?: boolean;
 }
 
+/** The bucket's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
+export function archiveBucketDefaults(args: ArchiveBucketArgs): { lifecycle: ArchiveLifecycle; retainOnDelete: boolean } {
+    return { lifecycle: args.lifecycle ?? DEFAULT_ARCHIVE_LIFECYCLE, retainOnDelete: args.retainOnDelete ?? true };
+}
+
 /**
  * The S3 bucket that data lives in for good: versioned, encrypted, never public, TLS only, and moved to Glacier by
  * a lifecycle that S3 will accept.
@@ -42,9 +47,8 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     constructor(name: string, args: ArchiveBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:storage:ArchiveBucket", name, {}, opts);
 
-        const lifecycle = args.lifecycle ?? DEFAULT_ARCHIVE_LIFECYCLE;
+        const { lifecycle, retainOnDelete } = archiveBucketDefaults(args);
         throwIfProblems(`ArchiveBucket "${name}"`, validateArchiveLifecycle(lifecycle).map((p) => ({ ...p, property: `lifecycle.${p.property}` })));
-        const retainOnDelete = args.retainOnDelete ?? true;
         this.name = name;
         this.key = args.kmsKeyArn;
         this.region = aws.getRegionOutput({}, { parent: this }).region;

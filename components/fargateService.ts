@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createDrainSchedule } from "./drainSchedule";
-import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, validateServiceArgs } from "./fargateServiceArgs";
+import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
 import { createTaskDefinition, resolveImage } from "./taskDefinition";
 import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
@@ -17,6 +17,7 @@ export class FargateService extends pulumi.ComponentResource {
     /** `http(s)://<load balancer DNS name>`. */
     public readonly url: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterArn: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
@@ -27,15 +28,12 @@ export class FargateService extends pulumi.ComponentResource {
         super("fargate-efs-s3:compute:FargateService", name, {}, opts);
 
         throwIfProblems(`FargateService "${name}"`, validateServiceArgs(args));
-        const minCount = args.minCount ?? 1;
-        const containerPort = args.containerPort ?? 8080;
-        const archivePrefix = args.archivePrefix ?? "uploads/";
-        const deletionProtection = args.deletionProtection ?? true;
-        const drainSchedule = args.drainSchedule ?? "rate(1 hour)";
+        const settings = serviceDefaults(args);
+        const { containerPort, archivePrefix, deletionProtection, drainSchedule } = settings;
         const scope = roleScope(this);
 
         const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent: this });
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30 }, { parent: this });
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);
         const taskSecurityGroup = createTaskSecurityGroup(name, args.vpcId, this);
@@ -57,7 +55,7 @@ export class FargateService extends pulumi.ComponentResource {
         };
         const taskDefinition = createTaskDefinition(
             name,
-            { image, cpu: args.cpu ?? 256, memory: args.memory ?? 512, containerPort, executionRole: execution.role, taskRole, efs, environment, logGroup, region: scope.region },
+            { image, cpu: settings.cpu, memory: settings.memory, containerPort, executionRole: execution.role, taskRole, efs, environment, logGroup, region: scope.region },
             this,
         );
         const lb = createLoadBalancer(
@@ -71,7 +69,7 @@ export class FargateService extends pulumi.ComponentResource {
             {
                 cluster: cluster.arn,
                 taskDefinition: taskDefinition.arn,
-                desiredCount: args.desiredCount ?? minCount,
+                desiredCount: settings.desiredCount,
                 launchType: "FARGATE",
                 // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
                 platformVersion: "1.4.0",
@@ -89,7 +87,7 @@ export class FargateService extends pulumi.ComponentResource {
             // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
             { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
         );
-        createCpuScaling(name, { cluster, service, minCount, maxCount: args.maxCount ?? 2, targetPercent: args.cpuTargetPercent ?? 60 }, this);
+        createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
 
         if (drainSchedule !== false) {
             createDrainSchedule(
@@ -113,6 +111,7 @@ export class FargateService extends pulumi.ComponentResource {
 
         this.url = lb.url;
         this.clusterName = cluster.name;
+        this.clusterArn = cluster.arn;
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
         this.taskRoleArn = taskRole.arn;
@@ -121,6 +120,7 @@ export class FargateService extends pulumi.ComponentResource {
         this.registerOutputs({
             url: this.url,
             clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
             serviceName: this.serviceName,
             logGroupName: this.logGroupName,
             taskRoleArn: this.taskRoleArn,
@@ -151,7 +151,7 @@ export function createTaskSecurityGroup(name: string, vpcId: pulumi.Input<string
 /** Target tracking on average CPU between `minCount` and `maxCount` tasks. */
 export function createCpuScaling(
     name: string,
-    args: { cluster: aws.ecs.Cluster; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
+    args: { clusterName: pulumi.Input<string>; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
     parent: pulumi.Resource,
 ): void {
     const target = new aws.appautoscaling.Target(
@@ -159,7 +159,7 @@ export function createCpuScaling(
         {
             serviceNamespace: "ecs",
             scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.interpolate`service/${args.cluster.name}/${args.service.name}`,
+            resourceId: pulumi.interpolate`service/${args.clusterName}/${args.service.name}`,
             minCapacity: args.minCount,
             maxCapacity: args.maxCount,
         },

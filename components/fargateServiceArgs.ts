@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArchiveBucket, KEY_PREFIX } from "./archiveBucket";
-import { ServiceSizing, validateServiceSizing } from "./fargateSizing";
+import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { Problem } from "./validation";
 
@@ -50,6 +50,22 @@ export interface FargateServiceArgs extends ServiceSizing {
      * `rate(1 hour)` or `cron(0 3 * * ? *)`, or false for none. Defaults to `rate(1 hour)`.
      */
     readonly drainSchedule?: string | false;
+}
+
+/**
+ * The service's effective settings: the one place its defaults live. The stack config leaves unset keys undefined,
+ * and tools that need a figure (the cost estimate) ask here.
+ */
+export function serviceDefaults(args: ServiceSizing & Pick<FargateServiceArgs, "archivePrefix" | "containerPort" | "logRetentionDays" | "allowPlainHttp" | "deletionProtection" | "drainSchedule">) {
+    return {
+        ...sizingDefaults(args),
+        archivePrefix: args.archivePrefix ?? "uploads/",
+        containerPort: args.containerPort ?? 8080,
+        logRetentionDays: args.logRetentionDays ?? 30,
+        allowPlainHttp: args.allowPlainHttp ?? false,
+        deletionProtection: args.deletionProtection ?? true,
+        drainSchedule: args.drainSchedule ?? ("rate(1 hour)" as string | false),
+    };
 }
 
 const SCHEDULE_EXPRESSION = /^(rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;

@@ -38,11 +38,16 @@ export interface ServiceSizing {
     readonly cpuTargetPercent?: number;
 }
 
+/** Effective sizing and scaling: the one place their defaults live. */
+export function sizingDefaults(s: ServiceSizing): Required<ServiceSizing> {
+    const minCount = s.minCount ?? 1;
+    return { cpu: s.cpu ?? 256, memory: s.memory ?? 512, minCount, maxCount: s.maxCount ?? 2, desiredCount: s.desiredCount ?? minCount, cpuTargetPercent: s.cpuTargetPercent ?? 60 };
+}
+
 /** Pure validation of sizing and scaling; exported for tests and the stack config. */
 export function validateServiceSizing(s: ServiceSizing): Problem[] {
     const problems: Problem[] = [];
-    const cpu = s.cpu ?? 256;
-    const memory = s.memory ?? 512;
+    const { cpu, memory, minCount, maxCount, desiredCount: desired } = sizingDefaults(s);
     const sizes = FARGATE_SIZES[cpu];
     if (!sizes) {
         problems.push({ property: "cpu", reason: `must be one of ${Object.keys(FARGATE_SIZES).join(", ")} CPU units; got ${JSON.stringify(s.cpu)}` });
@@ -56,9 +61,6 @@ export function validateServiceSizing(s: ServiceSizing): Problem[] {
         }
         return true;
     };
-    const minCount = s.minCount ?? 1;
-    const maxCount = s.maxCount ?? 2;
-    const desired = s.desiredCount ?? minCount;
     const ok = [count("minCount", s.minCount, 0), count("maxCount", s.maxCount, 1), count("desiredCount", s.desiredCount, 0)].every(Boolean);
     if (ok) {
         if (minCount > maxCount) {

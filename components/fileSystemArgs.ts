@@ -65,6 +65,20 @@ export interface SharedFileSystemArgs {
     readonly retainOnDelete?: boolean;
 }
 
+/** Permissions of an access point's directory when the stack does not say. */
+export const DEFAULT_ACCESS_POINT_PERMISSIONS = "0750";
+
+/** The file system's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
+export function fileSystemDefaults(args: Pick<SharedFileSystemArgs, "performanceMode" | "throughputMode" | "transitionToIaDays" | "backup" | "retainOnDelete">) {
+    return {
+        performanceMode: args.performanceMode ?? ("generalPurpose" as PerformanceMode),
+        throughputMode: args.throughputMode ?? ("elastic" as ThroughputMode),
+        transitionToIaDays: args.transitionToIaDays ?? (30 as IaTransitionDays),
+        backup: args.backup ?? true,
+        retainOnDelete: args.retainOnDelete ?? true,
+    };
+}
+
 const OCTAL_PERMISSIONS = /^0?[0-7]{3}$/;
 
 function validatePath(path: string): string | undefined {
@@ -97,8 +111,7 @@ function validatePosixId(id: unknown): string | undefined {
 /** Pure validation of the arguments, every problem at once; exported for tests and the stack config. */
 export function validateSharedFileSystemArgs(args: Omit<SharedFileSystemArgs, "vpcId">): Problem[] {
     const problems: Problem[] = [];
-    const throughputMode = args.throughputMode ?? "elastic";
-    const performanceMode = args.performanceMode ?? "generalPurpose";
+    const { throughputMode, performanceMode } = fileSystemDefaults(args);
     if (!THROUGHPUT_MODES.includes(throughputMode)) {
         problems.push({ property: "throughputMode", reason: `must be one of ${THROUGHPUT_MODES.join(", ")}; got ${JSON.stringify(throughputMode)}` });
     }

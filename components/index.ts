@@ -13,3 +13,4 @@ export * from "./loadBalancer";
 export * from "./taskDefinition";
 export * from "./drainSchedule";
 export * from "./fargateService";
+export * from "./workerService";

@@ -53,10 +53,15 @@ export function validateVpcCidr(cidr: string): string | undefined {
     return undefined;
 }
 
+/** The Network's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
+export function networkDefaults(args: Pick<NetworkArgs, "cidrBlock" | "natGateways">): Required<Pick<NetworkArgs, "cidrBlock" | "natGateways">> {
+    return { cidrBlock: args.cidrBlock ?? "10.0.0.0/16", natGateways: args.natGateways ?? "OnePerAz" };
+}
+
 /** Pure validation of the Network's arguments; exported for tests. */
 export function validateNetworkArgs(args: NetworkArgs): Problem[] {
     const problems: Problem[] = [];
-    const cidrProblem = validateVpcCidr(args.cidrBlock ?? "10.0.0.0/16");
+    const cidrProblem = validateVpcCidr(networkDefaults(args).cidrBlock);
     if (cidrProblem) {
         problems.push({ property: "cidrBlock", reason: cidrProblem });
     }
@@ -89,8 +94,7 @@ export class Network extends pulumi.ComponentResource {
         super("fargate-efs-s3:network:Network", name, {}, opts);
 
         throwIfProblems(`Network "${name}"`, validateNetworkArgs(args));
-        const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
-        const natGateways = args.natGateways ?? "OnePerAz";
+        const { cidrBlock, natGateways } = networkDefaults(args);
         const azs = [...args.availabilityZoneNames];
 
         const vpc = new awsx.ec2.Vpc(

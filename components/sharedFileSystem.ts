@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AccessPointSpec, NFS_PORT, SharedFileSystemArgs, validateSharedFileSystemArgs } from "./fileSystemArgs";
+import { AccessPointSpec, DEFAULT_ACCESS_POINT_PERMISSIONS, fileSystemDefaults, NFS_PORT, SharedFileSystemArgs, validateSharedFileSystemArgs } from "./fileSystemArgs";
 import { fileSystemPolicy, mountThroughAccessPoint } from "./fileSystemPolicy";
 import { GrantLedger, Grantee } from "./policyStatements";
 import { throwIfProblems } from "./validation";
@@ -62,9 +62,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
         super("fargate-efs-s3:storage:SharedFileSystem", name, {}, opts);
 
         throwIfProblems(`SharedFileSystem "${name}"`, validateSharedFileSystemArgs(args));
-        const throughputMode = args.throughputMode ?? "elastic";
-        const transitionToIaDays = args.transitionToIaDays ?? 30;
-        const retainOnDelete = args.retainOnDelete ?? true;
+        const { performanceMode, throughputMode, transitionToIaDays, backup, retainOnDelete } = fileSystemDefaults(args);
         this.name = name;
         this.specs = args.accessPoints;
         this.grants = new GrantLedger(`SharedFileSystem "${name}"`);
@@ -74,7 +72,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
             {
                 encrypted: true,
                 kmsKeyId: args.kmsKeyArn,
-                performanceMode: args.performanceMode ?? "generalPurpose",
+                performanceMode,
                 throughputMode,
                 provisionedThroughputInMibps: throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
                 lifecyclePolicies: [
@@ -87,7 +85,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
 
         new aws.efs.BackupPolicy(
             `${name}-backup`,
-            { fileSystemId: this.fileSystem.id, backupPolicy: { status: args.backup ?? true ? "ENABLED" : "DISABLED" } },
+            { fileSystemId: this.fileSystem.id, backupPolicy: { status: backup ? "ENABLED" : "DISABLED" } },
             { parent: this },
         );
 
@@ -126,7 +124,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
                     posixUser: { uid: spec.uid, gid: spec.gid },
                     rootDirectory: {
                         path: spec.path,
-                        creationInfo: { ownerUid: spec.uid, ownerGid: spec.gid, permissions: spec.permissions ?? "0750" },
+                        creationInfo: { ownerUid: spec.uid, ownerGid: spec.gid, permissions: spec.permissions ?? DEFAULT_ACCESS_POINT_PERMISSIONS },
                     },
                     tags: { Name: `${name}-${apName}` },
                 },

@@ -53,6 +53,10 @@ export interface TaskDefinitionArgs {
     readonly environment: Record<string, pulumi.Input<string>>;
     readonly logGroup: aws.cloudwatch.LogGroup;
     readonly region: pulumi.Input<string>;
+    /** The app's command. Defaults to `serve`. */
+    readonly command?: readonly string[];
+    /** Publish `containerPort` to the task's network (the load balancer's target). Defaults to true; the worker's port is for its own health check only. */
+    readonly publishPort?: boolean;
 }
 
 /**
@@ -79,10 +83,10 @@ export function createTaskDefinition(name: string, args: TaskDefinitionArgs, par
                     name: "app",
                     image: args.image,
                     essential: true,
-                    command: ["serve"],
+                    command: args.command ?? ["serve"],
                     user: `${efs.posixUser.uid}:${efs.posixUser.gid}`,
                     readonlyRootFilesystem: true,
-                    portMappings: [{ containerPort, protocol: "tcp" }],
+                    portMappings: args.publishPort === false ? [] : [{ containerPort, protocol: "tcp" }],
                     environment: Object.entries(args.environment)
                         .sort(([a], [b]) => a.localeCompare(b))
                         .map(([key, value]) => ({ name: key, value })),

@@ -12,7 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as fs from "fs";
 import * as path from "path";
-import { flattenStackYaml, StackConfig } from "../config";
+import type { StackConfig } from "../config";
+import { flattenStackYaml } from "./stackConfigFile";
 import type { RecordedResource } from "./analyzer/client";
 
 export type { RecordedResource };
@@ -154,7 +155,7 @@ function mocks(region: string, preview: boolean, calls: RecordedCall[]): pulumi.
 function freshProgram(): () => Promise<Record<string, unknown>> {
     for (const id of Object.keys(require.cache)) {
         const rel = path.relative(REPO_ROOT, id);
-        if (!rel.startsWith("..") && !rel.includes("node_modules") && (rel === "index.ts" || rel === "config.ts" || rel.startsWith("components"))) {
+        if (!rel.startsWith("..") && !rel.includes("node_modules") && (rel === "index.ts" || rel.startsWith("config") || rel.startsWith("components"))) {
             delete require.cache[id];
         }
     }

@@ -1,6 +1,8 @@
 import { promises as fsp } from "fs";
+import * as http from "http";
 import { Archiver } from "./archiver";
 import { drain } from "./drain";
+import { Probes } from "./health";
 import { Lease } from "./lease";
 import { AppConfig, ConfigError, loadConfig } from "./config";
 import { errorFields, LogFile, Logger } from "./log";
@@ -9,11 +11,11 @@ import { makeClient } from "./s3";
 import type * as ServerModule from "./server";
 import { Layout } from "./store";
 
-const USAGE = "usage: node dist/main.js serve | archive --once";
+const USAGE = "usage: node dist/main.js serve | work | archive --once";
 
 async function main(argv: string[]): Promise<number> {
     const command = argv[0];
-    if (!(command === "serve" && argv.length === 1) && !(command === "archive" && argv.length === 2 && argv[1] === "--once")) {
+    if (!((command === "serve" || command === "work") && argv.length === 1) && !(command === "archive" && argv.length === 2 && argv[1] === "--once")) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
     }
@@ -88,15 +90,19 @@ async function main(argv: string[]): Promise<number> {
         return 0;
     }
 
-    // Loaded only to serve: it pulls in sharp and file-type, which archive --once does not need.
-    const { createServer } = require("./server") as typeof ServerModule;
-    const server = createServer({ config, layout, client, log, metrics, archiver, lease });
+    // `serve` is the upload API plus the archiver. `work` is the archiver alone (the background worker service),
+    // answering only /healthz for the ECS container health check. The server module is loaded only to serve: it
+    // pulls in sharp and file-type, which archiving does not need.
+    const server =
+        command === "serve"
+            ? (require("./server") as typeof ServerModule).createServer({ config, layout, client, log, metrics, archiver, lease })
+            : livenessServer(new Probes({ config, layout, client, archiver, lease }));
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(config.port, config.host, resolve);
     });
     archiver.start();
-    log.info("serving", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
+    log.info(command === "serve" ? "serving" : "working", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
 
     await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
@@ -109,6 +115,21 @@ async function main(argv: string[]): Promise<number> {
     await retire();
     log.info("stopped");
     return 0;
+}
+
+/** `work`'s only HTTP: GET /healthz, the same liveness as `serve`'s (this process and DATA_DIR, never S3). */
+function livenessServer(probes: Probes): http.Server {
+    return http.createServer((req, res) => {
+        const answer = (status: number, body: unknown) => {
+            res.writeHead(status, { "content-type": "application/json" });
+            res.end(JSON.stringify(body));
+        };
+        if (req.method !== "GET" || req.url !== "/healthz") {
+            answer(404, { error: `no route ${req.method} ${req.url}: work serves /healthz only` });
+            return;
+        }
+        probes.liveness().then((h) => answer(h.ok ? 200 : 503, h), () => answer(503, { ok: false }));
+    });
 }
 
 main(process.argv.slice(2)).then(

@@ -48,13 +48,14 @@ function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
     return { lines, stderr: () => stderr };
 }
 
-/** `serve` on a free loopback port; resolves once it logs "serving". */
-export async function startApp(env: Record<string, string>): Promise<AppProcess> {
+/** `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). */
+export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve"): Promise<AppProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN, "serve"], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+    const started = command === "serve" ? "serving" : "working";
+    const child = spawn(process.execPath, [MAIN, command], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child);
     const deadline = Date.now() + 20_000;
-    while (!lines.some((l) => l.msg === "serving")) {
+    while (!lines.some((l) => l.msg === started)) {
         if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${stderr()}`);
         if (Date.now() > deadline) {
             child.kill("SIGKILL");

@@ -11,6 +11,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as fs from "fs";
 import * as path from "path";
 import { allOfType, deps, oneOfType, PROD_UPDATE_OVERRIDES, stackRun } from "../mocks";
+import { serviceDefaults } from "../../components";
 import { createVersionedBucket, startMoto } from "../support/s3server";
 import { pdf, removeTempDataDirs, runApp, S3_CALL_LOG, S3_CALL_RECORDER, startApp, tempDataDir, upload, waitFor } from "../app/helpers";
 
@@ -53,7 +54,7 @@ async function rendered(stack: string, overrides: Record<string, string> = {}): 
     };
     return {
         bucketName: run.outputs.bucketName as string,
-        archivePrefix: run.config.archive.prefix,
+        archivePrefix: serviceDefaults(run.config.service).archivePrefix,
         bucketPolicy: JSON.parse(oneOfType(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string),
         roles: { serve: role("app-task-role"), archive: role("app-drain-task-role") },
         fileSystemArn: oneOfType(run, "aws:efs/fileSystem:FileSystem").outputs.arn as string,

@@ -4,7 +4,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, DEFAULT_USAGE, flattenStackYaml, loadStackConfigFromFile, parseStackConfig, placeholderArnReason } from "../../config";
+import { archiveBucketDefaults, fileSystemDefaults, networkDefaults, serviceDefaults } from "../../components";
+import { ConfigError, DEFAULT_USAGE, parseStackConfig, placeholderArnReason } from "../../config";
+import { flattenStackYaml, loadStackConfigFromFile } from "../../tools/stackConfigFile";
 
 const NS = "fargate-efs-s3";
 /** The smallest valid config: a region, and the explicit opt-out from TLS (no certificate here). */
@@ -32,25 +34,36 @@ function rejects(overrides: Record<string, string>, key: string, reason: RegExp,
 const lifecycle = (value: object) => ({ [`${NS}:archiveLifecycle`]: JSON.stringify(value) });
 
 describe("stack config: defaults", () => {
-    it("fills every setting with its documented default", () => {
+    it("leaves every setting the stack does not set undefined, for the component's defaults function to fill", () => {
         const c = parseStackConfig(BASE, US_EAST_1);
-        assert.strictEqual(c.vpcCidr, "10.0.0.0/16");
         assert.strictEqual(c.azCount, 2);
         assert.deepStrictEqual(c.availabilityZones, ["us-east-1a", "us-east-1b"]);
-        assert.strictEqual(c.natGateways, "OnePerAz");
-        assert.strictEqual(c.efs.throughputMode, "elastic");
-        assert.strictEqual(c.efs.performanceMode, "generalPurpose");
-        assert.strictEqual(c.efs.transitionToIaDays, 30);
-        assert.strictEqual(c.efs.accessPointPath, "/app");
-        assert.strictEqual(c.backupEnabled, true);
-        assert.deepStrictEqual(c.archive.lifecycle.transitions, [{ days: 90, storageClass: "GLACIER" }]);
-        assert.strictEqual(c.archive.prefix, "uploads/");
-        assert.strictEqual(c.service.cpu, 256);
-        assert.strictEqual(c.service.memory, 512);
-        assert.strictEqual(c.service.desiredCount, 1);
-        assert.strictEqual(c.retainOnDelete, true, "data is retained unless a stack opts out");
-        assert.strictEqual(c.deletionProtection, true);
+        assert.deepStrictEqual(c.network, { cidrBlock: undefined, natGateways: undefined });
+        for (const [section, fields] of Object.entries({ fileSystem: c.fileSystem, archive: c.archive })) {
+            for (const [field, value] of Object.entries(fields)) {
+                assert.strictEqual(value, undefined, `${section}.${field}`);
+            }
+        }
+        for (const [field, value] of Object.entries(c.service)) {
+            if (field === "allowPlainHttp" || field === "environment") continue;
+            assert.strictEqual(value, undefined, `service.${field}`);
+        }
+        assert.deepStrictEqual(c.service.environment, {}, "the app's own defaults apply to MAX_UPLOAD_BYTES and BACKLOG_MAX_BYTES");
+        assert.deepStrictEqual(c.accessPoint, { path: "/app", uid: 1000, gid: 1000, permissions: undefined });
         assert.deepStrictEqual(c.usage, DEFAULT_USAGE);
+    });
+    it("the components' defaults functions give the documented defaults", () => {
+        const c = parseStackConfig(BASE, US_EAST_1);
+        assert.deepStrictEqual(networkDefaults(c.network), { cidrBlock: "10.0.0.0/16", natGateways: "OnePerAz" });
+        assert.deepStrictEqual(fileSystemDefaults(c.fileSystem), { performanceMode: "generalPurpose", throughputMode: "elastic", transitionToIaDays: 30, backup: true, retainOnDelete: true });
+        const bucket = archiveBucketDefaults(c.archive);
+        assert.deepStrictEqual(bucket.lifecycle.transitions, [{ days: 90, storageClass: "GLACIER" }]);
+        assert.strictEqual(bucket.retainOnDelete, true, "data is retained unless a stack opts out");
+        const service = serviceDefaults(c.service);
+        assert.deepStrictEqual(
+            { archivePrefix: service.archivePrefix, cpu: service.cpu, memory: service.memory, desiredCount: service.desiredCount, deletionProtection: service.deletionProtection },
+            { archivePrefix: "uploads/", cpu: 256, memory: 512, desiredCount: 1, deletionProtection: true },
+        );
     });
     it("accepts the dev and prod stack files", () => {
         for (const stack of ["dev", "prod"]) {
@@ -151,13 +164,13 @@ describe("stack config: the archive lifecycle is checked as S3 checks it", () =>
             },
             US_EAST_1,
         );
-        assert.strictEqual(c.archive.lifecycle.transitions.length, 3);
+        assert.strictEqual(c.archive.lifecycle?.transitions.length, 3);
     });
 });
 
 describe("stack config: the drain schedule", () => {
-    it("defaults to hourly and can be switched off", () => {
-        assert.strictEqual(parseStackConfig(BASE, US_EAST_1).service.drainSchedule, "rate(1 hour)");
+    it("defaults to hourly (the service's default) and can be switched off", () => {
+        assert.strictEqual(serviceDefaults(parseStackConfig(BASE, US_EAST_1).service).drainSchedule, "rate(1 hour)");
         assert.strictEqual(parseStackConfig({ ...BASE, [`${NS}:drainSchedule`]: "off" }, US_EAST_1).service.drainSchedule, false);
     });
     it("reports an expression EventBridge Scheduler would reject", () =>
@@ -192,7 +205,7 @@ describe("stack config: a placeholder certificate passes a preview and stops an 
     };
 
     it("the prod stack file's example certificate is accepted for a preview", () => {
-        assert.match(loadStackConfigFromFile(PROD).service.certificateArn ?? "", /^arn:aws:acm:/);
+        assert.match(String(loadStackConfigFromFile(PROD).service.certificateArn), /^arn:aws:acm:/);
     });
     it("the same file is refused for an update, naming certificateArn and how to set a real one", () => {
         const raw = flattenStackYaml(fs.readFileSync(PROD, "utf8"));
@@ -224,4 +237,14 @@ describe("stack config: a placeholder certificate passes a preview and stops an 
     it("placeholderArnReason leaves a real-looking ARN alone", () => {
         assert.strictEqual(placeholderArnReason("arn:aws:acm:eu-west-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80"), undefined);
     });
+});
+
+describe("stack config: the background worker", () => {
+    const worker = (value: object) => ({ [`${NS}:worker`]: JSON.stringify(value) });
+    it("is off unless the stack turns it on", () => assert.strictEqual(parseStackConfig(BASE, US_EAST_1).worker.enabled, false));
+    it("reports a missing enabled flag", () => rejects(worker({ cpu: 256 }), `${NS}:worker.enabled`, /true or false/));
+    it("reports a CPU/memory pair Fargate does not offer, under worker.", () => rejects(worker({ enabled: true, cpu: 256, memory: 4096 }), `${NS}:worker.memory`, /512 to 2048 MiB/));
+    it("reports a minimum above the maximum", () => rejects(worker({ enabled: true, minCount: 3, maxCount: 2, desiredCount: 2 }), `${NS}:worker.minCount`, /maxCount/));
+    it("reports an unknown worker setting", () => rejects(worker({ enabled: true, replicas: 2 }), `${NS}:worker.replicas`, /not a worker setting/));
+    it("reports a log retention CloudWatch does not accept", () => rejects(worker({ enabled: true, logRetentionDays: 10 }), `${NS}:worker.logRetentionDays`, /CloudWatch/));
 });

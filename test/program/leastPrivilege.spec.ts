@@ -70,7 +70,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("health checks are liveness on /healthz, for the target group and the container alike", () => {
             assert.strictEqual((oneOfType(run, "aws:lb/targetGroup:TargetGroup").inputs as any).healthCheck.path, "/healthz");
-            const [container] = json(oneOfType(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+            const [container] = json(oneOfType(run, "aws:ecs/taskDefinition:TaskDefinition", "app-task").inputs.containerDefinitions);
             assert.match(container.healthCheck.command.join(" "), /\/healthz"/);
         });
     });

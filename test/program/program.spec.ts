@@ -40,12 +40,12 @@ const T = {
 
 /** What each stack file promises, restated here so that a changed stack file fails loudly. */
 const STACKS = {
-    dev: { azs: ["us-east-1a", "us-east-1b"], nat: "Single", logDays: 14, min: 1, max: 2, cpu: "256", memory: "512", retain: false, https: false },
-    prod: { azs: ["us-east-1a", "us-east-1b", "us-east-1c"], nat: "OnePerAz", logDays: 365, min: 2, max: 10, cpu: "1024", memory: "2048", retain: true, https: true },
+    dev: { azs: ["us-east-1a", "us-east-1b"], nat: "Single", logDays: 14, min: 1, max: 2, cpu: "256", memory: "512", retain: false, https: false, nfsClients: ["app-task-sg"] },
+    prod: { azs: ["us-east-1a", "us-east-1b", "us-east-1c"], nat: "OnePerAz", logDays: 365, min: 2, max: 10, cpu: "1024", memory: "2048", retain: true, https: true, nfsClients: ["app-task-sg", "worker-sg"] },
 } as const;
 
 function containerOf(run: StackRun) {
-    const defs = json<any[]>(oneOfType(run, T.taskDef).inputs.containerDefinitions);
+    const defs = json<any[]>(oneOfType(run, T.taskDef, "app-task").inputs.containerDefinitions);
     assert.strictEqual(defs.length, 1);
     return defs[0];
 }
@@ -118,19 +118,20 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     assert.deepStrictEqual(deps(t, "securityGroups"), [efsSg]);
                 }
             });
-            it("lets only TCP 2049 from the task security group reach EFS (no CIDR, no range, no inline rules)", () => {
+            it(`lets only TCP 2049 from each client's security group reach EFS (${expected.nfsClients.join(", ")}; no CIDR, no range, no inline rules)`, () => {
                 const efsSg = oneOfType(run, T.sg, "shared-sg");
                 assert.strictEqual(efsSg.inputs.ingress, undefined);
-                const taskSg = urnOf(run, T.sg, "app-task-sg");
                 const rules = allOfType(run, T.ingress).filter((r) => deps(r, "securityGroupId").includes(efsSg.urn));
-                assert.strictEqual(rules.length, 1, "exactly one ingress rule on the EFS security group");
-                const rule = rules[0];
-                assert.strictEqual(rule.inputs.ipProtocol, "tcp");
-                assert.strictEqual(rule.inputs.fromPort, 2049);
-                assert.strictEqual(rule.inputs.toPort, 2049);
-                assert.deepStrictEqual(deps(rule, "referencedSecurityGroupId"), [taskSg]);
-                assert.strictEqual(rule.inputs.cidrIpv4, undefined);
-                assert.strictEqual(rule.inputs.cidrIpv6, undefined);
+                assert.strictEqual(rules.length, expected.nfsClients.length, "one ingress rule on the EFS security group per client group");
+                const sources = rules.map((rule) => {
+                    assert.strictEqual(rule.inputs.ipProtocol, "tcp");
+                    assert.strictEqual(rule.inputs.fromPort, 2049);
+                    assert.strictEqual(rule.inputs.toPort, 2049);
+                    assert.strictEqual(rule.inputs.cidrIpv4, undefined);
+                    assert.strictEqual(rule.inputs.cidrIpv6, undefined);
+                    return deps(rule, "referencedSecurityGroupId");
+                });
+                assert.deepStrictEqual(sources.flat().sort(), expected.nfsClients.map((name) => urnOf(run, T.sg, name)).sort());
             });
             it("gives the access point a POSIX user and a root directory with creation info, not /", () => {
                 const ap = oneOfType(run, T.accessPoint);
@@ -201,7 +202,7 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(oneOfType(run, T.cluster).inputs.settings, [{ name: "containerInsights", value: "enabled" }]);
             });
             it("task definition mounts EFS with transit encryption and IAM authorization through the access point", () => {
-                const volumes = (oneOfType(run, T.taskDef).inputs.volumes as any[]).filter((v) => v.efsVolumeConfiguration);
+                const volumes = (oneOfType(run, T.taskDef, "app-task").inputs.volumes as any[]).filter((v) => v.efsVolumeConfiguration);
                 assert.strictEqual(volumes.length, 1, "one EFS volume");
                 for (const v of volumes) {
                     assert.strictEqual(v.efsVolumeConfiguration.transitEncryption, "ENABLED", v.name);
@@ -222,17 +223,18 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(env.ARCHIVE_PREFIX, "uploads/");
                 assert.strictEqual(env.AWS_REGION, "us-east-1");
                 assert.strictEqual(env.PORT, "8080");
-                assert.strictEqual(env.MAX_UPLOAD_BYTES, String(100 * 1024 * 1024));
+                // Neither stack sets maxUploadBytes: the app's own default (app/src/config.ts) applies.
+                assert.strictEqual(env.MAX_UPLOAD_BYTES, undefined);
             });
             it(`sizes tasks from config (${expected.cpu} CPU units, ${expected.memory} MiB) for Fargate`, () => {
-                const td = oneOfType(run, T.taskDef).inputs;
+                const td = oneOfType(run, T.taskDef, "app-task").inputs;
                 assert.strictEqual(td.cpu, expected.cpu);
                 assert.strictEqual(td.memory, expected.memory);
                 assert.deepStrictEqual(td.requiresCompatibilities, ["FARGATE"]);
                 assert.strictEqual(td.networkMode, "awsvpc");
             });
             it("keeps the execution role and the task role apart", () => {
-                const td = oneOfType(run, T.taskDef);
+                const td = oneOfType(run, T.taskDef, "app-task");
                 assert.deepStrictEqual(deps(td, "executionRoleArn"), [urnOf(run, T.role, "app-execution-role")]);
                 assert.deepStrictEqual(deps(td, "taskRoleArn"), [urnOf(run, T.role, "app-task-role")]);
             });
@@ -261,22 +263,22 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 });
             });
             it(`keeps logs ${expected.logDays} days`, () => {
-                const logGroup = oneOfType(run, T.logGroup);
+                const logGroup = oneOfType(run, T.logGroup, "app-logs");
                 assert.strictEqual(logGroup.inputs.retentionInDays, expected.logDays);
                 assert.deepStrictEqual(containerOf(run).logConfiguration.options["awslogs-group"], "app-logs-0a1b2c3");
             });
             it("runs Fargate platform 1.4.0 in the private subnets without a public IP", () => {
-                const svc = oneOfType(run, T.service).inputs as any;
+                const svc = oneOfType(run, T.service, "app-service").inputs as any;
                 assert.strictEqual(svc.launchType, "FARGATE");
                 assert.strictEqual(svc.platformVersion, "1.4.0");
                 assert.strictEqual(svc.networkConfiguration.assignPublicIp, false);
                 assert.deepStrictEqual(svc.networkConfiguration.subnets, expected.azs.map((az) => `network-vpc-private-${az}-id`));
             });
             it("rolls back a failed deployment by itself (circuit breaker)", () => {
-                assert.deepStrictEqual((oneOfType(run, T.service).inputs as any).deploymentCircuitBreaker, { enable: true, rollback: true });
+                assert.deepStrictEqual((oneOfType(run, T.service, "app-service").inputs as any).deploymentCircuitBreaker, { enable: true, rollback: true });
             });
             it("starts tasks only once the mount targets, the file-system grant and the task role's S3 access exist", () => {
-                const svc = oneOfType(run, T.service);
+                const svc = oneOfType(run, T.service, "app-service");
                 for (const t of allOfType(run, T.mountTarget)) {
                     assert.ok(svc.dependencies.includes(t.urn), t.name);
                 }
@@ -318,11 +320,11 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 }
             });
             it(`scales on CPU between ${expected.min} and ${expected.max} tasks`, () => {
-                const target = oneOfType(run, T.scalingTarget).inputs as any;
+                const target = oneOfType(run, T.scalingTarget, "app-scaling-target").inputs as any;
                 assert.strictEqual(target.minCapacity, expected.min);
                 assert.strictEqual(target.maxCapacity, expected.max);
                 assert.strictEqual(target.scalableDimension, "ecs:service:DesiredCount");
-                const policy = oneOfType(run, T.scalingPolicy).inputs as any;
+                const policy = oneOfType(run, T.scalingPolicy, "app-cpu-scaling").inputs as any;
                 assert.strictEqual(policy.policyType, "TargetTrackingScaling");
                 assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType, "ECSServiceAverageCPUUtilization");
                 assert.strictEqual(policy.targetTrackingScalingPolicyConfiguration.targetValue, 60);
@@ -336,7 +338,7 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                     TaskRoleArn: oneOfType(run, T.role, "app-drain-task-role").outputs.arn,
                     ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }],
                 });
-                assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef).outputs.arn);
+                assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef, "app-task").outputs.arn);
                 assert.strictEqual(request.Cluster, oneOfType(run, T.cluster).outputs.arn);
                 assert.strictEqual(request.PlatformVersion, "1.4.0");
                 assert.strictEqual(request.LaunchType, "FARGATE");
@@ -441,6 +443,6 @@ describe("program, settings that change what is built (mocks)", () => {
         assert.strictEqual(oneOfType(run, T.fs).outputs.arn, undefined);
         // What the program decides itself is still known.
         assert.strictEqual(oneOfType(run, T.fs).inputs.encrypted, true);
-        assert.strictEqual((oneOfType(run, T.taskDef).inputs.volumes as any[])[0].efsVolumeConfiguration.transitEncryption, "ENABLED");
+        assert.strictEqual((oneOfType(run, T.taskDef, "app-task").inputs.volumes as any[])[0].efsVolumeConfiguration.transitEncryption, "ENABLED");
     });
 });

@@ -4,7 +4,7 @@
  * left out; every line carries its quantity, unit and unit price so the table can be checked by hand.
  */
 import type { ThroughputMode } from "../../components/sharedFileSystem";
-import type { UsageAssumptions } from "../../config";
+import type { UsageAssumptions } from "../../configSections";
 import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
 
 // The usage assumptions and throughput modes are the stack config's own types: one definition, no drift.
@@ -30,6 +30,8 @@ export interface CostInput {
         /** The most tasks autoscaling may run, for the note on the Fargate lines. Defaults to `taskCount`. */
         readonly maxTaskCount?: number;
     };
+    /** The background worker service, when the stack runs one: priced like the web tier's tasks. */
+    readonly worker?: CostInput["service"];
     readonly natGatewayCount: number;
     readonly loadBalancerCount: number;
     /** Availability zones: an internet-facing ALB holds one public IPv4 address in each. */
@@ -113,11 +115,15 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("S3 PUT requests", "S3", usage.s3PutRequests / 1000, prices.s3PutRequests);
     add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
 
-    const taskHours = service.taskCount * HOURS_PER_MONTH;
-    const scaling = service.maxTaskCount !== undefined && service.maxTaskCount > service.taskCount ? ` (autoscaling may run up to ${service.maxTaskCount})` : "";
-    const tasks = `${service.taskCount} task${service.taskCount === 1 ? "" : "s"}${scaling} × ${HOURS_PER_MONTH} h`;
-    add("Fargate vCPU", "Fargate", taskHours * (service.cpu / 1024), prices.fargateVcpu, `${tasks} × ${fmt(service.cpu / 1024)} vCPU`);
-    add("Fargate memory", "Fargate", taskHours * (service.memoryMib / 1024), prices.fargateMemory, `${tasks} × ${fmt(service.memoryMib / 1024)} GB`);
+    const fargate = (tier: CostInput["service"], label: string) => {
+        const taskHours = tier.taskCount * HOURS_PER_MONTH;
+        const scaling = tier.maxTaskCount !== undefined && tier.maxTaskCount > tier.taskCount ? ` (autoscaling may run up to ${tier.maxTaskCount})` : "";
+        const tasks = `${tier.taskCount} task${tier.taskCount === 1 ? "" : "s"}${scaling} × ${HOURS_PER_MONTH} h`;
+        add(`Fargate vCPU${label}`, "Fargate", taskHours * (tier.cpu / 1024), prices.fargateVcpu, `${tasks} × ${fmt(tier.cpu / 1024)} vCPU`);
+        add(`Fargate memory${label}`, "Fargate", taskHours * (tier.memoryMib / 1024), prices.fargateMemory, `${tasks} × ${fmt(tier.memoryMib / 1024)} GB`);
+    };
+    fargate(service, "");
+    if (input.worker) fargate(input.worker, " (worker)");
 
     add("NAT gateway hours", "VPC", input.natGatewayCount * HOURS_PER_MONTH, prices.natGatewayHours, `${input.natGatewayCount} × ${HOURS_PER_MONTH} h`);
     add("NAT gateway data processed", "VPC", input.natGatewayCount > 0 ? usage.natDataGb : 0, prices.natGatewayData);

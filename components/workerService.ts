@@ -1,0 +1,143 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { APP_LOG_PREFIX, EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
+import { createCpuScaling } from "./fargateService";
+import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
+import { SharedFileSystem } from "./sharedFileSystem";
+import { createTaskDefinition } from "./taskDefinition";
+import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
+import { Problem, throwIfProblems } from "./validation";
+
+/** The port the worker answers /healthz on, on the loopback only: its container health check is its one client. */
+export const WORKER_HEALTH_PORT = 8080;
+
+export interface WorkerServiceArgs extends ServiceSizing {
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets of the tasks, which get no public IP. */
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The cluster to run in (the web service's, so that one cluster shows the whole app). */
+    readonly clusterArn: pulumi.Input<string>;
+    readonly clusterName: pulumi.Input<string>;
+    /** The image to run: the web service's, so both tiers always run the same app version. */
+    readonly image: pulumi.Input<string>;
+    /** The file system and access point to mount at {@link EFS_MOUNT_PATH}: the web service's, where uploads land. */
+    readonly fileSystem: SharedFileSystem;
+    readonly accessPoint: string;
+    /** Where to archive; the task role is granted writes under `archivePrefix` and the app's log prefix only. */
+    readonly bucket: ServiceBucket;
+    /** Key prefix of archived objects; ends with "/". Must be the web service's. */
+    readonly archivePrefix: string;
+    /** Days CloudWatch keeps the worker's logs. Defaults to 30. */
+    readonly logRetentionDays?: number;
+}
+
+/** The worker's effective sizing: the one place its defaults live (those of any Fargate service, {@link sizingDefaults}). */
+export function workerDefaults(args: ServiceSizing & { logRetentionDays?: number }) {
+    return { ...sizingDefaults(args), logRetentionDays: args.logRetentionDays ?? 30 };
+}
+
+/** Pure validation of the worker's sizing and scaling; exported for tests and the stack config. */
+export function validateWorkerArgs(args: ServiceSizing & { logRetentionDays?: number }): Problem[] {
+    const problems = validateServiceSizing(args);
+    const retention = args.logRetentionDays;
+    if (retention !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+        problems.push({ property: "logRetentionDays", reason: `must be one of ${LOG_RETENTION_DAYS.join(", ")} (what CloudWatch Logs accepts); got ${JSON.stringify(retention)}` });
+    }
+    return problems;
+}
+
+/**
+ * The background worker of the source article: the same image with `work` (the archiver without the upload API) as
+ * a second Fargate service on the shared file system, with no load balancer and no ingress at all. Its task role is
+ * its own, granted by the owners only what archiving needs: the access point read-write (it deletes what it has
+ * archived), and writing and reading back objects under the archive and log prefixes (no GetObjectVersion: it never
+ * presigns a download). It scales on CPU apart from the web tier.
+ */
+export class WorkerService extends pulumi.ComponentResource {
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly securityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: WorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fargate-efs-s3:compute:WorkerService", name, {}, opts);
+
+        throwIfProblems(`WorkerService "${name}"`, validateWorkerArgs(args));
+        const settings = workerDefaults(args);
+        const scope = roleScope(this);
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
+        const execution = createExecutionRole(name, scope, this);
+        const taskRole = createTaskRole(`${name}-task-role`, scope, this);
+        // No ingress rule: nothing reaches the worker. HTTPS out for S3 and the AWS APIs; NFS out comes with the grant.
+        const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: `Tasks of ${name}: no ingress; HTTPS and NFS out` }, { parent: this });
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-https`,
+            { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs: S3 (through the gateway endpoint), ECR, CloudWatch Logs, STS" },
+            { parent: this },
+        );
+
+        const grantee = { name, role: taskRole, securityGroup, parent: this };
+        const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
+        const prefixes = [args.archivePrefix, APP_LOG_PREFIX];
+        // Read-back without versions: the archiver verifies what it wrote (HeadObject) and never presigns a download.
+        const s3 = [args.bucket.grantWrite(grantee, prefixes), args.bucket.grantRead(grantee, prefixes)];
+
+        const taskDefinition = createTaskDefinition(
+            name,
+            {
+                image: args.image,
+                cpu: settings.cpu,
+                memory: settings.memory,
+                containerPort: WORKER_HEALTH_PORT,
+                publishPort: false,
+                command: ["work"],
+                executionRole: execution.role,
+                taskRole,
+                efs,
+                environment: {
+                    DATA_DIR: EFS_MOUNT_PATH,
+                    BUCKET: args.bucket.bucketName,
+                    ARCHIVE_PREFIX: args.archivePrefix,
+                    AWS_REGION: scope.region,
+                    HOST: "127.0.0.1",
+                    PORT: String(WORKER_HEALTH_PORT),
+                },
+                logGroup,
+                region: scope.region,
+            },
+            this,
+        );
+
+        const service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                cluster: args.clusterArn,
+                taskDefinition: taskDefinition.arn,
+                desiredCount: settings.desiredCount,
+                launchType: "FARGATE",
+                // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
+                platformVersion: "1.4.0",
+                networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                enableExecuteCommand: false,
+                propagateTags: "SERVICE",
+                waitForSteadyState: true,
+            },
+            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
+        );
+        createCpuScaling(
+            name,
+            { clusterName: args.clusterName, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent },
+            this,
+        );
+
+        this.serviceName = service.name;
+        this.logGroupName = logGroup.name;
+        this.taskRoleArn = taskRole.arn;
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({ serviceName: this.serviceName, logGroupName: this.logGroupName, taskRoleArn: this.taskRoleArn, securityGroupId: this.securityGroupId });
+    }
+}
