@@ -1,5 +1,5 @@
 /** The command line of `npm run doctor`, parsed and checked before AWS is asked anything. */
-import { parseArgs } from "util";
+import { parseFlags, UsageError } from "../cliFlags";
 import { DOCTOR_ACTIONS } from "./permissions";
 import { CHECKS, CHECK_IDS } from "./checks";
 
@@ -59,40 +59,20 @@ export interface DoctorOptions {
     readonly help: boolean;
 }
 
-/** Wrong command-line usage; the message names the flag. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+export { UsageError };
 
 export function parseDoctorArgs(argv: readonly string[]): DoctorOptions {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                outputs: { type: "string" },
-                region: { type: "string" },
-                "endpoint-url": { type: "string" },
-                format: { type: "string" },
-                skip: { type: "string", multiple: true },
-                timeout: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        throw new UsageError((err as Error).message.split("\n")[0] ?? String(err));
-    }
+    const values = parseFlags(argv, {
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        region: { type: "string" },
+        "endpoint-url": { type: "string" },
+        format: { type: "string" },
+        skip: { type: "string", multiple: true },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+    });
     const help = values.help ?? false;
-    for (const flag of ["stack", "outputs", "region", "endpoint-url", "format", "timeout"] as const) {
-        const value = values[flag];
-        if (value !== undefined && (value === "" || value.startsWith("--"))) throw new UsageError(`Option '--${flag} <value>' argument missing`);
-    }
     const stack = values.stack;
     if (stack === undefined && !help) throw new UsageError("--stack is required: the stack whose outputs are given (e.g. --stack dev)");
     if (stack !== undefined && !/^[A-Za-z0-9_.\/-]+$/.test(stack)) throw new UsageError(`--stack must be a stack name (letters, digits, "-", "_", ".", "/"), got "${stack}"`);

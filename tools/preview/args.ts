@@ -1,5 +1,7 @@
 /** The command line of `npm run plan`, parsed and checked before anything runs. */
-import { parseArgs } from "util";
+import { parseFlags, UsageError } from "../cliFlags";
+
+export { UsageError };
 
 export const PLAN_USAGE = `usage: npm run plan -- [--stack <name>] [--config <Pulumi.x.yaml>] [--policy-pack-config <file>]
                      [--format text|json] [--prices <file>]
@@ -21,43 +23,17 @@ export interface PlanOptions {
     readonly help: boolean;
 }
 
-/** Wrong command-line usage; the message names the flag. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
-
 const FORMATS: readonly PlanFormat[] = ["text", "json"];
 
 export function parsePlanArgs(argv: readonly string[]): PlanOptions {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                config: { type: "string" },
-                "policy-pack-config": { type: "string" },
-                format: { type: "string" },
-                prices: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        // node's messages already name the flag: "Unknown option '--x'", "Option '--stack <value>' argument missing".
-        throw new UsageError((err as Error).message.split("\n")[0] ?? String(err));
-    }
-    for (const flag of ["stack", "config", "policy-pack-config", "format", "prices"] as const) {
-        const value = values[flag];
-        // `--stack --format json` would make "--format" the stack name.
-        if (value !== undefined && (value === "" || value.startsWith("--"))) {
-            throw new UsageError(`Option '--${flag} <value>' argument missing`);
-        }
-    }
+    const values = parseFlags(argv, {
+        stack: { type: "string" },
+        config: { type: "string" },
+        "policy-pack-config": { type: "string" },
+        format: { type: "string" },
+        prices: { type: "string" },
+        help: { type: "boolean", short: "h" },
+    });
     const format = values.format ?? "text";
     if (!(FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
