@@ -23,6 +23,7 @@ import {
 } from "./components";
 import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
+import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
@@ -47,6 +48,8 @@ export interface StackConfig {
     /** The background worker service (`worker.enabled`), off unless the stack turns it on. */
     readonly worker: WorkerSettings;
     readonly usage: UsageAssumptions;
+    /** Athena over the archived logs (`logAnalytics`), off unless the stack turns it on. */
+    readonly logAnalytics: LogAnalyticsSettings;
 }
 
 /** The program's access point: the app's directory, owned by the image's user (app/Dockerfile builds it for 1000:1000). */
@@ -134,6 +137,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
+    const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -223,6 +227,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         service,
         worker,
         usage,
+        logAnalytics,
     };
 }
 

@@ -64,6 +64,9 @@ export const KEYS = {
     deletionProtection: "boolean",
     worker: "object",
     usage: "object",
+    logAnalytics: "boolean",
+    logQueryDays: "integer",
+    athenaBytesScannedCutoffMb: "integer",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

@@ -3,7 +3,7 @@
  * No raw AWS resources here; each lives in the component that owns it. Settings the stack leaves out are passed as
  * undefined, so each component's own defaults apply.
  */
-import { ArchiveBucket, FargateService, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
+import { ArchiveBucket, ATHENA_RESULTS_EXPIRATION_DAYS, ATHENA_RESULTS_PREFIX, FargateService, LogAnalytics, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
 import { readStackConfig } from "./config";
 
 export = async () => {
@@ -18,7 +18,13 @@ export = async () => {
         accessPoints: { app: config.accessPoint },
     });
 
-    const archive = new ArchiveBucket("archive", config.archive);
+    const { enabled: analyticsOn, ...analytics } = config.logAnalytics;
+    const archive = new ArchiveBucket("archive", {
+        ...config.archive,
+        ...(analyticsOn ? { expiringPrefixes: { [ATHENA_RESULTS_PREFIX]: ATHENA_RESULTS_EXPIRATION_DAYS } } : {}),
+    });
+    // Athena over the archived logs: registers them, grants nobody anything.
+    const logAnalytics = analyticsOn ? new LogAnalytics("logs", { ...analytics, bucket: archive }) : undefined;
 
     const app = new FargateService("app", {
         ...config.service,
@@ -56,6 +62,7 @@ export = async () => {
         serviceName: app.serviceName,
         logGroupName: app.logGroupName,
         ...(worker ? { workerServiceName: worker.serviceName } : {}),
+        ...(logAnalytics ? { athenaWorkgroup: logAnalytics.workgroupName, athenaDatabase: logAnalytics.databaseName } : {}),
         vpcId: network.vpcId,
     };
 };

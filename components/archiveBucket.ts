@@ -20,6 +20,13 @@ export interface ArchiveBucketArgs {
      * Defaults to true; set false only for throw-away environments.
      */
     readonly retainOnDelete?: boolean;
+    /**
+     * Prefixes whose objects (and their old versions) are deleted this many days after creation, such as Athena's
+     * query results (`{ "athena-results/": 7 }`). S3 lets expiration win over a transition of the same object.
+     * Defaults to none.
+     * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html
+     */
+    readonly expiringPrefixes?: Readonly<Record<string, number>>;
 }
 
 /** The bucket's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
@@ -117,7 +124,16 @@ export class ArchiveBucket extends pulumi.ComponentResource {
             `${name}-lifecycle`,
             {
                 bucket: bucket.id,
-                rules: lifecycleRules(lifecycle),
+                rules: [
+                    ...lifecycleRules(lifecycle),
+                    ...Object.entries(args.expiringPrefixes ?? {}).map(([prefix, days]) => ({
+                        id: `expire-${prefix.replace(/\/$/, "")}`,
+                        status: "Enabled",
+                        filter: { prefix },
+                        expiration: { days },
+                        noncurrentVersionExpiration: { noncurrentDays: 1 },
+                    })),
+                ],
             },
             // Noncurrent-version rules only mean something once versioning is on.
             { parent: this, dependsOn: [versioning] },

@@ -14,3 +14,5 @@ export * from "./taskDefinition";
 export * from "./drainSchedule";
 export * from "./fargateService";
 export * from "./workerService";
+export * from "./logQueries";
+export * from "./logAnalytics";
