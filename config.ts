@@ -24,6 +24,7 @@ import {
 import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
+import { CdnSettings, parseCdn } from "./configDelivery";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
@@ -50,6 +51,8 @@ export interface StackConfig {
     readonly usage: UsageAssumptions;
     /** Athena over the archived logs (`logAnalytics`), off unless the stack turns it on. */
     readonly logAnalytics: LogAnalyticsSettings;
+    /** CloudFront in front of the archive (`cdn`), off unless the stack turns it on. */
+    readonly cdn: CdnSettings;
 }
 
 /** The program's access point: the app's directory, owned by the image's user (app/Dockerfile builds it for 1000:1000). */
@@ -138,6 +141,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
     const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
+    const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -228,6 +232,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         worker,
         usage,
         logAnalytics,
+        cdn,
     };
 }
 

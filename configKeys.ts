@@ -67,6 +67,7 @@ export const KEYS = {
     logAnalytics: "boolean",
     logQueryDays: "integer",
     athenaBytesScannedCutoffMb: "integer",
+    cdn: "object",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

@@ -16,3 +16,4 @@ export * from "./fargateService";
 export * from "./workerService";
 export * from "./logQueries";
 export * from "./logAnalytics";
+export * from "./contentDelivery";

@@ -31,8 +31,8 @@ describe("app: GET /uploads/:id returns CDN URLs for served prefixes once archiv
         apps.push(app);
         const r = await upload(app.url, name, data);
         assert.equal(r.status, 202, JSON.stringify(r.body));
-        const s = await waitFor("archived status", async () => {
-            const got = await (await fetch(`${app.url}/uploads/${r.body.id}`)).json();
+        const s: any = await waitFor("archived status", async () => {
+            const got: any = await (await fetch(`${app.url}/uploads/${r.body.id}`)).json();
             return got.status === "archived" ? got : undefined;
         });
         return { ...s, bucket };

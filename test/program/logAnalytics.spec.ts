@@ -28,7 +28,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
     it("the Glue table's storage.location.template is the bucket plus the app's own archived-log key template, dt in the app's date format", async () => {
         const run = await dev();
         const bucket = oneOfType(run, T.bucket, "archive-bucket").outputs.bucket;
-        const p = oneOfType(run, T.table).inputs.parameters;
+        const p: any = oneOfType(run, T.table).inputs.parameters;
         assert.strictEqual(p["storage.location.template"], `s3://${bucket}/${ARCHIVED_LOG_KEY_TEMPLATE}`);
         assert.strictEqual(p["storage.location.template"], `s3://${bucket}/logs/\${task}/\${dt}/`, "pinned: the layout the README documents");
         assert.strictEqual(p["projection.dt.format"], ARCHIVED_LOG_DATE_FORMAT);
@@ -39,7 +39,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
         for (const [run, days] of [[await dev(), 30], [await prod(), 90]] as const) {
             const t = oneOfType(run, T.table);
             assert.deepStrictEqual(
-                Object.fromEntries(Object.entries(t.inputs.parameters).filter(([k]) => k.startsWith("projection."))),
+                Object.fromEntries(Object.entries(t.inputs.parameters as Record<string, unknown>).filter(([k]) => k.startsWith("projection."))),
                 {
                     "projection.enabled": "true",
                     "projection.task.type": "injected",
@@ -50,13 +50,13 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
                     "projection.dt.interval.unit": "DAYS",
                 },
             );
-            assert.deepStrictEqual(t.inputs.partitionKeys.map((k: any) => `${k.name}:${k.type}`), ["task:string", "dt:string"]);
+            assert.deepStrictEqual((t.inputs.partitionKeys as any[]).map((k: any) => `${k.name}:${k.type}`), ["task:string", "dt:string"]);
             assert.strictEqual(allOfType(run, "aws:glue/crawler:Crawler").length, 0);
         }
     });
 
     it("reads the app's JSON lines with the OpenX JSON SerDe, the log fields as columns", async () => {
-        const sd = oneOfType(await dev(), T.table).inputs.storageDescriptor;
+        const sd: any = oneOfType(await dev(), T.table).inputs.storageDescriptor;
         assert.strictEqual(sd.serDeInfo.serializationLibrary, "org.openx.data.jsonserde.JsonSerDe");
         assert.strictEqual(sd.inputFormat, "org.apache.hadoop.mapred.TextInputFormat");
         const cols = sd.columns.map((c: any) => c.name);
@@ -67,7 +67,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
 
     it("the workgroup enforces its configuration, a per-query scan limit, and SSE-encrypted results under athena-results/", async () => {
         for (const [run, mb] of [[await dev(), 100], [await prod(), 10240]] as const) {
-            const c = oneOfType(run, T.workgroup).inputs.configuration;
+            const c: any = oneOfType(run, T.workgroup).inputs.configuration;
             const bucket = oneOfType(run, T.bucket, "archive-bucket").outputs.bucket;
             assert.strictEqual(c.enforceWorkgroupConfiguration, true);
             assert.strictEqual(c.bytesScannedCutoffPerQuery, mb * 1024 * 1024);
@@ -79,7 +79,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
     it("a KMS-encrypted archive encrypts query results with the same key", async () => {
         const key = "arn:aws:kms:us-east-1:210987654321:key/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901";
         const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:archiveKmsKeyArn": key } });
-        assert.deepStrictEqual(oneOfType(run, T.workgroup).inputs.configuration.resultConfiguration.encryptionConfiguration, { encryptionOption: "SSE_KMS", kmsKeyArn: key });
+        assert.deepStrictEqual((oneOfType(run, T.workgroup).inputs.configuration as any).resultConfiguration.encryptionConfiguration, { encryptionOption: "SSE_KMS", kmsKeyArn: key });
     });
 
     it("query results expire after 7 days (old versions a day later); the archive's own rules are unchanged", async () => {
@@ -96,7 +96,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
         assert.deepStrictEqual(names, ["errors-per-task-per-hour", "quarantines", "slowest-archives"]);
         const wg = oneOfType(run, T.workgroup).inputs.name;
         const db = oneOfType(run, T.database).inputs.name;
-        assert.match(db, /^[a-z0-9_]+$/, "a Glue/Athena name that needs no quoting");
+        assert.match(String(db), /^[a-z0-9_]+$/, "a Glue/Athena name that needs no quoting");
         for (const q of allOfType(run, T.namedQuery)) assert.deepStrictEqual([q.inputs.workgroup, q.inputs.database], [wg, db]);
     });
 
