@@ -37,7 +37,7 @@ function originProblems(index: StackIndex, dist: StackNode, origin: unknown): st
 }
 
 /** What is wrong with the origin bucket itself: public access not fully blocked, or a policy that admits more than CloudFront by SourceArn. */
-function bucketProblems(index: StackIndex, bucket: StackNode): string[] {
+function bucketProblems(index: StackIndex, bucket: StackNode, originOf: ReadonlyMap<string, ReadonlySet<string>>): string[] {
     const problems: string[] = [];
     const blocks = index.referrers(bucket, [types.s3PublicAccessBlock], "bucket", ["bucket", "id"]);
     if (blocks.length === 0) problems.push("no public access block refers to it");
@@ -49,7 +49,15 @@ function bucketProblems(index: StackIndex, bucket: StackNode): string[] {
     for (const p of index.referrers(bucket, [types.s3BucketPolicy], "bucket", ["bucket", "id"])) {
         const doc = parsePolicyDocument(p.props.policy);
         if (doc.kind === "unknown") {
-            problems.push(`the document of bucket policy "${p.name}" is unknown during preview, so its CloudFront statements cannot be proven`);
+            // Explained like the EFS rule's unknown CIDR: a document that names the distribution's ARN is unknown in
+            // the first preview whatever it says. It passes only when every value it is built from comes from this
+            // bucket or a distribution that has it as origin, and S3 itself refuses public policies (checked above).
+            const sources = p.deps("policy");
+            const explained = sources.length > 0 && sources.every((u) => u === bucket.urn || originOf.get(u)?.has(bucket.urn));
+            const publicBlocked = blocks.length > 0 && blocks.every((b) => b.props.blockPublicPolicy === true && b.props.restrictPublicBuckets === true);
+            if (!explained || !publicBlocked) {
+                problems.push(`the document of bucket policy "${p.name}" is unknown during preview${explained ? " and public policies are not blocked" : " and built from values other than this bucket and its distributions"}, so its CloudFront statements cannot be proven`);
+            }
             continue;
         }
         if (doc.kind === "invalid") {
@@ -80,8 +88,12 @@ function bucketProblems(index: StackIndex, bucket: StackNode): string[] {
  * own OAC; an OAI is the legacy mechanism (no SSE-KMS, no SigV4); a public bucket bypasses CloudFront entirely.
  * Severity: critical (mandatory).
  * Joins: a distribution's origins refer to the bucket and the OAC by the property dependencies of `origins`.
- * Unknowns: like the other mandatory rules, a value this needs that a preview cannot know (the policy document, an
- * OAC setting, a public-access flag) is a violation ("cannot be proven during preview").
+ * Unknowns: like the other mandatory rules, a value this needs that a preview cannot know (an OAC setting, a
+ * public-access flag, an OAI) is a violation ("cannot be proven during preview"). The one exception, explained by
+ * property dependencies as the EFS security-group rule explains an unknown CIDR: the bucket policy's document, which
+ * names the distribution's ARN and so is unknown in any preview that creates the distribution, passes the preview when
+ * every value it is built from comes from this bucket or its distributions and the bucket blocks public policies
+ * (S3 then refuses a policy that is public); AnalyzeStack after the update checks the document itself.
  * See https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
  */
 export const requireOacOnlyOrigins: StackValidationPolicy = {
@@ -99,6 +111,9 @@ export const requireOacOnlyOrigins: StackValidationPolicy = {
             reportViolation(`CloudFront origin access identity "${oai.name}" is the legacy way to reach an S3 origin. ${fix}`, oai.urn);
         }
         const checkedBuckets = new Set<string>();
+        const originOf = new Map<string, Set<string>>(
+            index.ofType(types.cloudfrontDistribution).map((d) => [d.urn, new Set(d.deps("origins"))]),
+        );
         for (const dist of index.ofType(types.cloudfrontDistribution)) {
             const buckets = dist.deps("origins").map((u) => index.get(u)).filter((n): n is StackNode => !!n && (types.s3Buckets as readonly string[]).includes(n.type));
             if (buckets.length === 0) continue;
@@ -110,7 +125,7 @@ export const requireOacOnlyOrigins: StackValidationPolicy = {
             }
             for (const bucket of buckets.filter((b) => !checkedBuckets.has(b.urn))) {
                 checkedBuckets.add(bucket.urn);
-                const bp = bucketProblems(index, bucket);
+                const bp = bucketProblems(index, bucket, originOf);
                 if (bp.length > 0) reportViolation(`S3 bucket "${bucket.name}" is the origin of CloudFront distribution "${dist.name}", but ${bp.join("; ")}. ${fix}`, bucket.urn);
             }
         }

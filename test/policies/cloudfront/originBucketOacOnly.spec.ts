@@ -47,8 +47,22 @@ describe("cloudfront-origin-bucket-oac-only (mandatory)", () => {
         expectOneViolation(P, cdnStack().add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } }).resources, "cdn-oai", /legacy way/, M));
     it("catches an OAC that does not always sign", () =>
         expectOneViolation(P, cdnStack().change("cdn-oac", (i) => (i.signingBehavior = "no-override")).resources, "cdn-distribution", /signingBehavior "no-override", not "always"/, M));
-    it("treats a bucket policy document unknown during preview as unproven (a violation)", () =>
-        expectOneViolation(P, cdnStack().change("archive-policy", (i) => (i.policy = U)).resources, "archive", /unknown during preview/, M));
+    it("treats a bucket policy document unknown during preview as unproven when it is built from other values than the bucket and its distribution", () =>
+        expectOneViolation(
+            P,
+            cdnStack().add("aws:iam/role:Role", "other", { inputs: { assumeRolePolicy: "{}" } }).change("archive-policy", (i) => (i.policy = U)).resources.map((r) =>
+                r.name === "archive-policy" ? { ...r, propertyDependencies: { ...r.propertyDependencies, policy: [r.propertyDependencies.bucket[0], r.urn.replace(/aws:s3\/bucketPolicy:BucketPolicy::archive-policy$/, "aws:iam/role:Role::other")] } } : r,
+            ),
+            "archive",
+            /unknown during preview and built from values other than this bucket/,
+            M,
+        ));
+    it("lets an unknown document through the preview only when built from the bucket and its distribution and public policies are blocked", async () => {
+        const withDeps = (s: ReturnType<typeof cdnStack>) =>
+            s.change("archive-policy", (i) => (i.policy = U)).resources.map((r) => (r.name === "archive-policy" ? { ...r, propertyDependencies: { ...r.propertyDependencies, policy: [s.urn("archive"), s.urn("cdn-distribution")] } } : r));
+        await expectNoViolation(P, withDeps(cdnStack()));
+        await expectOneViolation(P, withDeps(cdnStack().change("archive-public-access", (i) => (i.blockPublicPolicy = false))), "archive", /public policies are not blocked/, M);
+    });
     it("treats an OAC signing setting unknown during preview as a violation", () =>
         expectOneViolation(P, cdnStack().change("cdn-oac", (i) => (i.signingBehavior = U)).resources, "cdn-distribution", /unknown during preview/, M));
     it("(control) the SourceArn in the compliant fixture is an exact distribution ARN", () => {
