@@ -82,7 +82,8 @@ export class LogAnalytics extends pulumi.ComponentResource {
                     "projection.task.type": "injected",
                     "projection.dt.type": "date",
                     "projection.dt.format": LOG_DATE_FORMAT,
-                    // Relative to the query's time: the window moves by itself, and matches the Glacier check.
+                    // Relative to the query's time (NOW-<n>DAYS): the window moves by itself, and matches the Glacier check.
+                    // https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html
                     "projection.dt.range": `NOW-${logQueryDays}DAYS,NOW`,
                     "projection.dt.interval": "1",
                     "projection.dt.interval.unit": "DAYS",
