@@ -23,6 +23,8 @@ import {
 } from "./components";
 import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
+import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
+import { CdnSettings, parseCdn } from "./configDelivery";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
@@ -47,6 +49,10 @@ export interface StackConfig {
     /** The background worker service (`worker.enabled`), off unless the stack turns it on. */
     readonly worker: WorkerSettings;
     readonly usage: UsageAssumptions;
+    /** Athena over the archived logs (`logAnalytics`), off unless the stack turns it on. */
+    readonly logAnalytics: LogAnalyticsSettings;
+    /** CloudFront in front of the archive (`cdn`), off unless the stack turns it on. */
+    readonly cdn: CdnSettings;
 }
 
 /** The program's access point: the app's directory, owned by the image's user (app/Dockerfile builds it for 1000:1000). */
@@ -134,6 +140,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
+    const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
+    const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -223,6 +231,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         service,
         worker,
         usage,
+        logAnalytics,
+        cdn,
     };
 }
 

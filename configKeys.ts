@@ -64,6 +64,10 @@ export const KEYS = {
     deletionProtection: "boolean",
     worker: "object",
     usage: "object",
+    logAnalytics: "boolean",
+    logQueryDays: "integer",
+    athenaBytesScannedCutoffMb: "integer",
+    cdn: "object",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

@@ -57,6 +57,12 @@ export interface UsageAssumptions {
     readonly s3GetRequests: number;
     /** GB through the NAT gateways per month (S3 traffic skips them via the gateway endpoint). Defaults to 10. */
     readonly natDataGb: number;
+    /** HTTPS requests to CloudFront per month (priced only with `cdn.enabled`). Defaults to 1000000. */
+    readonly cdnRequests?: number;
+    /** GB CloudFront sends to viewers per month (priced only with `cdn.enabled`). Defaults to 10. */
+    readonly cdnDataOutGb?: number;
+    /** GB Athena scans per month over the archived logs (priced only with `logAnalytics`). Defaults to 10. */
+    readonly athenaScannedGb?: number;
 }
 
 export const DEFAULT_USAGE: UsageAssumptions = {
@@ -69,6 +75,9 @@ export const DEFAULT_USAGE: UsageAssumptions = {
     s3PutRequests: 100_000,
     s3GetRequests: 1_000_000,
     natDataGb: 10,
+    cdnRequests: 1_000_000,
+    cdnDataOutGb: 10,
+    athenaScannedGb: 10,
 };
 
 /** `archiveLifecycle`: a list left out keeps the component's default; expirations are taken as given once any is set. */

@@ -3,7 +3,8 @@
  * No raw AWS resources here; each lives in the component that owns it. Settings the stack leaves out are passed as
  * undefined, so each component's own defaults apply.
  */
-import { ArchiveBucket, FargateService, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
+import { ArchiveBucket, ATHENA_RESULTS_EXPIRATION_DAYS, ATHENA_RESULTS_PREFIX, ContentDelivery, DEFAULT_SERVED_PREFIXES, FargateService, LogAnalytics, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
+import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./config";
 
 export = async () => {
@@ -18,10 +19,22 @@ export = async () => {
         accessPoints: { app: config.accessPoint },
     });
 
-    const archive = new ArchiveBucket("archive", config.archive);
+    const { enabled: analyticsOn, ...analytics } = config.logAnalytics;
+    const archive = new ArchiveBucket("archive", {
+        ...config.archive,
+        ...(analyticsOn ? { expiringPrefixes: { [ATHENA_RESULTS_PREFIX]: ATHENA_RESULTS_EXPIRATION_DAYS } } : {}),
+    });
+    // Athena over the archived logs: registers them, grants nobody anything.
+    const logAnalytics = analyticsOn ? new LogAnalytics("logs", { ...analytics, bucket: archive }) : undefined;
+
+    // CloudFront for the processed content; the app hands out its URLs for the served patterns.
+    const { enabled: cdnOn, ...delivery } = config.cdn;
+    const cdn = cdnOn ? new ContentDelivery("cdn", { ...delivery, bucket: archive }) : undefined;
+    const cdnEnvironment: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: cdn.baseUrl, CDN_SERVED_PREFIXES: (delivery.servedPrefixes ?? DEFAULT_SERVED_PREFIXES).join(",") } : {};
 
     const app = new FargateService("app", {
         ...config.service,
+        environment: { ...config.service.environment, ...cdnEnvironment },
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
         privateSubnetIds: network.privateSubnetIds,
@@ -56,6 +69,8 @@ export = async () => {
         serviceName: app.serviceName,
         logGroupName: app.logGroupName,
         ...(worker ? { workerServiceName: worker.serviceName } : {}),
+        ...(cdn ? { cdnBaseUrl: cdn.baseUrl } : {}),
+        ...(logAnalytics ? { athenaWorkgroup: logAnalytics.workgroupName, athenaDatabase: logAnalytics.databaseName } : {}),
         vpcId: network.vpcId,
     };
 };

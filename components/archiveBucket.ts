@@ -20,6 +20,13 @@ export interface ArchiveBucketArgs {
      * Defaults to true; set false only for throw-away environments.
      */
     readonly retainOnDelete?: boolean;
+    /**
+     * Prefixes whose objects (and their old versions) are deleted this many days after creation, such as Athena's
+     * query results (`{ "athena-results/": 7 }`). S3 lets expiration win over a transition of the same object.
+     * Defaults to none.
+     * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html
+     */
+    readonly expiringPrefixes?: Readonly<Record<string, number>>;
 }
 
 /** The bucket's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
@@ -43,6 +50,12 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     private readonly key?: pulumi.Input<string>;
     private readonly region: pulumi.Output<string>;
     private readonly grants: GrantLedger<aws.iam.RolePolicy>;
+    /** The bucket's regional domain name: what a CloudFront origin points at. */
+    public readonly bucketRegionalDomainName: pulumi.Output<string>;
+    /** Service principals the owner admits in its own bucket policy (admitCloudFront); collected while the program is built. */
+    private readonly admissions: object[] = [];
+    private admissionsOpen = true;
+    private readonly admissionsClosed: Promise<void>;
 
     constructor(name: string, args: ArchiveBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:storage:ArchiveBucket", name, {}, opts);
@@ -53,6 +66,9 @@ export class ArchiveBucket extends pulumi.ComponentResource {
         this.key = args.kmsKeyArn;
         this.region = aws.getRegionOutput({}, { parent: this }).region;
         this.grants = new GrantLedger(`ArchiveBucket "${name}"`);
+        // The program builds its components in one synchronous run; admissions close when it yields (the next
+        // macrotask), and the bucket policy is rendered then, with every admission in it.
+        this.admissionsClosed = new Promise((resolve) => setImmediate(() => ((this.admissionsOpen = false), resolve())));
 
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
@@ -104,10 +120,12 @@ export class ArchiveBucket extends pulumi.ComponentResource {
             `${name}-policy`,
             {
                 bucket: bucket.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`])],
-                }),
+                policy: pulumi.output(this.admissionsClosed.then(() => true)).apply(() =>
+                    pulumi.jsonStringify({
+                        Version: "2012-10-17",
+                        Statement: [denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]), ...this.admissions],
+                    }),
+                ),
             },
             // S3 rejects a bucket policy while a just-created public access block is still settling in.
             { parent: this, dependsOn: [publicAccessBlock] },
@@ -117,7 +135,16 @@ export class ArchiveBucket extends pulumi.ComponentResource {
             `${name}-lifecycle`,
             {
                 bucket: bucket.id,
-                rules: lifecycleRules(lifecycle),
+                rules: [
+                    ...lifecycleRules(lifecycle),
+                    ...Object.entries(args.expiringPrefixes ?? {}).map(([prefix, days]) => ({
+                        id: `expire-${prefix.replace(/\/$/, "")}`,
+                        status: "Enabled",
+                        filter: { prefix },
+                        expiration: { days },
+                        noncurrentVersionExpiration: { noncurrentDays: 1 },
+                    })),
+                ],
             },
             // Noncurrent-version rules only mean something once versioning is on.
             { parent: this, dependsOn: [versioning] },
@@ -125,6 +152,7 @@ export class ArchiveBucket extends pulumi.ComponentResource {
 
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
+        this.bucketRegionalDomainName = bucket.bucketRegionalDomainName;
         this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
     }
@@ -150,6 +178,35 @@ export class ArchiveBucket extends pulumi.ComponentResource {
     public grantRead(grantee: Grantee, prefixes: readonly string[], options: { readonly versions?: boolean } = {}): aws.iam.RolePolicy {
         const objectActions = ["s3:GetObject", ...(options.versions ? ["s3:GetObjectVersion"] : [])];
         return this.grant(grantee, "read", prefixes, objectActions, [{ Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: this.bucketArn }], ["kms:Decrypt"]);
+    }
+
+    /**
+     * Admits one CloudFront distribution, through origin access control, to read (s3:GetObject only) the objects whose
+     * keys match `patterns` (bucket-policy wildcards: `*` matches any characters, `/` too): the bucket's own policy gains an
+     * allow for `cloudfront.amazonaws.com` conditioned on `AWS:SourceArn` equal to that distribution, nothing else. The
+     * one allow in a resource policy here: a service principal has no identity policy to hold it.
+     * Refused for a KMS-encrypted bucket: CloudFront would need kms:Decrypt in a key policy this program does not own.
+     * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+     */
+    public admitCloudFront(distributionArn: pulumi.Input<string>, patterns: readonly string[]): void {
+        const bad = patterns.filter((p) => p.startsWith("/") || !/^[A-Za-z0-9!_.*'()\/-]+$/.test(p) || !p.includes("/"));
+        if (patterns.length === 0 || bad.length > 0) {
+            throw new pulumi.InputPropertyError({ propertyPath: "patterns", reason: `ArchiveBucket "${this.name}" admits CloudFront only on key patterns like "uploads/*/thumbnails/*"; got ${JSON.stringify(patterns)}` });
+        }
+        if (this.key !== undefined) {
+            throw new pulumi.InputPropertyError({ propertyPath: "kmsKeyArn", reason: `ArchiveBucket "${this.name}" is SSE-KMS with a key this program does not own; CloudFront cannot decrypt it. Serve from an SSE-S3 bucket (no archiveKmsKeyArn)` });
+        }
+        if (!this.admissionsOpen) {
+            throw new Error(`ArchiveBucket "${this.name}": admitCloudFront after the bucket policy was rendered; call it while the program is built`);
+        }
+        this.admissions.push({
+            Sid: `AllowCloudFrontOac${this.admissions.length}`,
+            Effect: "Allow",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:GetObject",
+            Resource: [...new Set(patterns)].sort().map((p) => pulumi.interpolate`${this.bucketArn}/${p}`),
+            Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+        });
     }
 
     private grant(grantee: Grantee, kind: "read" | "write", prefixes: readonly string[], objectActions: string[], bucketStatements: object[], kmsActions: string[]): aws.iam.RolePolicy {

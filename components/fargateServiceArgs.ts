@@ -37,7 +37,7 @@ export interface FargateServiceArgs extends ServiceSizing {
     /** Days CloudWatch keeps the app's logs; one of {@link LOG_RETENTION_DAYS}. Defaults to 30. */
     readonly logRetentionDays?: number;
     /** More environment for the app (e.g. `MAX_UPLOAD_BYTES`); cannot override the variables the service sets. */
-    readonly environment?: Readonly<Record<string, string>>;
+    readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
     /** An ACM certificate for HTTPS on 443; port 80 then only redirects. Excludes nothing; required unless `allowPlainHttp`. */
     readonly certificateArn?: pulumi.Input<string>;
     /** Explicit opt-out of TLS: serve plain HTTP on port 80 when there is no certificate. Defaults to false. */

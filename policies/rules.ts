@@ -1,6 +1,8 @@
 /** Every rule of the pack, mandatory ones first. */
 import { Policies } from "@pulumi/policy";
 
+import { requireHttpsTls12Distributions } from "./cloudfront/distributionHttpsTls12";
+import { requireOacOnlyOrigins } from "./cloudfront/originBucketOacOnly";
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
 import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersion";
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
@@ -19,6 +21,7 @@ export const policies: Policies = [
     requireEfsTransitEncryption,
     requireNfsOnlyEfsSecurityGroups,
     requireBucketVersioning,
+    requireOacOnlyOrigins,
     // Advisory by default; each can be raised to mandatory through the policy-pack config.
     requireEfsEncryptionAtRest,
     requireEfsIamAndAccessPoint,
@@ -29,4 +32,5 @@ export const policies: Policies = [
     requireFileSystemTlsOnly,
     requireAccessPointSubdirectory,
     forbidBroadTaskRoleGrants,
+    requireHttpsTls12Distributions,
 ];

@@ -1,5 +1,6 @@
 import * as os from "os";
 import * as path from "path";
+import { CdnConfig, readCdnConfig } from "./cdn";
 
 /** Everything the app reads from its environment, read and validated once at start. */
 export interface AppConfig {
@@ -35,6 +36,8 @@ export interface AppConfig {
     readonly uploadIdleTimeoutSeconds: number;
     /** Slowest average rate, over each window, at which an upload's body may arrive before it is cut off. */
     readonly uploadMinBytesPerSecond: number;
+    /** CloudFront in front of the archive for some prefixes: GET /uploads/:id returns their URLs once archived. */
+    readonly cdn?: CdnConfig;
 }
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
@@ -60,6 +63,8 @@ export const VARIABLES: Record<string, string> = {
     KEEP_ALIVE_TIMEOUT_SECONDS: "an integer number of seconds 1-4000, above the load balancer's idle timeout (default 305)",
     UPLOAD_IDLE_TIMEOUT_SECONDS: "a positive integer number of seconds (default 30)",
     UPLOAD_MIN_BYTES_PER_SECOND: "a non-negative integer number of bytes per second (default 1024)",
+    CDN_BASE_URL: "an https:// origin without a path or trailing slash, such as https://d111111abcdef8.cloudfront.net (optional)",
+    CDN_SERVED_PREFIXES: "a comma-separated list of key patterns with * wildcards (default uploads/*/thumbnails/*)",
 };
 
 export class ConfigError extends Error {
@@ -145,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         problems.push({ variable: "TASK_ID", reason: `is ${JSON.stringify(taskId)}` });
     }
 
+    const cdn = readCdnConfig(env, problems);
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         dataDir,
@@ -166,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         keepAliveTimeoutSeconds,
         uploadIdleTimeoutSeconds,
         uploadMinBytesPerSecond,
+        cdn,
     };
 }

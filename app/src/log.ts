@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp } from "fs";
 import * as fs from "fs";
 import * as path from "path";
 import { pipeline } from "stream/promises";
+import { archivedLogKey } from "./logKey";
 import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "./store";
 
 type Fields = Record<string, unknown>;
@@ -219,7 +220,7 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
                 size,
                 sha256: hash.digest("hex"),
                 contentType: "application/x-ndjson",
-                key: `logs/${task}/${name}`,
+                key: archivedLogKey(task, name, st.mtime),
                 receivedAt: new Date().toISOString(),
                 processed: true,
             };

@@ -6,6 +6,7 @@ import * as path from "path";
 import { pipeline } from "stream/promises";
 import { Archiver } from "./archiver";
 import { watchBody } from "./bodyWatch";
+import { cdnUrls } from "./cdn";
 import { AppConfig } from "./config";
 import { HttpError, ingest } from "./ingest";
 import { errorFields, Logger } from "./log";
@@ -206,6 +207,8 @@ interface UploadStatus {
     key?: string;
     versionId?: string;
     quarantined?: string;
+    /** CDN URLs of this upload's archived objects under the served prefixes (CDN_SERVED_PREFIXES). */
+    cdnUrls?: string[];
 }
 
 /** EFS first (stored), then S3 (archived), then EFS again (it may have moved between the two looks). */
@@ -233,8 +236,11 @@ async function locate(ctx: Context, id: string): Promise<{ status: UploadStatus;
     const key = listed.Contents?.[0]?.Key;
     if (key) {
         const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.config.bucket, Key: key }));
+        // The thumbnails sit one level down (uploads/<id>/thumbnails/), outside the delimited listing above.
+        const all = ctx.config.cdn ? await ctx.client.send(new ListObjectsV2Command({ Bucket: ctx.config.bucket, Prefix: prefix, MaxKeys: 100 })) : undefined;
+        const urls = cdnUrls(ctx.config.cdn, (all?.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
         return {
-            status: { id, name: key.slice(prefix.length), size: head.ContentLength ?? 0, sha256: head.Metadata?.sha256 ?? "", status: "archived", key, versionId: head.VersionId },
+            status: { id, name: key.slice(prefix.length), size: head.ContentLength ?? 0, sha256: head.Metadata?.sha256 ?? "", status: "archived", key, versionId: head.VersionId, ...(urls.length > 0 ? { cdnUrls: urls } : {}) },
             contentType: head.ContentType ?? "application/octet-stream",
         };
     }

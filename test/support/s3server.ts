@@ -17,22 +17,27 @@ const VENV = path.join(REPO_ROOT, ".venv");
 const PYTHON = path.join(VENV, "bin", "python");
 /** Pinned: the version whose behaviour the comment above describes. */
 export const MOTO_VERSION = "5.2.5";
+/** Pinned: the Trino parser and the engine the named Athena queries are checked with (test/analytics). */
+export const SQLGLOT_VERSION = "30.30.0";
+export const DUCKDB_VERSION = "2.0.1";
+/** The virtualenv's python, with moto, sqlglot and duckdb once {@link ensureMoto} has run. */
+export const VENV_PYTHON = PYTHON;
 
 export const CREDENTIALS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing-secret", AWS_REGION: "us-east-1" };
 
-/** Installs moto into .venv unless that exact version is already there. Idempotent and fast when done. */
+/** Installs moto, sqlglot and duckdb into .venv unless those exact versions are already there. Idempotent and fast when done. */
 export function ensureMoto(): void {
     const installed = () => {
         try {
-            return execFileSync(PYTHON, ["-c", "import moto.server, moto; print(moto.__version__)"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === MOTO_VERSION;
+            return execFileSync(PYTHON, ["-c", "import moto.server, moto, sqlglot, duckdb; print(moto.__version__, sqlglot.__version__, duckdb.__version__)"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === `${MOTO_VERSION} ${SQLGLOT_VERSION} ${DUCKDB_VERSION}`;
         } catch {
             return false;
         }
     };
     if (installed()) return;
     if (!fs.existsSync(PYTHON)) execFileSync("python3", ["-m", "venv", VENV], { stdio: "inherit" });
-    execFileSync(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], { stdio: "inherit" });
-    if (!installed()) throw new Error(`moto ${MOTO_VERSION} did not install into ${VENV}`);
+    execFileSync(PYTHON, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`, `sqlglot==${SQLGLOT_VERSION}`, `duckdb==${DUCKDB_VERSION}`], { stdio: "inherit" });
+    if (!installed()) throw new Error(`moto ${MOTO_VERSION}, sqlglot ${SQLGLOT_VERSION} and duckdb ${DUCKDB_VERSION} did not install into ${VENV}`);
 }
 
 export async function freePort(): Promise<number> {

@@ -36,13 +36,17 @@ export interface CostInput {
     readonly loadBalancerCount: number;
     /** Availability zones: an internet-facing ALB holds one public IPv4 address in each. */
     readonly azCount: number;
+    /** Whether a CloudFront distribution serves the archive (`cdn.enabled`). Defaults to false. */
+    readonly cdn?: boolean;
+    /** Whether Athena queries the archived logs (`logAnalytics`). Defaults to false. */
+    readonly logAnalytics?: boolean;
 }
 
 export interface CostLine {
     /** What is billed, e.g. "EFS Standard storage". */
     readonly item: string;
     /** The AWS service the line is billed under. */
-    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup";
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena";
     readonly quantity: number;
     readonly unit: string;
     readonly unitPriceUsd: number;
@@ -131,6 +135,14 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("Public IPv4 addresses", "VPC", publicIps * HOURS_PER_MONTH, prices.publicIpv4, `${publicIps} addresses (NAT gateways, ALB nodes) × ${HOURS_PER_MONTH} h`);
 
     add("Application Load Balancer hours", "ELB", input.loadBalancerCount * HOURS_PER_MONTH, prices.albHours, `${input.loadBalancerCount} × ${HOURS_PER_MONTH} h; LCU charges not estimated`);
+
+    if (input.cdn) {
+        add("CloudFront HTTPS requests", "CloudFront", (usage.cdnRequests ?? 0) / 10_000, prices.cloudFrontHttpsRequests, "free tier (1 TB, 10 M requests) not deducted");
+        add("CloudFront data transfer out", "CloudFront", usage.cdnDataOutGb ?? 0, prices.cloudFrontDataOut);
+    }
+    if (input.logAnalytics) {
+        add("Athena data scanned", "Athena", (usage.athenaScannedGb ?? 0) / 1024, prices.athenaScanned, `${fmt(usage.athenaScannedGb ?? 0)} GB; Glue catalog within its free tier`);
+    }
 
     return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };
 }

@@ -34,6 +34,8 @@ const s3Page = "Amazon S3 pricing (aws.amazon.com/s3/pricing), US East (N. Virgi
 const fargatePage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), US East (N. Virginia), Linux/x86";
 const vpcPage = "Amazon VPC pricing (aws.amazon.com/vpc/pricing), US East (N. Virginia)";
 const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing), US East (N. Virginia)";
+const cloudFrontPage = "Amazon CloudFront pricing (aws.amazon.com/cloudfront/pricing), pay as you go, United States, Mexico & Canada";
+const athenaPage = "Amazon Athena pricing (aws.amazon.com/athena/pricing), US East (N. Virginia), SQL queries";
 const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
 
 /** us-east-1 list prices, taken `PRICES_TAKEN`. */
@@ -80,6 +82,10 @@ export const LIST_PRICES = {
     natGatewayData: { usd: 0.045, unit: "GB", source: `${vpcPage}: NAT gateway, price per GB data processed` },
     publicIpv4: { usd: 0.005, unit: "IP-hour", source: `${vpcPage}: Public IPv4 address, in use, per IP per hour` },
     albHours: { usd: 0.0225, unit: "hour", source: `${elbPage}: Application Load Balancer, per ALB-hour` },
+    cloudFrontDataOut: { usd: 0.085, unit: "GB", source: `${cloudFrontPage}: data transfer out to the internet, first 10 TB/month` },
+    cloudFrontHttpsRequests: { usd: 0.01, unit: "10,000 requests", source: `${cloudFrontPage}: HTTPS requests, per 10,000` },
+    // Athena bills at least 10 MB per query, rounded up to the next MB; the estimate takes the scanned GB as given.
+    athenaScanned: { usd: 5.0, unit: "TB scanned", source: `${athenaPage}: per TB of data scanned (10 MB minimum per query)` },
 } as const satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof LIST_PRICES;

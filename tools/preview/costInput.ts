@@ -30,5 +30,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
         natGatewayCount: networkDefaults(config.network).natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,
+        cdn: config.cdn.enabled,
+        logAnalytics: config.logAnalytics.enabled,
     };
 }

@@ -1,0 +1,50 @@
+import { StackValidationPolicy } from "@pulumi/policy";
+
+import { types } from "../lib/policy";
+import { StackIndex } from "../lib/stack";
+import { get, isUnknown, list, show } from "../lib/values";
+
+const HTTPS_ONLY = ["redirect-to-https", "https-only"];
+/** Security policies whose minimum is TLS 1.2 or newer. https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html */
+const TLS12_OR_NEWER = /^TLSv1\.(2|3)_\d{4}$/;
+
+/**
+ * cloudfront-distribution-https-tls12 — every CloudFront distribution redirects or refuses plain HTTP in every cache
+ * behavior, and serves viewers TLS 1.2 or newer: a custom certificate with a `TLSv1.2_*` (or newer) security policy.
+ * The default *.cloudfront.net certificate does not count: CloudFront applies TLSv1 to it whatever the setting says.
+ *
+ * Why: content served over plain HTTP or TLS 1.0/1.1 can be read or altered on the way. Severity: medium (advisory).
+ * Unknowns: an unknown protocol policy or certificate setting is reported as unproven.
+ * See https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-web-values-specify.html#DownloadDistValues-security-policy
+ */
+export const requireHttpsTls12Distributions: StackValidationPolicy = {
+    name: "cloudfront-distribution-https-tls12",
+    description: "CloudFront distributions redirect or refuse plain HTTP and use TLS 1.2 or newer.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    validateStack: (args, reportViolation) => {
+        const index = new StackIndex(args.resources);
+        for (const dist of index.ofType(types.cloudfrontDistribution)) {
+            const problems: string[] = [];
+            const ordered = list(dist.props.orderedCacheBehaviors);
+            const behaviors: [string, unknown][] = [["defaultCacheBehavior", dist.props.defaultCacheBehavior], ...(isUnknown(ordered) ? [] : ordered.map((b, i): [string, unknown] => [`orderedCacheBehaviors[${i}]`, b]))];
+            if (isUnknown(ordered)) problems.push("orderedCacheBehaviors is unknown during preview");
+            for (const [where, b] of behaviors) {
+                const policy = get(b as never, "viewerProtocolPolicy");
+                if (typeof policy !== "string" || !HTTPS_ONLY.includes(policy)) {
+                    problems.push(`${where}.viewerProtocolPolicy is ${isUnknown(policy) ? "unknown during preview" : show(policy)}, not redirect-to-https or https-only`);
+                }
+            }
+            const cert = dist.props.viewerCertificate;
+            const minimum = get(cert, "minimumProtocolVersion");
+            if (get(cert, "cloudfrontDefaultCertificate") === true) {
+                problems.push("it uses the default *.cloudfront.net certificate, which CloudFront serves with TLSv1 whatever minimumProtocolVersion says (set aliases and an ACM certificate)");
+            } else if (typeof minimum !== "string" || !TLS12_OR_NEWER.test(minimum)) {
+                problems.push(`viewerCertificate.minimumProtocolVersion is ${isUnknown(minimum) ? "unknown during preview" : show(minimum)}, not TLSv1.2_2021 or newer`);
+            }
+            if (problems.length > 0) {
+                reportViolation(`CloudFront distribution "${dist.name}" must serve HTTPS only with TLS 1.2 or newer, but ${problems.join("; ")}.`, dist.urn);
+            }
+        }
+    },
+};

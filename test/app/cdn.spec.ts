@@ -1,0 +1,67 @@
+/**
+ * Issue 11: with CloudFront in front of the archive (CDN_BASE_URL), GET /uploads/:id returns the CDN URL of each
+ * archived object under a served prefix (CDN_SERVED_PREFIXES, thumbnails by default), and never of the others.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
+import { AppProcess, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
+
+const CDN = "https://d111111abcdef8.cloudfront.net";
+
+describe("app: GET /uploads/:id returns CDN URLs for served prefixes once archived (moto)", function () {
+    this.timeout(300_000);
+    let s3: S3Server;
+    const apps: AppProcess[] = [];
+    let n = 0;
+
+    before(async () => {
+        s3 = await startMoto();
+    });
+    after(async () => {
+        for (const a of apps) await a.stop("SIGKILL");
+        await s3?.stop();
+        removeTempDataDirs();
+    });
+
+    async function archivedStatus(extra: Record<string, string>, name: string, data: Buffer): Promise<any> {
+        const bucket = `cdn-spec-${process.pid}-${++n}`;
+        createVersionedBucket(s3.endpoint, bucket);
+        const app = await startApp({ DATA_DIR: tempDataDir(), BUCKET: bucket, S3_ENDPOINT: s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra });
+        apps.push(app);
+        const r = await upload(app.url, name, data);
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        const s: any = await waitFor("archived status", async () => {
+            const got: any = await (await fetch(`${app.url}/uploads/${r.body.id}`)).json();
+            return got.status === "archived" ? got : undefined;
+        });
+        return { ...s, bucket };
+    }
+    async function png(): Promise<Buffer> {
+        const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
+        return sharp({ create: { width: 320, height: 200, channels: 3, background: "#cc3366" } }).png().toBuffer();
+    }
+
+    it("by default the thumbnail's CDN URL (percent-encoded), never the original's", async () => {
+        const s = await archivedStatus({ CDN_BASE_URL: CDN }, "red photo.png", await png());
+        assert.deepStrictEqual(s.cdnUrls, [`${CDN}/uploads/${s.id}/thumbnails/red%20photo.png.webp`]);
+        const listed = aws(s3.endpoint, ["s3api", "list-objects-v2", "--bucket", s.bucket, "--prefix", `uploads/${s.id}/thumbnails/`]);
+        assert.deepStrictEqual(listed.Contents.map((o: any) => o.Key), [`uploads/${s.id}/thumbnails/red photo.png.webp`], "the URL names the object S3 holds");
+    });
+
+    it("no CDN_BASE_URL: no CDN URLs", async () => {
+        const s = await archivedStatus({}, "plain.png", await png());
+        assert.equal(s.cdnUrls, undefined);
+    });
+
+    it("CDN_SERVED_PREFIXES=uploads/* serves the original too; a PDF (no thumbnail) gets its original only", async () => {
+        const s = await archivedStatus({ CDN_BASE_URL: CDN, CDN_SERVED_PREFIXES: "uploads/*" }, "doc.pdf", pdf(10_000));
+        assert.deepStrictEqual(s.cdnUrls, [`${CDN}/uploads/${s.id}/doc.pdf`]);
+    });
+
+    it("refuses a CDN_BASE_URL that is not an https origin, naming the variable", async () => {
+        const r = await runApp(["serve"], { DATA_DIR: tempDataDir(), BUCKET: "b-cdn", CDN_BASE_URL: "http://d111111abcdef8.cloudfront.net/" }, 30_000);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr + JSON.stringify(r.lines), /CDN_BASE_URL/);
+    });
+});
