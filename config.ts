@@ -13,7 +13,9 @@ import {
     AccessPointSpec,
     ArchiveBucketArgs,
     FargateServiceArgs,
+    MonitoringSettings,
     NetworkArgs,
+    parseMonitoringSettings,
     Problem,
     SharedFileSystemArgs,
     validateArchiveLifecycle,
@@ -46,6 +48,8 @@ export interface StackConfig {
     readonly service: ServiceSettings;
     /** The background worker service (`worker.enabled`), off unless the stack turns it on. */
     readonly worker: WorkerSettings;
+    /** Alarms, their topic and the dashboard (`monitoring`); every field has a default. */
+    readonly monitoring: MonitoringSettings;
     readonly usage: UsageAssumptions;
 }
 
@@ -134,6 +138,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
+    const monitoring = parseMonitoringSettings(v.monitoring, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -222,6 +227,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         archive: { lifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
         service,
         worker,
+        monitoring,
         usage,
     };
 }

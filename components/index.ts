@@ -14,3 +14,6 @@ export * from "./taskDefinition";
 export * from "./drainSchedule";
 export * from "./fargateService";
 export * from "./workerService";
+export * from "./backlogScaling";
+export * from "./monitoringArgs";
+export * from "./monitoring";

@@ -1,3 +1,4 @@
+import { DEFAULT_BACKLOG_MAX_BYTES } from "./metricNames";
 import * as os from "os";
 import * as path from "path";
 
@@ -125,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const host = str("HOST", "0.0.0.0")!;
     if (!/^[0-9a-fA-F.:]+$/.test(host)) problems.push({ variable: "HOST", reason: `is ${JSON.stringify(host)}` });
     const maxUploadBytes = int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1);
-    const backlogMaxBytes = int("BACKLOG_MAX_BYTES", 10 * 1024 ** 3, 1);
+    const backlogMaxBytes = int("BACKLOG_MAX_BYTES", DEFAULT_BACKLOG_MAX_BYTES, 1);
     const metricsIntervalSeconds = int("METRICS_INTERVAL_SECONDS", 60, 0, 3600);
     const metricsServiceName = str("METRICS_SERVICE_NAME", "fargate-efs-s3")!;
     // CloudWatch dimension values: 1 to 1024 characters, no leading colon; kept to a plain name here.

@@ -36,3 +36,6 @@ export const APP_METRICS = {
 } as const;
 
 export type AppMetric = keyof typeof APP_METRICS;
+
+/** BACKLOG_MAX_BYTES when unset: uploads get 503 above it; the backlog alarm's threshold is a share of it. */
+export const DEFAULT_BACKLOG_MAX_BYTES = 10 * 1024 ** 3;
