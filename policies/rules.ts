@@ -6,6 +6,7 @@ import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersi
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
 import { requireEfsTransitEncryption } from "./ecs/taskDefinitionEfsTransitEncryption";
 import { requireAccessPointSubdirectory } from "./efs/accessPointRootDirectory";
+import { requireFileSystemAlarm } from "./efs/fileSystemAlarmed";
 import { requireFileSystemTlsOnly } from "./efs/fileSystemDenyInsecureTransport";
 import { requireEfsEncryptionAtRest } from "./efs/fileSystemEncryptedAtRest";
 import { forbidBroadTaskRoleGrants } from "./iam/roleTaskLeastPrivilege";
@@ -29,4 +30,5 @@ export const policies: Policies = [
     requireFileSystemTlsOnly,
     requireAccessPointSubdirectory,
     forbidBroadTaskRoleGrants,
+    requireFileSystemAlarm,
 ];
