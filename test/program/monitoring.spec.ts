@@ -8,6 +8,7 @@
  */
 import * as assert from "assert";
 import { ConfigError, parseStackConfig } from "../../config";
+import { costInputFromStack } from "../../tools/preview/costInput";
 import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun } from "../mocks";
 
 const T = {
@@ -184,5 +185,11 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
                 return true;
             },
         );
+    });
+    it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 15 for 11 alarms, prod 20 for 14), one dashboard, 9 EMF metrics per service", async () => {
+        const dev = await run("dev");
+        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 15, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
+        const prod = await run("prod");
+        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 20, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
     });
 });

@@ -36,13 +36,24 @@ export interface CostInput {
     readonly loadBalancerCount: number;
     /** Availability zones: an internet-facing ALB holds one public IPv4 address in each. */
     readonly azCount: number;
+    /** Alarms, dashboards, the app's custom metrics and alarm topics, when the stack has them. */
+    readonly monitoring?: {
+        /** Metrics read by standard-resolution (period ≥ 60 s) alarms, summed over the alarms. */
+        readonly alarmMetrics: number;
+        /** Metrics read by high-resolution (period < 60 s) alarms. */
+        readonly highResolutionAlarmMetrics: number;
+        readonly dashboards: number;
+        /** Distinct (namespace, name, dimensions) the app emits as EMF. */
+        readonly customMetrics: number;
+        readonly snsTopics: number;
+    };
 }
 
 export interface CostLine {
     /** What is billed, e.g. "EFS Standard storage". */
     readonly item: string;
     /** The AWS service the line is billed under. */
-    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup";
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudWatch" | "SNS";
     readonly quantity: number;
     readonly unit: string;
     readonly unitPriceUsd: number;
@@ -131,6 +142,15 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("Public IPv4 addresses", "VPC", publicIps * HOURS_PER_MONTH, prices.publicIpv4, `${publicIps} addresses (NAT gateways, ALB nodes) × ${HOURS_PER_MONTH} h`);
 
     add("Application Load Balancer hours", "ELB", input.loadBalancerCount * HOURS_PER_MONTH, prices.albHours, `${input.loadBalancerCount} × ${HOURS_PER_MONTH} h; LCU charges not estimated`);
+
+    const m = input.monitoring;
+    if (m) {
+        add("CloudWatch alarm metrics", "CloudWatch", m.alarmMetrics, prices.cloudWatchAlarmMetric, "one per metric an alarm reads (metric math: each metric in the expression)");
+        add("CloudWatch high-resolution alarm metrics", "CloudWatch", m.highResolutionAlarmMetrics, prices.cloudWatchHighResolutionAlarmMetric);
+        add("CloudWatch dashboards", "CloudWatch", m.dashboards, prices.cloudWatchDashboard, "free while the account has at most 3 dashboards (CloudWatch free tier, per account)");
+        add("CloudWatch custom metrics (app EMF)", "CloudWatch", m.customMetrics, prices.cloudWatchCustomMetric, "app metrics × services (ServiceName the only dimension; TaskId is a property)");
+        add("SNS alarm topic", "SNS", m.snsTopics, prices.snsTopic, "notifications within the SNS free tier");
+    }
 
     return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };
 }

@@ -34,6 +34,8 @@ const s3Page = "Amazon S3 pricing (aws.amazon.com/s3/pricing), US East (N. Virgi
 const fargatePage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), US East (N. Virginia), Linux/x86";
 const vpcPage = "Amazon VPC pricing (aws.amazon.com/vpc/pricing), US East (N. Virginia)";
 const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing), US East (N. Virginia)";
+const cloudWatchPage = "Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing), US East (N. Virginia), paid tier";
+const snsPage = "Amazon SNS pricing (aws.amazon.com/sns/pricing), US East (N. Virginia)";
 const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
 
 /** us-east-1 list prices, taken `PRICES_TAKEN`. */
@@ -80,6 +82,12 @@ export const LIST_PRICES = {
     natGatewayData: { usd: 0.045, unit: "GB", source: `${vpcPage}: NAT gateway, price per GB data processed` },
     publicIpv4: { usd: 0.005, unit: "IP-hour", source: `${vpcPage}: Public IPv4 address, in use, per IP per hour` },
     albHours: { usd: 0.0225, unit: "hour", source: `${elbPage}: Application Load Balancer, per ALB-hour` },
+    // CloudWatch bills an alarm per metric it reads: a metric-math alarm over three metrics is three alarm metrics.
+    cloudWatchAlarmMetric: { usd: 0.1, unit: "alarm metric-month", source: `${cloudWatchPage}: Alarms, standard resolution (60 s), per alarm metric` },
+    cloudWatchHighResolutionAlarmMetric: { usd: 0.3, unit: "alarm metric-month", source: `${cloudWatchPage}: Alarms, high resolution (10 s), per alarm metric` },
+    cloudWatchDashboard: { usd: 3.0, unit: "dashboard-month", source: `${cloudWatchPage}: Dashboards, per dashboard per month` },
+    cloudWatchCustomMetric: { usd: 0.3, unit: "metric-month", source: `${cloudWatchPage}: Metrics, first 10,000 metrics, per metric per month (EMF metrics are custom metrics)` },
+    snsTopic: { usd: 0, unit: "topic-month", source: `${snsPage}: topics have no charge; e-mail notifications within the first 1,000 per month and publishes within the first million are free` },
 } as const satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof LIST_PRICES;
