@@ -4,7 +4,9 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import { createVersionedBucket, S3Server, startMoto } from "../support/s3server";
 import { AppProcess, pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
@@ -46,19 +48,21 @@ describe("app: CloudWatch metrics as EMF on stdout", function () {
         removeTempDataDirs();
     });
     async function serve(env: Record<string, string>): Promise<AppProcess> {
-        const a = await startApp({ DATA_DIR: tempDataDir(), BUCKET: "metrics-spec", MAX_UPLOAD_BYTES: "100000", METRICS_SERVICE_NAME: "spec-app", TASK_ID: "task-a", ...env });
+        const a = await startApp({ DATA_DIR: env.DATA_DIR ?? tempDataDir(), BUCKET: "metrics-spec", MAX_UPLOAD_BYTES: "100000", METRICS_SERVICE_NAME: "spec-app", TASK_ID: "task-a", ...env });
         apps.push(a);
         return a;
     }
 
     it("every record carries the documented names and units in namespace FargateEfsS3/App, with ServiceName the only dimension and TaskId a property", async () => {
         const port = (blackHole.address() as net.AddressInfo).port;
-        const app = await serve({ S3_ENDPOINT: `http://127.0.0.1:${port}`, METRICS_INTERVAL_SECONDS: "1" });
+        const dataDir = tempDataDir();
+        const app = await serve({ DATA_DIR: dataDir, S3_ENDPOINT: `http://127.0.0.1:${port}`, METRICS_INTERVAL_SECONDS: "1" });
         const a = pdf(3000);
         const b = pdf(5000);
-        assert.equal((await upload(app.url, "a.pdf", a)).status, 202);
+        const first = await upload(app.url, "a.pdf", a);
+        assert.equal(first.status, 202);
         assert.equal((await upload(app.url, "b.pdf", b)).status, 202);
-        assert.equal((await upload(app.url, "big.pdf", pdf(200_000))).status, 413);
+        assert.equal((await upload(app.url, "big.pdf", pdf(100_001))).status, 413);
 
         const record = await waitFor("an EMF record with both uploads in the backlog", () => emfRecords(app).find((r) => r.BacklogFiles === 2));
         assert.deepEqual(record._aws.CloudWatchMetrics.length, 1);
@@ -72,6 +76,16 @@ describe("app: CloudWatch metrics as EMF on stdout", function () {
         assert.deepEqual(units, DOCUMENTED);
         assert.equal(record.BacklogBytes, a.length + b.length);
         assert.ok(record.OldestBacklogAgeSeconds >= 0 && record.OldestBacklogAgeSeconds < 120, `oldest item age ${record.OldestBacklogAgeSeconds}`);
+
+        // The oldest item's age is its original's mtime: backdate one by an hour and the next record says so.
+        // Waiting in incoming/, or claimed into processing/<task>/ by the archiver that keeps retrying.
+        const processing = path.join(dataDir, "uploads", "processing");
+        const candidates = [path.join(dataDir, "uploads", "incoming", first.body.id), ...fs.readdirSync(processing).map((t) => path.join(processing, t, first.body.id))];
+        const original = path.join(candidates.find((dir) => fs.existsSync(path.join(dir, "original")))!, "original");
+        const hourAgo = new Date(Date.now() - 3600_000);
+        fs.utimesSync(original, hourAgo, hourAgo);
+        const aged = await waitFor("a record with the backdated item", () => emfRecords(app).find((r) => r.OldestBacklogAgeSeconds >= 3600));
+        assert.ok(aged.OldestBacklogAgeSeconds < 3600 + 120, `oldest item age ${aged.OldestBacklogAgeSeconds}`);
 
         // Counts are per interval: over all records, each upload is counted once.
         const sum = (name: string) => emfRecords(app).reduce((n, r) => n + r[name], 0);
