@@ -13,7 +13,9 @@ import {
     AccessPointSpec,
     ArchiveBucketArgs,
     FargateServiceArgs,
+    MonitoringSettings,
     NetworkArgs,
+    parseMonitoringSettings,
     Problem,
     SharedFileSystemArgs,
     validateArchiveLifecycle,
@@ -48,6 +50,8 @@ export interface StackConfig {
     readonly service: ServiceSettings;
     /** The background worker service (`worker.enabled`), off unless the stack turns it on. */
     readonly worker: WorkerSettings;
+    /** Alarms, their topic and the dashboard (`monitoring`); every field has a default. */
+    readonly monitoring: MonitoringSettings;
     readonly usage: UsageAssumptions;
     /** Athena over the archived logs (`logAnalytics`), off unless the stack turns it on. */
     readonly logAnalytics: LogAnalyticsSettings;
@@ -142,6 +146,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const worker = parseWorker(v.worker, problems);
     const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
+    const monitoring = parseMonitoringSettings(v.monitoring, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -230,6 +235,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         archive: { lifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
         service,
         worker,
+        monitoring,
         usage,
         logAnalytics,
         cdn,

@@ -63,6 +63,7 @@ export const KEYS = {
     retainOnDelete: "boolean",
     deletionProtection: "boolean",
     worker: "object",
+    monitoring: "object",
     usage: "object",
     logAnalytics: "boolean",
     logQueryDays: "integer",

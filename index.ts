@@ -3,8 +3,23 @@
  * No raw AWS resources here; each lives in the component that owns it. Settings the stack leaves out are passed as
  * undefined, so each component's own defaults apply.
  */
-import { ArchiveBucket, ATHENA_RESULTS_EXPIRATION_DAYS, ATHENA_RESULTS_PREFIX, ContentDelivery, DEFAULT_SERVED_PREFIXES, FargateService, LogAnalytics, Network, serviceDefaults, SharedFileSystem, WorkerService } from "./components";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_BACKLOG_MAX_BYTES } from "./app/src/metricNames";
+import {
+    ArchiveBucket,
+    ATHENA_RESULTS_EXPIRATION_DAYS,
+    ATHENA_RESULTS_PREFIX,
+    ContentDelivery,
+    DEFAULT_SERVED_PREFIXES,
+    FargateService,
+    fileSystemDefaults,
+    LogAnalytics,
+    Monitoring,
+    Network,
+    serviceDefaults,
+    SharedFileSystem,
+    WorkerService,
+} from "./components";
 import { readStackConfig } from "./config";
 
 export = async () => {
@@ -41,6 +56,7 @@ export = async () => {
         fileSystem,
         accessPoint: "app",
         bucket: archive,
+        backlogFilesPerTask: config.monitoring.backlogFilesPerTask,
     });
 
     // The article's background worker: the same image, archiving only, on the same access point, with its own role.
@@ -57,8 +73,26 @@ export = async () => {
               accessPoint: "app",
               bucket: archive,
               archivePrefix: serviceDefaults(config.service).archivePrefix,
+              backlogFilesPerTask: config.monitoring.backlogFilesPerTask,
           })
         : undefined;
+
+    // Alarms on what the stack runs, one topic for them all, one dashboard: README "Operating it".
+    const efsModes = fileSystemDefaults(config.fileSystem);
+    const monitoring = new Monitoring("ops", {
+        ...config.monitoring,
+        fileSystemId: fileSystem.fileSystemId,
+        throughputMode: efsModes.throughputMode,
+        performanceMode: efsModes.performanceMode,
+        loadBalancerArnSuffix: app.loadBalancerArnSuffix,
+        targetGroupArnSuffix: app.targetGroupArnSuffix,
+        services: [
+            { role: "app", clusterName: app.clusterName, serviceName: app.serviceName, metricsServiceName: app.metricsServiceName },
+            ...(worker ? [{ role: "worker", clusterName: app.clusterName, serviceName: worker.serviceName, metricsServiceName: worker.metricsServiceName }] : []),
+        ],
+        backlogLimitBytes: Number(config.service.environment?.BACKLOG_MAX_BYTES ?? DEFAULT_BACKLOG_MAX_BYTES),
+        region: config.region,
+    });
 
     return {
         serviceUrl: app.url,
@@ -72,5 +106,7 @@ export = async () => {
         ...(cdn ? { cdnBaseUrl: cdn.baseUrl } : {}),
         ...(logAnalytics ? { athenaWorkgroup: logAnalytics.workgroupName, athenaDatabase: logAnalytics.databaseName } : {}),
         vpcId: network.vpcId,
+        alarmTopicArn: monitoring.topicArn,
+        dashboardName: monitoring.dashboardName,
     };
 };

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
 import { createDrainSchedule } from "./drainSchedule";
 import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
@@ -23,6 +24,12 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly taskSecurityGroupId: pulumi.Output<string>;
     public readonly image: pulumi.Output<string>;
+    /** `app/<name>/<id>`, the `LoadBalancer` dimension of the load balancer's metrics. */
+    public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    /** `targetgroup/<name>/<id>`, the `TargetGroup` dimension. */
+    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+    /** The `ServiceName` dimension of the app's own metrics from this service's tasks. */
+    public readonly metricsServiceName: string;
 
     constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:compute:FargateService", name, {}, opts);
@@ -52,6 +59,7 @@ export class FargateService extends pulumi.ComponentResource {
             ARCHIVE_PREFIX: archivePrefix,
             AWS_REGION: scope.region,
             PORT: String(containerPort),
+            METRICS_SERVICE_NAME: metricsServiceName(name),
         };
         const taskDefinition = createTaskDefinition(
             name,
@@ -87,7 +95,8 @@ export class FargateService extends pulumi.ComponentResource {
             // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
             { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
         );
-        createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
+        const scaling = createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
+        createBacklogScaling(name, { target: scaling, clusterName: cluster.name, serviceName: service.name, metricsServiceName: metricsServiceName(name), filesPerTask: args.backlogFilesPerTask }, this);
 
         if (drainSchedule !== false) {
             createDrainSchedule(
@@ -117,6 +126,9 @@ export class FargateService extends pulumi.ComponentResource {
         this.taskRoleArn = taskRole.arn;
         this.taskSecurityGroupId = taskSecurityGroup.id;
         this.image = image;
+        this.loadBalancerArnSuffix = lb.arnSuffix;
+        this.targetGroupArnSuffix = lb.targetGroup.arnSuffix;
+        this.metricsServiceName = metricsServiceName(name);
         this.registerOutputs({
             url: this.url,
             clusterName: this.clusterName,
@@ -126,6 +138,8 @@ export class FargateService extends pulumi.ComponentResource {
             taskRoleArn: this.taskRoleArn,
             taskSecurityGroupId: this.taskSecurityGroupId,
             image: this.image,
+            loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+            targetGroupArnSuffix: this.targetGroupArnSuffix,
         });
     }
 }
@@ -148,12 +162,12 @@ export function createTaskSecurityGroup(name: string, vpcId: pulumi.Input<string
     return group;
 }
 
-/** Target tracking on average CPU between `minCount` and `maxCount` tasks. */
+/** Target tracking on average CPU between `minCount` and `maxCount` tasks; returns the scalable target for more policies. */
 export function createCpuScaling(
     name: string,
     args: { clusterName: pulumi.Input<string>; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
     parent: pulumi.Resource,
-): void {
+): aws.appautoscaling.Target {
     const target = new aws.appautoscaling.Target(
         `${name}-scaling-target`,
         {
@@ -181,4 +195,5 @@ export function createCpuScaling(
         },
         { parent },
     );
+    return target;
 }

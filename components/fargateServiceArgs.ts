@@ -42,6 +42,8 @@ export interface FargateServiceArgs extends ServiceSizing {
     readonly certificateArn?: pulumi.Input<string>;
     /** Explicit opt-out of TLS: serve plain HTTP on port 80 when there is no certificate. Defaults to false. */
     readonly allowPlainHttp?: boolean;
+    /** Backlog files per running task that target tracking holds, beside CPU. Defaults to 5,000 (see backlogScaling.ts). */
+    readonly backlogFilesPerTask?: number;
     /** Refuse to delete the load balancer. Defaults to true. */
     readonly deletionProtection?: boolean;
     /**

@@ -17,3 +17,6 @@ export * from "./workerService";
 export * from "./logQueries";
 export * from "./logAnalytics";
 export * from "./contentDelivery";
+export * from "./backlogScaling";
+export * from "./monitoringArgs";
+export * from "./monitoring";

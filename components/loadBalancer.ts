@@ -23,6 +23,8 @@ export interface LoadBalancerArgs {
 export interface LoadBalancer {
     readonly url: pulumi.Output<string>;
     readonly targetGroup: aws.lb.TargetGroup;
+    /** `app/<name>/<id>`: the `LoadBalancer` dimension of its CloudWatch metrics. */
+    readonly arnSuffix: pulumi.Output<string>;
     /** The listeners and their rules: the service registers targets only once they exist. */
     readonly ready: pulumi.Resource[];
 }
@@ -133,5 +135,5 @@ export function createLoadBalancer(name: string, args: LoadBalancerArgs, parent:
             ),
         );
     }
-    return { url: pulumi.interpolate`${https ? "https" : "http"}://${loadBalancer.dnsName}`, targetGroup, ready };
+    return { url: pulumi.interpolate`${https ? "https" : "http"}://${loadBalancer.dnsName}`, targetGroup, arnSuffix: loadBalancer.arnSuffix, ready };
 }

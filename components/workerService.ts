@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_LOG_PREFIX, EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
+import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
 import { createCpuScaling } from "./fargateService";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
@@ -29,6 +30,8 @@ export interface WorkerServiceArgs extends ServiceSizing {
     readonly archivePrefix: string;
     /** Days CloudWatch keeps the worker's logs. Defaults to 30. */
     readonly logRetentionDays?: number;
+    /** Backlog files per running task that target tracking holds, beside CPU. Defaults to 5,000 (see backlogScaling.ts). */
+    readonly backlogFilesPerTask?: number;
 }
 
 /** The worker's effective sizing: the one place its defaults live (those of any Fargate service, {@link sizingDefaults}). */
@@ -58,6 +61,8 @@ export class WorkerService extends pulumi.ComponentResource {
     public readonly logGroupName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
+    /** The `ServiceName` dimension of the app's own metrics from the worker's tasks. */
+    public readonly metricsServiceName: string;
 
     constructor(name: string, args: WorkerServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:compute:WorkerService", name, {}, opts);
@@ -102,6 +107,7 @@ export class WorkerService extends pulumi.ComponentResource {
                     AWS_REGION: scope.region,
                     HOST: "127.0.0.1",
                     PORT: String(WORKER_HEALTH_PORT),
+                    METRICS_SERVICE_NAME: metricsServiceName(name),
                 },
                 logGroup,
                 region: scope.region,
@@ -128,16 +134,18 @@ export class WorkerService extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
         );
-        createCpuScaling(
+        const scaling = createCpuScaling(
             name,
             { clusterName: args.clusterName, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent },
             this,
         );
+        createBacklogScaling(name, { target: scaling, clusterName: args.clusterName, serviceName: service.name, metricsServiceName: metricsServiceName(name), filesPerTask: args.backlogFilesPerTask }, this);
 
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
         this.taskRoleArn = taskRole.arn;
         this.securityGroupId = securityGroup.id;
+        this.metricsServiceName = metricsServiceName(name);
         this.registerOutputs({ serviceName: this.serviceName, logGroupName: this.logGroupName, taskRoleArn: this.taskRoleArn, securityGroupId: this.securityGroupId });
     }
 }

@@ -8,6 +8,7 @@ import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersi
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
 import { requireEfsTransitEncryption } from "./ecs/taskDefinitionEfsTransitEncryption";
 import { requireAccessPointSubdirectory } from "./efs/accessPointRootDirectory";
+import { requireFileSystemAlarm } from "./efs/fileSystemAlarmed";
 import { requireFileSystemTlsOnly } from "./efs/fileSystemDenyInsecureTransport";
 import { requireEfsEncryptionAtRest } from "./efs/fileSystemEncryptedAtRest";
 import { forbidBroadTaskRoleGrants } from "./iam/roleTaskLeastPrivilege";
@@ -33,4 +34,5 @@ export const policies: Policies = [
     requireAccessPointSubdirectory,
     forbidBroadTaskRoleGrants,
     requireHttpsTls12Distributions,
+    requireFileSystemAlarm,
 ];

@@ -1,3 +1,4 @@
+import { DEFAULT_BACKLOG_MAX_BYTES } from "./metricNames";
 import * as os from "os";
 import * as path from "path";
 import { CdnConfig, readCdnConfig } from "./cdn";
@@ -18,6 +19,10 @@ export interface AppConfig {
     readonly maxUploadBytes: number;
     /** Above this many bytes waiting on EFS, new uploads get 503 with Retry-After. */
     readonly backlogMaxBytes: number;
+    /** Seconds between EMF records on stdout; 0 turns them off. */
+    readonly metricsIntervalSeconds: number;
+    /** The ServiceName dimension of every EMF metric (see metricNames.ts). */
+    readonly metricsServiceName: string;
     /** A task whose heartbeat is older than this loses its claims to the other tasks. */
     readonly claimLeaseSeconds: number;
     /** Files archived at once by one task. */
@@ -126,7 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const host = str("HOST", "0.0.0.0")!;
     if (!/^[0-9a-fA-F.:]+$/.test(host)) problems.push({ variable: "HOST", reason: `is ${JSON.stringify(host)}` });
     const maxUploadBytes = int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1);
-    const backlogMaxBytes = int("BACKLOG_MAX_BYTES", 10 * 1024 ** 3, 1);
+    const backlogMaxBytes = int("BACKLOG_MAX_BYTES", DEFAULT_BACKLOG_MAX_BYTES, 1);
+    const metricsIntervalSeconds = int("METRICS_INTERVAL_SECONDS", 60, 0, 3600);
+    const metricsServiceName = str("METRICS_SERVICE_NAME", "fargate-efs-s3")!;
+    // CloudWatch dimension values: 1 to 1024 characters, no leading colon; kept to a plain name here.
+    if (!/^[A-Za-z0-9._-]{1,255}$/.test(metricsServiceName)) problems.push({ variable: "METRICS_SERVICE_NAME", reason: `is ${JSON.stringify(metricsServiceName)}` });
     const claimLeaseSeconds = int("CLAIM_LEASE_SECONDS", 60, 1);
     const archiveConcurrency = int("ARCHIVE_CONCURRENCY", 8, 1, 64);
     const multipartPartBytes = int("MULTIPART_PART_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 ** 3);
@@ -163,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         host,
         maxUploadBytes,
         backlogMaxBytes,
+        metricsIntervalSeconds,
+        metricsServiceName,
         claimLeaseSeconds,
         archiveConcurrency,
         multipartPartBytes,

@@ -6,6 +6,7 @@ import { Probes } from "./health";
 import { Lease } from "./lease";
 import { AppConfig, ConfigError, loadConfig } from "./config";
 import { errorFields, LogFile, Logger } from "./log";
+import { EmfPublisher } from "./emf";
 import { Metrics } from "./metrics";
 import { makeClient } from "./s3";
 import type * as ServerModule from "./server";
@@ -102,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
         server.listen(config.port, config.host, resolve);
     });
     archiver.start();
+    const emf = new EmfPublisher({ serviceName: config.metricsServiceName, taskId: config.taskId, intervalSeconds: config.metricsIntervalSeconds, layout, metrics, log });
+    emf.start();
     log.info(command === "serve" ? "serving" : "working", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
 
     await new Promise<void>((resolve) => {
@@ -111,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
     log.info("stopping: finishing requests and archive work in progress");
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await archiver.stop();
+    await emf.stop();
     await finish();
     await retire();
     log.info("stopped");

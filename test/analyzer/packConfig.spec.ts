@@ -30,6 +30,7 @@ function brokenForEveryRule() {
         .remove("archive-lifecycle")
         .remove("archive-policy")
         .remove("data-policy")
+        .remove("data-connections")
         .change("data-ap", (i) => (i.rootDirectory.path = "/"))
         .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })))
         .add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } })
@@ -46,7 +47,7 @@ describe("policy pack over the analyzer interface", () => {
             assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
             assert.strictEqual(p.enforcementLevel, MANDATORY.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        assert.strictEqual(info.policies.length, 14);
+        assert.strictEqual(info.policies.length, 15);
     });
 
     it('raises every rule to mandatory with { "all": "mandatory" }', async () => {

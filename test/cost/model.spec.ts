@@ -142,4 +142,18 @@ describe("cost estimate", () => {
         const backedUp = estimateMonthlyCost({ ...empty, usage, efs: { throughputMode: "bursting", backupEnabled: true } }, LIST_PRICES);
         assert.strictEqual(line(backedUp, "AWS Backup of EFS (warm storage)").usd, 5);
     });
+    it("prices monitoring at CloudWatch list prices: $0.10 per alarm metric (metric math counts each metric), $0.30 high-resolution, $3 per dashboard, $0.30 per EMF metric; the SNS topic free", () => {
+        const estimate = estimateMonthlyCost(
+            { ...empty, monitoring: { alarmMetrics: 15, highResolutionAlarmMetrics: 2, dashboards: 1, customMetrics: 9, snsTopics: 1 } },
+            LIST_PRICES,
+        );
+        assert.strictEqual(line(estimate, "CloudWatch alarm metrics").usd, 1.5);
+        assert.strictEqual(line(estimate, "CloudWatch high-resolution alarm metrics").usd, 0.6);
+        assert.strictEqual(line(estimate, "CloudWatch dashboards").usd, 3);
+        assert.strictEqual(line(estimate, "CloudWatch custom metrics (app EMF)").usd, 2.7);
+        assert.strictEqual(line(estimate, "SNS alarm topic").usd, 0);
+        assert.strictEqual(estimate.monthlyUsd, 7.8);
+        assert.match(line(estimate, "CloudWatch dashboards").priceSource, /aws\.amazon\.com\/cloudwatch\/pricing/);
+        assert.match(line(estimate, "SNS alarm topic").priceSource, /aws\.amazon\.com\/sns\/pricing/);
+    });
 });

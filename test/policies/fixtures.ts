@@ -133,6 +133,21 @@ export function compliantStack(): Stack {
             },
             deps: { fileSystemId: ["data"] },
         })
+        .add("aws:sns/topic:Topic", "alarms", { inputs: { kmsMasterKeyId: "alias/aws/sns" } })
+        .add("aws:cloudwatch/metricAlarm:MetricAlarm", "data-connections", {
+            inputs: {
+                namespace: "AWS/EFS",
+                metricName: "ClientConnections",
+                dimensions: { FileSystemId: U },
+                statistic: "Sum",
+                period: 60,
+                evaluationPeriods: 5,
+                comparisonOperator: "LessThanThreshold",
+                threshold: 1,
+                alarmActions: [U],
+            },
+            deps: { dimensions: ["data"], alarmActions: ["alarms"] },
+        })
         .add("aws:s3/bucket:Bucket", "archive", { inputs: { forceDestroy: false }, outputs: { forceDestroy: false, id: U, arn: U, bucket: U } })
         .add("aws:s3/bucketVersioning:BucketVersioning", "archive-versioning", {
             inputs: { bucket: U, versioningConfiguration: { status: "Enabled" } },

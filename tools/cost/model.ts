@@ -40,13 +40,24 @@ export interface CostInput {
     readonly cdn?: boolean;
     /** Whether Athena queries the archived logs (`logAnalytics`). Defaults to false. */
     readonly logAnalytics?: boolean;
+    /** Alarms, dashboards, the app's custom metrics and alarm topics, when the stack has them. */
+    readonly monitoring?: {
+        /** Metrics read by standard-resolution (period ≥ 60 s) alarms, summed over the alarms. */
+        readonly alarmMetrics: number;
+        /** Metrics read by high-resolution (period < 60 s) alarms. */
+        readonly highResolutionAlarmMetrics: number;
+        readonly dashboards: number;
+        /** Distinct (namespace, name, dimensions) the app emits as EMF. */
+        readonly customMetrics: number;
+        readonly snsTopics: number;
+    };
 }
 
 export interface CostLine {
     /** What is billed, e.g. "EFS Standard storage". */
     readonly item: string;
     /** The AWS service the line is billed under. */
-    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena";
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena" | "CloudWatch" | "SNS";
     readonly quantity: number;
     readonly unit: string;
     readonly unitPriceUsd: number;
@@ -142,6 +153,14 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     }
     if (input.logAnalytics) {
         add("Athena data scanned", "Athena", (usage.athenaScannedGb ?? 0) / 1024, prices.athenaScanned, `${fmt(usage.athenaScannedGb ?? 0)} GB; Glue catalog within its free tier`);
+    }
+    const m = input.monitoring;
+    if (m) {
+        add("CloudWatch alarm metrics", "CloudWatch", m.alarmMetrics, prices.cloudWatchAlarmMetric, "one per metric an alarm reads (metric math: each metric in the expression)");
+        add("CloudWatch high-resolution alarm metrics", "CloudWatch", m.highResolutionAlarmMetrics, prices.cloudWatchHighResolutionAlarmMetric);
+        add("CloudWatch dashboards", "CloudWatch", m.dashboards, prices.cloudWatchDashboard, "free while the account has at most 3 dashboards (CloudWatch free tier, per account)");
+        add("CloudWatch custom metrics (app EMF)", "CloudWatch", m.customMetrics, prices.cloudWatchCustomMetric, "app metrics × services (ServiceName the only dimension; TaskId is a property)");
+        add("SNS alarm topic", "SNS", m.snsTopics, prices.snsTopic, "notifications within the SNS free tier");
     }
 
     return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };

@@ -36,6 +36,8 @@ const vpcPage = "Amazon VPC pricing (aws.amazon.com/vpc/pricing), US East (N. Vi
 const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing), US East (N. Virginia)";
 const cloudFrontPage = "Amazon CloudFront pricing (aws.amazon.com/cloudfront/pricing), pay as you go, United States, Mexico & Canada";
 const athenaPage = "Amazon Athena pricing (aws.amazon.com/athena/pricing), US East (N. Virginia), SQL queries";
+const cloudWatchPage = "Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing), US East (N. Virginia), paid tier";
+const snsPage = "Amazon SNS pricing (aws.amazon.com/sns/pricing), US East (N. Virginia)";
 const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
 
 /** us-east-1 list prices, taken `PRICES_TAKEN`. */
@@ -86,6 +88,12 @@ export const LIST_PRICES = {
     cloudFrontHttpsRequests: { usd: 0.01, unit: "10,000 requests", source: `${cloudFrontPage}: HTTPS requests, per 10,000` },
     // Athena bills at least 10 MB per query, rounded up to the next MB; the estimate takes the scanned GB as given.
     athenaScanned: { usd: 5.0, unit: "TB scanned", source: `${athenaPage}: per TB of data scanned (10 MB minimum per query)` },
+    // CloudWatch bills an alarm per metric it reads: a metric-math alarm over three metrics is three alarm metrics.
+    cloudWatchAlarmMetric: { usd: 0.1, unit: "alarm metric-month", source: `${cloudWatchPage}: Alarms, standard resolution (60 s), per alarm metric` },
+    cloudWatchHighResolutionAlarmMetric: { usd: 0.3, unit: "alarm metric-month", source: `${cloudWatchPage}: Alarms, high resolution (10 s), per alarm metric` },
+    cloudWatchDashboard: { usd: 3.0, unit: "dashboard-month", source: `${cloudWatchPage}: Dashboards, per dashboard per month` },
+    cloudWatchCustomMetric: { usd: 0.3, unit: "metric-month", source: `${cloudWatchPage}: Metrics, first 10,000 metrics, per metric per month (EMF metrics are custom metrics)` },
+    snsTopic: { usd: 0, unit: "topic-month", source: `${snsPage}: topics have no charge; e-mail notifications within the first 1,000 per month and publishes within the first million are free` },
 } as const satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof LIST_PRICES;

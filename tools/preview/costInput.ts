@@ -4,12 +4,36 @@
  * VPC is an awsx component whose children a mocked run does not see. Settings the stack leaves out are
  * priced at the components' own defaults, asked of their defaults functions: the figures the program builds.
  */
+import { APP_METRICS } from "../../app/src/metricNames";
 import { fileSystemDefaults, networkDefaults, serviceDefaults, workerDefaults } from "../../components";
 import type { StackConfig } from "../../config";
 import type { RecordedResource } from "../analyzer/client";
 import { CostInput } from "../cost/model";
 
 const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
+const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+/** The alarms' metrics as CloudWatch bills them: one per metric read, by the resolution of the alarm's period. */
+function monitoringOf(config: StackConfig, resources: readonly Pick<RecordedResource, "type" | "inputs">[]): CostInput["monitoring"] {
+    let alarmMetrics = 0;
+    let highResolutionAlarmMetrics = 0;
+    for (const alarm of resources.filter((r) => r.type === METRIC_ALARM)) {
+        const queries = (alarm.inputs.metricQueries ?? []) as { metric?: { period?: number } }[];
+        const periods = alarm.inputs.metricName !== undefined ? [alarm.inputs.period as number] : queries.filter((q) => q.metric).map((q) => q.metric!.period ?? 60);
+        for (const period of periods) {
+            if (period < 60) highResolutionAlarmMetrics++;
+            else alarmMetrics++;
+        }
+    }
+    const services = config.worker.enabled ? 2 : 1;
+    return {
+        alarmMetrics,
+        highResolutionAlarmMetrics,
+        dashboards: resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length,
+        customMetrics: Object.keys(APP_METRICS).length * services,
+        snsTopics: resources.filter((r) => r.type === "aws:sns/topic:Topic").length,
+    };
+}
 
 export function costInputFromStack(config: StackConfig, resources: readonly Pick<RecordedResource, "type" | "inputs">[]): CostInput {
     const loadBalancers = resources.filter(
@@ -32,5 +56,6 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
         azCount: config.azCount,
         cdn: config.cdn.enabled,
         logAnalytics: config.logAnalytics.enabled,
+        monitoring: monitoringOf(config, resources),
     };
 }

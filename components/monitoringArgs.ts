@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_BACKLOG_FILES_PER_TASK } from "./backlogScaling";
+import { PerformanceMode, ThroughputMode } from "./fileSystemArgs";
+import { Problem } from "./validation";
+
+/** What a stack decides about monitoring (config key `monitoring`); every field is optional. */
+export interface MonitoringSettings {
+    /** An address subscribed to the alarm topic (SNS sends a confirmation mail first). Defaults to none. */
+    readonly alarmEmail?: string;
+    /** KMS key (ARN or alias) that encrypts the topic. Defaults to `alias/aws/sns`, the AWS-managed key. */
+    readonly topicKmsKeyId?: string;
+    /** Alarm when the EFS backlog exceeds this share of `backlogLimitBytes` (uploads get 503 at 100). Defaults to 80. */
+    readonly backlogAlarmPercent?: number;
+    /** Alarm when the oldest waiting item is older than this many minutes. Defaults to 30. */
+    readonly oldestItemMinutes?: number;
+    /** Alarm when target p99 latency exceeds this many seconds (uploads stream their body through it). Defaults to 10. */
+    readonly latencyP99Seconds?: number;
+    /** Alarm when target 5xx answers exceed this share of requests. Defaults to 5. */
+    readonly errorRatePercent?: number;
+    /** Alarm when average CPU or memory of a service exceeds this. Defaults to 85. */
+    readonly utilizationPercent?: number;
+    /** Backlog files per running task that scaling holds (web and worker). Defaults to 5,000 (see backlogScaling.ts). */
+    readonly backlogFilesPerTask?: number;
+}
+
+export const MONITORING_FIELDS = [
+    "alarmEmail",
+    "topicKmsKeyId",
+    "backlogAlarmPercent",
+    "oldestItemMinutes",
+    "latencyP99Seconds",
+    "errorRatePercent",
+    "utilizationPercent",
+    "backlogFilesPerTask",
+] as const satisfies readonly (keyof MonitoringSettings)[];
+
+/** The one place monitoring's defaults live. */
+export function monitoringDefaults(s: MonitoringSettings) {
+    return {
+        alarmEmail: s.alarmEmail,
+        topicKmsKeyId: s.topicKmsKeyId ?? "alias/aws/sns",
+        backlogAlarmPercent: s.backlogAlarmPercent ?? 80,
+        oldestItemMinutes: s.oldestItemMinutes ?? 30,
+        latencyP99Seconds: s.latencyP99Seconds ?? 10,
+        errorRatePercent: s.errorRatePercent ?? 5,
+        utilizationPercent: s.utilizationPercent ?? 85,
+        backlogFilesPerTask: s.backlogFilesPerTask ?? DEFAULT_BACKLOG_FILES_PER_TASK,
+    };
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const KMS_KEY = /^(alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
+
+/** Pure validation; properties are the field names (the config reports them as `monitoring.<field>`). */
+export function validateMonitoringSettings(s: MonitoringSettings): Problem[] {
+    const problems: Problem[] = [];
+    if (s.alarmEmail !== undefined && !(typeof s.alarmEmail === "string" && EMAIL.test(s.alarmEmail))) {
+        problems.push({ property: "alarmEmail", reason: `must be an e-mail address like ops@example.com; got ${JSON.stringify(s.alarmEmail)}` });
+    }
+    if (s.topicKmsKeyId !== undefined && !(typeof s.topicKmsKeyId === "string" && KMS_KEY.test(s.topicKmsKeyId))) {
+        problems.push({ property: "topicKmsKeyId", reason: `must be a KMS key id, key ARN, alias/<name> or alias ARN; got ${JSON.stringify(s.topicKmsKeyId)}` });
+    }
+    const range = (field: keyof MonitoringSettings, min: number, max: number, what: string) => {
+        const n = s[field];
+        if (n !== undefined && !(typeof n === "number" && Number.isFinite(n) && n >= min && n <= max)) {
+            problems.push({ property: field, reason: `must be a number from ${min} to ${max} (${what}); got ${JSON.stringify(n)}` });
+        }
+    };
+    range("backlogAlarmPercent", 1, 99, "percent of backlogLimitBytes; at 100 uploads are already refused");
+    range("oldestItemMinutes", 2, 1440, "minutes");
+    range("latencyP99Seconds", 0.1, 300, "seconds");
+    range("errorRatePercent", 0.1, 100, "percent of requests");
+    range("utilizationPercent", 10, 100, "percent");
+    range("backlogFilesPerTask", 10, 1_000_000, "files per running task");
+    return problems;
+}
+
+/** The EFS alarms that apply to a file system, by role: the set changes with its throughput and performance modes. */
+export type EfsAlarm = "efs-throughput-utilization" | "efs-client-connections" | "efs-percent-io-limit" | "efs-burst-credits";
+
+/**
+ * Which EFS alarms a file system gets.
+ * - Throughput utilisation (MeteredIOBytes against PermittedThroughput) and client connections: every mode.
+ * - PercentIOLimit: General Purpose only (EFS submits it for no other mode), and not with Elastic throughput, where
+ *   the per-operation limits it measures are not the bound (the elastic limits are, seen by utilisation).
+ * - BurstCreditBalance: Bursting only; the credits are what Bursting spends.
+ * https://docs.aws.amazon.com/efs/latest/ug/efs-metrics.html
+ */
+export function efsAlarms(throughputMode: ThroughputMode, performanceMode: PerformanceMode): EfsAlarm[] {
+    const alarms: EfsAlarm[] = ["efs-throughput-utilization", "efs-client-connections"];
+    if (performanceMode === "generalPurpose" && throughputMode !== "elastic") alarms.push("efs-percent-io-limit");
+    if (throughputMode === "bursting") alarms.push("efs-burst-credits");
+    return alarms;
+}
+
+/** A service the monitoring watches: its ECS names and the dimension of its app metrics. */
+export interface WatchedService {
+    /** Short role in alarm names: `app`, `worker`. */
+    readonly role: string;
+    readonly clusterName: pulumi.Input<string>;
+    readonly serviceName: pulumi.Input<string>;
+    readonly metricsServiceName: string;
+}
+
+export interface MonitoringArgs extends MonitoringSettings {
+    readonly fileSystemId: pulumi.Input<string>;
+    /** Decides which EFS alarms exist. */
+    readonly throughputMode: ThroughputMode;
+    readonly performanceMode: PerformanceMode;
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    readonly targetGroupArnSuffix: pulumi.Input<string>;
+    /** The web service first; its app metrics carry the backlog alarms (every service reports the same backlog). */
+    readonly services: readonly WatchedService[];
+    /** The app's BACKLOG_MAX_BYTES, above which uploads get 503. */
+    readonly backlogLimitBytes: number;
+    readonly region: pulumi.Input<string>;
+}
+
+/** `monitoring` in the stack config: a map of {@link MONITORING_FIELDS}; problems are reported as `monitoring.<field>`. */
+export function parseMonitoringSettings(raw: Record<string, unknown> | undefined, problems: Problem[]): MonitoringSettings {
+    if (raw === undefined) return {};
+    for (const k of Object.keys(raw)) {
+        if (!(MONITORING_FIELDS as readonly string[]).includes(k)) {
+            problems.push({ property: `monitoring.${k}`, reason: `is not a monitoring setting; use ${MONITORING_FIELDS.join(", ")}` });
+        }
+    }
+    const settings = raw as MonitoringSettings;
+    problems.push(...validateMonitoringSettings(settings).map((p) => ({ ...p, property: `monitoring.${p.property}` })));
+    return settings;
+}

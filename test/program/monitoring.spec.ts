@@ -1,0 +1,195 @@
+/**
+ * Operating the stack (issue 10): which alarms exist for each EFS throughput mode, that each notifies the one
+ * encrypted topic, that the dashboard shows only metrics that exist, and that scaling reads the app's backlog metric
+ * exactly as the app emits it. The program runs under mocks as an update (every value known).
+ * https://docs.aws.amazon.com/efs/latest/ug/efs-metrics.html
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-ECS.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+ */
+import * as assert from "assert";
+import { ConfigError, parseStackConfig } from "../../config";
+import { costInputFromStack } from "../../tools/preview/costInput";
+import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun } from "../mocks";
+
+const T = {
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    topic: "aws:sns/topic:Topic",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    policy: "aws:appautoscaling/policy:Policy",
+    taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+};
+const NS = "fargate-efs-s3";
+
+/**
+ * Metrics that exist, pinned from the AWS references above and the app's README ("Metrics"): a dashboard line or
+ * an alarm that names anything else would draw nothing and alarm on nothing.
+ */
+const EXISTING: Record<string, string[]> = {
+    "AWS/EFS": ["MeteredIOBytes", "PermittedThroughput", "ClientConnections", "PercentIOLimit", "BurstCreditBalance", "DataReadIOBytes", "DataWriteIOBytes", "MetadataIOBytes"],
+    "AWS/ApplicationELB": ["HTTPCode_Target_5XX_Count", "RequestCount", "UnHealthyHostCount", "TargetResponseTime"],
+    "ECS/ContainerInsights": ["RunningTaskCount", "DesiredTaskCount"],
+    "AWS/ECS": ["CPUUtilization", "MemoryUtilization"],
+    "FargateEfsS3/App": ["BacklogFiles", "BacklogBytes", "OldestBacklogAgeSeconds", "QuarantinedFiles", "ArchivedFiles", "ArchivedBytes", "ArchiveFailures", "UploadsRejected", "UploadsAccepted"],
+};
+
+const run = (stack: "dev" | "prod", overrides: Record<string, string> = {}) =>
+    stackRun({ stack, overrides: { ...(stack === "prod" ? PROD_UPDATE_OVERRIDES : {}), ...overrides } });
+const alarms = (r: StackRun) => allOfType(r, T.alarm);
+const roles = (r: StackRun, prefix: string) =>
+    alarms(r)
+        .map((a) => a.name.replace(/^ops-/, ""))
+        .filter((n) => n.startsWith(prefix))
+        .sort();
+
+/** Every [namespace, name] an alarm reads: its own metric, or each metric of its expression. */
+function metricsOf(alarm: RecordedResource): [string, string][] {
+    const i = alarm.inputs as any;
+    if (i.metricName) return [[i.namespace, i.metricName]];
+    return (i.metricQueries as any[]).filter((q) => q.metric).map((q) => [q.metric.namespace, q.metric.metricName]);
+}
+
+describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", function () {
+    this.timeout(120_000);
+
+    const efsCases: [string, Record<string, string>, string[]][] = [
+        ["elastic + generalPurpose (dev's default)", {}, ["efs-client-connections", "efs-throughput-utilization"]],
+        ["bursting", { [`${NS}:efsThroughputMode`]: "bursting" }, ["efs-burst-credits", "efs-client-connections", "efs-percent-io-limit", "efs-throughput-utilization"]],
+        ["provisioned", { [`${NS}:efsThroughputMode`]: "provisioned", [`${NS}:efsProvisionedThroughputMibps`]: "64" }, ["efs-client-connections", "efs-percent-io-limit", "efs-throughput-utilization"]],
+        ["bursting + maxIO (no PercentIOLimit: EFS submits it for General Purpose only)", { [`${NS}:efsThroughputMode`]: "bursting", [`${NS}:efsPerformanceMode`]: "maxIO" }, ["efs-burst-credits", "efs-client-connections", "efs-throughput-utilization"]],
+    ];
+    for (const stack of ["dev", "prod"] as const) {
+        for (const [mode, overrides, expected] of efsCases) {
+            it(`${stack}, EFS ${mode}: the EFS alarms are exactly ${expected.join(", ")}`, async () => {
+                assert.deepStrictEqual(roles(await run(stack, overrides), "efs-"), expected);
+            });
+        }
+    }
+
+    it("every EFS alarm reads the stack's file system; the burst-credit alarm fires below one hour of bursting at 100 MiB/s", async () => {
+        const r = await run("dev", { [`${NS}:efsThroughputMode`]: "bursting" });
+        const fsId = oneOfType(r, "aws:efs/fileSystem:FileSystem").outputs.id;
+        for (const a of alarms(r).filter((x) => x.name.startsWith("ops-efs-"))) {
+            const i = a.inputs as any;
+            const dims = i.dimensions ? [i.dimensions] : (i.metricQueries as any[]).filter((q) => q.metric?.namespace === "AWS/EFS").map((q) => q.metric.dimensions);
+            assert.ok(dims.length > 0 && dims.every((d: any) => d.FileSystemId === fsId), `${a.name}: ${JSON.stringify(dims)}`);
+        }
+        assert.strictEqual(oneOfType(r, T.alarm, "ops-efs-burst-credits").inputs.threshold, 377487360000);
+    });
+
+    it("dev watches the web service; prod watches the web service and the worker (running < desired, CPU, memory)", async () => {
+        assert.deepStrictEqual(roles(await run("dev"), "worker-"), []);
+        assert.deepStrictEqual(roles(await run("dev"), "app-").filter((n) => /running|cpu|memory/.test(n)), ["app-cpu-high", "app-memory-high", "app-running-below-desired"]);
+        assert.deepStrictEqual(roles(await run("prod"), "worker-"), ["worker-cpu-high", "worker-memory-high", "worker-running-below-desired"]);
+    });
+
+    it("alarms on the load balancer (5xx rate by metric math, unhealthy hosts, p99 latency) and on the app (backlog bytes at 80% of backlogLimitBytes, oldest item, quarantine)", async () => {
+        const r = await run("dev");
+        assert.deepStrictEqual(roles(r, "alb-"), ["alb-p99-latency", "alb-target-5xx-rate", "alb-unhealthy-hosts"]);
+        assert.strictEqual(oneOfType(r, T.alarm, "ops-alb-p99-latency").inputs.extendedStatistic, "p99");
+        // dev leaves backlogLimitBytes unset: the app's 10 GiB, 80% of it.
+        assert.strictEqual(oneOfType(r, T.alarm, "ops-app-backlog-bytes").inputs.threshold, 8589934592);
+        assert.strictEqual(oneOfType(r, T.alarm, "ops-app-oldest-item").inputs.threshold, 1800);
+        const changed = await run("dev", { [`${NS}:backlogLimitBytes`]: "1000000", [`${NS}:monitoring`]: JSON.stringify({ backlogAlarmPercent: 50, oldestItemMinutes: 5 }) });
+        assert.strictEqual(oneOfType(changed, T.alarm, "ops-app-backlog-bytes").inputs.threshold, 500000);
+        assert.strictEqual(oneOfType(changed, T.alarm, "ops-app-oldest-item").inputs.threshold, 300);
+    });
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: every alarm notifies the one topic on alarm and on recovery, says what to do, and treats missing data explicitly`, async () => {
+            const r = await run(stack);
+            const topic = oneOfType(r, T.topic);
+            assert.strictEqual(alarms(r).length, stack === "dev" ? 11 : 14);
+            for (const a of alarms(r)) {
+                const i = a.inputs as any;
+                assert.deepStrictEqual(i.alarmActions, [topic.outputs.arn], `${a.name} alarmActions`);
+                assert.deepStrictEqual(i.okActions, [topic.outputs.arn], `${a.name} okActions`);
+                assert.ok(a.propertyDependencies.alarmActions?.includes(topic.urn), `${a.name} depends on the topic`);
+                assert.ok(typeof i.alarmDescription === "string" && i.alarmDescription.length > 80 && i.alarmDescription.length <= 1024, `${a.name} description`);
+                assert.ok(["missing", "notBreaching", "breaching", "ignore"].includes(i.treatMissingData), `${a.name} treatMissingData`);
+                assert.ok(i.datapointsToAlarm >= 1 && i.datapointsToAlarm <= i.evaluationPeriods, `${a.name} datapoints`);
+                for (const [ns, name] of metricsOf(a)) assert.ok(EXISTING[ns]?.includes(name), `${a.name} reads ${ns} ${name}, which does not exist`);
+            }
+            assert.match(oneOfType(r, T.alarm, "ops-efs-client-connections").inputs.alarmDescription as string, /npm run doctor/);
+        });
+    }
+
+    it("encrypts the topic with the AWS-managed SNS key by default, a configured key otherwise; subscribes an e-mail only when configured", async () => {
+        assert.strictEqual(oneOfType(await run("dev"), T.topic).inputs.kmsMasterKeyId, "alias/aws/sns");
+        assert.deepStrictEqual(allOfType(await run("dev"), T.subscription), []);
+        const r = await run("dev", { [`${NS}:monitoring`]: JSON.stringify({ alarmEmail: "ops@example.org", topicKmsKeyId: "alias/ops" }) });
+        assert.strictEqual(oneOfType(r, T.topic).inputs.kmsMasterKeyId, "alias/ops");
+        const sub = oneOfType(r, T.subscription);
+        assert.deepStrictEqual([sub.inputs.protocol, sub.inputs.endpoint, sub.inputs.topic], ["email", "ops@example.org", oneOfType(r, T.topic).outputs.arn]);
+    });
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: one dashboard, whose every widget metric exists and whose alarm widget lists every alarm`, async () => {
+            const r = await run(stack);
+            const body = json(oneOfType(r, T.dashboard).inputs.dashboardBody);
+            let lines = 0;
+            for (const w of body.widgets.filter((x: any) => x.type === "metric")) {
+                const ids = new Set<string>();
+                for (const l of w.properties.metrics as any[]) {
+                    if (l.length === 1 && l[0].expression) continue;
+                    const [ns, name] = l;
+                    assert.ok(EXISTING[ns]?.includes(name), `widget "${w.properties.title}" draws ${ns} ${name}, which does not exist`);
+                    const opts = l[l.length - 1];
+                    assert.ok(!Object.values(opts).includes(undefined) && opts.stat, `widget "${w.properties.title}" line options ${JSON.stringify(opts)}`);
+                    if (opts.id) ids.add(opts.id);
+                    lines++;
+                }
+                for (const l of (w.properties.metrics as any[]).filter((x) => x.length === 1 && x[0].expression)) {
+                    for (const id of (l[0].expression as string).match(/\b[a-z][A-Za-z0-9_]*\b/g)!.filter((t) => !["IF", "FILL", "AND", "PERIOD"].includes(t))) {
+                        assert.ok(ids.has(id), `widget "${w.properties.title}": expression uses ${id}, which no line defines`);
+                    }
+                }
+            }
+            assert.ok(lines > 20, `${lines} metric lines`);
+            const alarmWidget = body.widgets.find((x: any) => x.type === "alarm");
+            assert.deepStrictEqual([...alarmWidget.properties.alarms].sort(), alarms(r).map((a) => a.outputs.arn).sort());
+        });
+    }
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: each service scales on backlog per task, reading FargateEfsS3/App BacklogFiles with the ServiceName its tasks emit, beside CPU`, async () => {
+            const r = await run(stack);
+            const services = stack === "prod" ? ["app", "worker"] : ["app"];
+            for (const svc of services) {
+                oneOfType(r, T.policy, `${svc}-cpu-scaling`);
+                const policy = oneOfType(r, T.policy, `${svc}-backlog-scaling`).inputs as any;
+                const config = policy.targetTrackingScalingPolicyConfiguration;
+                assert.strictEqual(config.targetValue, 5000);
+                const byId = Object.fromEntries((config.customizedMetricSpecification.metrics as any[]).map((m) => [m.id, m]));
+                const backlog = byId.backlog.metricStat.metric;
+                assert.deepStrictEqual([backlog.namespace, backlog.metricName], ["FargateEfsS3/App", "BacklogFiles"]);
+                const container = json<any[]>(oneOfType(r, T.taskDefinition, `${svc}-task`).inputs.containerDefinitions)[0];
+                const emitted = container.environment.find((e: any) => e.name === "METRICS_SERVICE_NAME").value;
+                assert.deepStrictEqual(backlog.dimensions, [{ name: "ServiceName", value: emitted }]);
+                assert.strictEqual(emitted, `${stack}-${svc}`);
+                assert.strictEqual(byId.tasks.metricStat.metric.metricName, "RunningTaskCount");
+                assert.strictEqual(byId.perTask.expression, "backlog / tasks");
+                assert.strictEqual(byId.perTask.returnData, true);
+            }
+        });
+    }
+
+    it("a bad monitoring setting is reported with its key, before anything is built", () => {
+        const raw = { "aws:region": "us-east-1", [`${NS}:allowPlainHttp`]: "true", [`${NS}:monitoring`]: JSON.stringify({ backlogAlarmPercent: 150, alarmEmail: "nobody", latencyP99: 3 }) };
+        assert.throws(
+            () => parseStackConfig(raw),
+            (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                const keys = e.problems.map((p) => p.key).sort();
+                assert.deepStrictEqual(keys, [`${NS}:monitoring.alarmEmail`, `${NS}:monitoring.backlogAlarmPercent`, `${NS}:monitoring.latencyP99`]);
+                return true;
+            },
+        );
+    });
+    it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 15 for 11 alarms, prod 20 for 14), one dashboard, 9 EMF metrics per service", async () => {
+        const dev = await run("dev");
+        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 15, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
+        const prod = await run("prod");
+        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 20, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
+    });
+});
