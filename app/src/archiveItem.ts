@@ -109,6 +109,7 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
         }
         await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));
         ctx.metrics.archivedFiles++;
+        if (meta.kind === "upload") lease.backlog.addLeft(meta.size);
         ctx.metrics.archivedBytes += meta.size;
         log.info("archived", { key: meta.key, versionId, size: meta.size, sha256: meta.sha256, alreadyThere, ms: Date.now() - started });
         return { kind: "archived" };

@@ -1,0 +1,164 @@
+import { randomUUID } from "crypto";
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { backlog, Layout, list, writeFileDurable } from "./store";
+
+/** Files and bytes, as a backlog or a counter. */
+export interface Amount {
+    files: number;
+    bytes: number;
+}
+
+/** What every heartbeat carries: this process's counters since it started (lease.ts writes them with each beat). */
+export interface Counters {
+    /** One per process, kept across lease generations, so a rejoin under a new identity does not reset the sum. */
+    readonly counterId: string;
+    readonly accepted: Amount;
+    readonly left: Amount;
+    /** Whether this process keeps the gauge (serve mode), and so may be the one that rescans. */
+    readonly gauge: boolean;
+}
+
+/** uploads/tasks/backlog.json: the last full scan and every task's counters read just before it began. */
+interface Baseline {
+    readonly files: number;
+    readonly bytes: number;
+    /** Wall-clock ms when the scan began. */
+    readonly at: number;
+    readonly counters: Record<string, { accepted: Amount; left: Amount }>;
+}
+
+/**
+ * How often the full scan runs at most, by one task. It costs about two metadata requests per waiting item (a
+ * directory entry and a stat of its original); at 10,000 items and 1 ms each that is ~20 s of requests every 5
+ * minutes for the whole fleet, instead of a scan per task per second on the upload path. Between scans the figure
+ * drifts only by what the counters miss: a task that died since (its heartbeat goes with its takeover), items it
+ * accepted that a peer then archived, quarantines and log items; the next scan replaces it.
+ */
+export const RECONCILE_MS = 300_000;
+const BASELINE = "backlog.json";
+
+/**
+ * The backlog for backpressure and metrics at a cost independent of its size. Every task counts what it accepted
+ * and what left EFS through it (in memory; the heartbeat it writes anyway publishes them), and the backlog is the
+ * last full scan plus, summed over the few heartbeats, what each task accepted minus what it removed since that scan.
+ * Of the tasks that keep the gauge, the one whose heartbeat name sorts first rescans every {@link RECONCILE_MS}; any task does when the baseline is
+ * missing or three periods old (the first task would have died without its heartbeat being removed yet).
+ */
+export class BacklogGauge {
+    readonly counterId = randomUUID();
+    private readonly accepted: Amount = { files: 0, bytes: 0 };
+    private readonly left: Amount = { files: 0, bytes: 0 };
+    /** The estimate at the last refresh, minus this task's own counters at that moment (added live in current()). */
+    private others?: Amount;
+    private refreshing?: Promise<void>;
+    private timer?: NodeJS.Timeout;
+    private running = false;
+
+    constructor(
+        private readonly layout: Layout,
+        private readonly taskId: () => string,
+    ) {}
+
+    /** In memory only: the upload path pays nothing for it. */
+    addAccepted(bytes: number): void {
+        this.accepted.files++;
+        this.accepted.bytes += bytes;
+    }
+    addLeft(bytes: number): void {
+        this.left.files++;
+        this.left.bytes += bytes;
+    }
+
+    counters(): Counters {
+        return { counterId: this.counterId, accepted: { ...this.accepted }, left: { ...this.left }, gauge: this.running };
+    }
+
+    /** Refreshes in the background every `intervalMs` (serve mode); the first figure is awaited by {@link current}. */
+    start(intervalMs: number, onError: (e: unknown) => void): void {
+        this.running = true;
+        this.timer = setInterval(() => void this.refresh().catch(onError), intervalMs);
+        this.timer.unref();
+    }
+    stop(): void {
+        if (this.timer) clearInterval(this.timer);
+    }
+
+    /** The backlog now: this task's own counters are live, the others' as of their last heartbeat. */
+    async current(): Promise<Amount> {
+        if (!this.others) await this.refresh();
+        const others = this.others ?? { files: 0, bytes: 0 };
+        return {
+            files: Math.max(0, others.files + this.accepted.files - this.left.files),
+            bytes: Math.max(0, others.bytes + this.accepted.bytes - this.left.bytes),
+        };
+    }
+
+    /** One refresh at a time: reads the baseline and the heartbeats, rescanning first when this task's turn has come. */
+    refresh(): Promise<void> {
+        this.refreshing ??= this.compute().finally(() => (this.refreshing = undefined));
+        return this.refreshing;
+    }
+
+    private async compute(): Promise<void> {
+        let beats = await this.heartbeats();
+        let base = await readBaseline(this.layout);
+        const age = base ? Date.now() - base.at : Infinity;
+        const first = [...beats].filter(([, c]) => c.gauge).map(([task]) => task).sort()[0];
+        if (age > 3 * RECONCILE_MS || (age > RECONCILE_MS && first === this.taskId())) {
+            const snapshot: Baseline["counters"] = {};
+            for (const c of beats.values()) snapshot[c.counterId] = { accepted: c.accepted, left: c.left };
+            const at = Date.now();
+            const scanned = await backlog(this.layout);
+            base = { ...scanned, at, counters: snapshot };
+            await writeFileDurable(path.join(this.layout.tasks, BASELINE), JSON.stringify(base));
+            beats = await this.heartbeats();
+        }
+        const sum: Amount = { files: base!.files, bytes: base!.bytes };
+        for (const c of beats.values()) {
+            if (c.counterId === this.counterId) continue;
+            const from = base!.counters[c.counterId] ?? { accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 } };
+            sum.files += c.accepted.files - from.accepted.files - (c.left.files - from.left.files);
+            sum.bytes += c.accepted.bytes - from.accepted.bytes - (c.left.bytes - from.left.bytes);
+        }
+        // This task's own counters are added live by current(), so only what it had at the scan is taken off here.
+        const mine = base!.counters[this.counterId];
+        if (mine) {
+            sum.files -= mine.accepted.files - mine.left.files;
+            sum.bytes -= mine.accepted.bytes - mine.left.bytes;
+        }
+        this.others = sum;
+    }
+
+    /**
+     * Each live heartbeat's counters, by task name, this task's own included as it is in memory. A process's old and
+     * new identities can both have a heartbeat for a while after a rejoin: only the newest counters of a process count.
+     */
+    private async heartbeats(): Promise<Map<string, Counters>> {
+        const byCounter = new Map<string, { task: string; c: Counters }>();
+        const me = this.taskId();
+        byCounter.set(this.counterId, { task: me, c: this.counters() });
+        await Promise.all(
+            (await list(this.layout.tasks))
+                .filter((f) => f.endsWith(".alive") && f !== `${me}.alive`)
+                .map(async (f) => {
+                    const c = await fsp
+                        .readFile(path.join(this.layout.tasks, f), "utf8")
+                        .then((s) => (JSON.parse(s) as { counters?: Counters }).counters)
+                        .catch(() => undefined); // removed by a takeover meanwhile, or a heartbeat from before counters
+                    if (!c?.counterId) return;
+                    const seen = byCounter.get(c.counterId);
+                    if (!seen || seen.c.accepted.files + seen.c.left.files < c.accepted.files + c.left.files) byCounter.set(c.counterId, { task: f.slice(0, -".alive".length), c });
+                }),
+        );
+        return new Map([...byCounter.values()].map(({ task, c }) => [task, c]));
+    }
+}
+
+async function readBaseline(layout: Layout): Promise<Baseline | undefined> {
+    try {
+        return JSON.parse(await fsp.readFile(path.join(layout.tasks, BASELINE), "utf8")) as Baseline;
+    } catch {
+        return undefined;
+    }
+}
