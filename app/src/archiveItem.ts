@@ -66,17 +66,26 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
     let large = false;
     try {
         // The original leaves EFS first, and only after S3 confirmed every object: if it is gone, a task was
-        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes.
-        const originalGone = await fsp.access(path.join(dir, ORIGINAL)).then(
-            () => false,
-            (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
-        );
-        if (!meta.processed && !originalGone) {
+        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes. An item is
+        // processed (meta.json says so) before anything is sent, so only a processed item can have lost its
+        // original; an unprocessed one is looked at by processing, which opens the original anyway.
+        const originalMissing = () =>
+            fsp.access(path.join(dir, ORIGINAL)).then(
+                () => false,
+                (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
+            );
+        let originalGone = meta.processed ? await originalMissing() : false;
+        if (!meta.processed) {
             if (!lease.owns(generation)) return { kind: "lost" };
             // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
             const { processItem } = require("./process") as typeof ProcessModule;
             const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
-            meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
+            try {
+                meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
+            } catch (e) {
+                if (!isErrno(e, "ENOENT") || !(await originalMissing())) throw e;
+                originalGone = true;
+            }
             if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
         }
         const objects: ObjectToArchive[] = [];

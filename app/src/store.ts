@@ -84,8 +84,17 @@ export async function fsyncDir(dir: string): Promise<void> {
     }
 }
 
-/** temp name → fsync → rename: readers see the old file or the whole new one, never a part. */
+/** temp name → fsync → rename → fsync of the directory: readers see the old file or the whole new one, never a part, and the new one survives a crash. */
 export async function writeFileDurable(file: string, data: string | Buffer): Promise<void> {
+    await writeFileAtomic(file, data);
+    await fsyncDir(path.dirname(file));
+}
+
+/**
+ * temp name → fsync → rename, without the directory's fsync: for a file whose loss in a crash only means redoing
+ * idempotent work (the processed meta.json: the item is processed again). Readers still never see a part.
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
     const tmp = `${file}.${randomUUID()}.part`;
     const fh = await fsp.open(tmp, "wx", 0o640);
     try {
@@ -100,7 +109,6 @@ export async function writeFileDurable(file: string, data: string | Buffer): Pro
         await fsp.rm(tmp, { force: true });
         throw e;
     }
-    await fsyncDir(path.dirname(file));
 }
 
 export async function readMeta(itemDir: string): Promise<ItemMeta> {
