@@ -118,7 +118,9 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, tim
 }
 
 function appEnv(mount: EfsMount, endpoint: string): Record<string, string> {
-    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB) };
+    // The app's defaults unless these are set for an experiment.
+    const pass = Object.fromEntries(["ARCHIVE_CONCURRENCY", "UV_THREADPOOL_SIZE"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB), ...pass };
 }
 
 /**

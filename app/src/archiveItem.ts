@@ -7,7 +7,7 @@ import { Metrics } from "./metrics";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "./objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { isErrno, ItemMeta, META, ORIGINAL, THUMBNAIL } from "./store";
+import { isErrno, ItemMeta, META, ORIGINAL, readSmallFile, THUMBNAIL } from "./store";
 
 /** What became of one claimed item. */
 export type Outcome =
@@ -51,7 +51,7 @@ export async function archiveItem(ctx: ItemContext, id: string, dir: string, gen
     let log = baseLog.child({ uploadId: id });
     let meta: ItemMeta;
     try {
-        meta = JSON.parse(await fsp.readFile(path.join(dir, META), "utf8")) as ItemMeta;
+        meta = JSON.parse(await readSmallFile(path.join(dir, META))) as ItemMeta;
     } catch (e) {
         if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
         return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };

@@ -112,7 +112,27 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 }
 
 export async function readMeta(itemDir: string): Promise<ItemMeta> {
-    return JSON.parse(await fsp.readFile(path.join(itemDir, META), "utf8")) as ItemMeta;
+    return JSON.parse(await readSmallFile(path.join(itemDir, META))) as ItemMeta;
+}
+
+/**
+ * A small file (meta.json) in as few requests as it takes: open, read, close. readFile() also stats the file first
+ * and reads again to find the end, each one more NFS round trip. A read shorter than asked is the end of a regular
+ * file (the NFS client returns short reads only at end of file).
+ */
+export async function readSmallFile(file: string): Promise<string> {
+    const fh = await fsp.open(file, "r");
+    try {
+        const chunks: Buffer[] = [];
+        for (;;) {
+            const buf = Buffer.allocUnsafe(16 * 1024);
+            const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+            chunks.push(buf.subarray(0, bytesRead));
+            if (bytesRead < buf.length) return Buffer.concat(chunks).toString("utf8");
+        }
+    } finally {
+        await fh.close();
+    }
 }
 
 export function isErrno(e: unknown, ...codes: string[]): boolean {
