@@ -1,7 +1,6 @@
 import { randomUUID } from "crypto";
-import { promises as fsp } from "fs";
 import * as path from "path";
-import { backlog, Layout, list, writeFileDurable } from "./store";
+import { backlog, Layout, list, readSmallFile } from "./store";
 
 /** Files and bytes, as a backlog or a counter. */
 export interface Amount {
@@ -19,8 +18,8 @@ export interface Counters {
     readonly gauge: boolean;
 }
 
-/** uploads/tasks/backlog.json: the last full scan and every task's counters read just before it began. */
-interface Baseline {
+/** A full scan and every process's counters read just before it began, carried by the heartbeat of the task that ran it. */
+export interface Baseline {
     readonly files: number;
     readonly bytes: number;
     /** Wall-clock ms when the scan began. */
@@ -29,21 +28,22 @@ interface Baseline {
 }
 
 /**
- * How often the full scan runs at most, by one task. It costs about two metadata requests per waiting item (a
- * directory entry and a stat of its original); at 10,000 items and 1 ms each that is ~20 s of requests every 5
- * minutes for the whole fleet, instead of a scan per task per second on the upload path. Between scans the figure
- * drifts only by what the counters miss: a task that died since (its heartbeat goes with its takeover), items it
- * accepted that a peer then archived, quarantines and log items; the next scan replaces it.
+ * How often the full scan runs at most, by one task. It costs a request or two per waiting item (directory entries,
+ * a stat of each original): measured ~10,500 metadata requests at 10,000 items, ~10 s at 1 ms each, every 5 minutes
+ * for the whole fleet, instead of a scan per task per second on the upload path. Between scans the figure misses
+ * only what no live heartbeat counts: what a task that died since had accepted (its heartbeat goes with the
+ * takeover, the items stay and are removed by a peer that counts them), quarantines and log items.
  */
 export const RECONCILE_MS = 300_000;
-const BASELINE = "backlog.json";
 
 /**
  * The backlog for backpressure and metrics at a cost independent of its size. Every task counts what it accepted
  * and what left EFS through it (in memory; the heartbeat it writes anyway publishes them), and the backlog is the
- * last full scan plus, summed over the few heartbeats, what each task accepted minus what it removed since that scan.
- * Of the tasks that keep the gauge, the one whose heartbeat name sorts first rescans every {@link RECONCILE_MS}; any task does when the baseline is
- * missing or three periods old (the first task would have died without its heartbeat being removed yet).
+ * last full scan plus, summed over the few heartbeats, what each task accepted minus what it removed since that
+ * scan. The scan travels in the heartbeat of the task that ran it, so a stopped fleet leaves nothing behind. Of the
+ * tasks that keep the gauge (serve), the one whose heartbeat name sorts first rescans every {@link RECONCILE_MS};
+ * any task does when no heartbeat carries a scan or the newest is three periods old (the first task died and its
+ * heartbeat has not been taken over yet). Peers' counters are as fresh as their last heartbeat (a quarter lease).
  */
 export class BacklogGauge {
     readonly counterId = randomUUID();
@@ -54,6 +54,8 @@ export class BacklogGauge {
     private refreshing?: Promise<void>;
     private timer?: NodeJS.Timeout;
     private running = false;
+    /** The last scan this process ran, published with its heartbeat; gone with it when the task stops or dies. */
+    private baseline?: Baseline;
 
     constructor(
         private readonly layout: Layout,
@@ -68,6 +70,11 @@ export class BacklogGauge {
     addLeft(bytes: number): void {
         this.left.files++;
         this.left.bytes += bytes;
+    }
+
+    /** What the heartbeat carries. */
+    heartbeatFields(): { counters: Counters; baseline?: Baseline } {
+        return { counters: this.counters(), baseline: this.baseline };
     }
 
     counters(): Counters {
@@ -101,8 +108,7 @@ export class BacklogGauge {
     }
 
     private async compute(): Promise<void> {
-        let beats = await this.heartbeats();
-        let base = await readBaseline(this.layout);
+        let { beats, base } = await this.heartbeats();
         const age = base ? Date.now() - base.at : Infinity;
         const first = [...beats].filter(([, c]) => c.gauge).map(([task]) => task).sort()[0];
         if (age > 3 * RECONCILE_MS || (age > RECONCILE_MS && first === this.taskId())) {
@@ -110,9 +116,8 @@ export class BacklogGauge {
             for (const c of beats.values()) snapshot[c.counterId] = { accepted: c.accepted, left: c.left };
             const at = Date.now();
             const scanned = await backlog(this.layout);
-            base = { ...scanned, at, counters: snapshot };
-            await writeFileDurable(path.join(this.layout.tasks, BASELINE), JSON.stringify(base));
-            beats = await this.heartbeats();
+            base = this.baseline = { ...scanned, at, counters: snapshot };
+            beats = (await this.heartbeats()).beats;
         }
         const sum: Amount = { files: base!.files, bytes: base!.bytes };
         for (const c of beats.values()) {
@@ -134,31 +139,25 @@ export class BacklogGauge {
      * Each live heartbeat's counters, by task name, this task's own included as it is in memory. A process's old and
      * new identities can both have a heartbeat for a while after a rejoin: only the newest counters of a process count.
      */
-    private async heartbeats(): Promise<Map<string, Counters>> {
+    private async heartbeats(): Promise<{ beats: Map<string, Counters>; base?: Baseline }> {
         const byCounter = new Map<string, { task: string; c: Counters }>();
+        let base = this.baseline;
         const me = this.taskId();
         byCounter.set(this.counterId, { task: me, c: this.counters() });
         await Promise.all(
             (await list(this.layout.tasks))
                 .filter((f) => f.endsWith(".alive") && f !== `${me}.alive`)
                 .map(async (f) => {
-                    const c = await fsp
-                        .readFile(path.join(this.layout.tasks, f), "utf8")
-                        .then((s) => (JSON.parse(s) as { counters?: Counters }).counters)
-                        .catch(() => undefined); // removed by a takeover meanwhile, or a heartbeat from before counters
-                    if (!c?.counterId) return;
+                    const beat = await readSmallFile(path.join(this.layout.tasks, f))
+                        .then((s) => JSON.parse(s) as { counters?: Counters; baseline?: Baseline })
+                        .catch(() => undefined); // removed by a takeover meanwhile
+                    if (beat?.baseline && beat.baseline.at > (base?.at ?? -Infinity)) base = beat.baseline;
+                    const c = beat?.counters;
+                    if (!c?.counterId) return; // a heartbeat from before counters
                     const seen = byCounter.get(c.counterId);
                     if (!seen || seen.c.accepted.files + seen.c.left.files < c.accepted.files + c.left.files) byCounter.set(c.counterId, { task: f.slice(0, -".alive".length), c });
                 }),
         );
-        return new Map([...byCounter.values()].map(({ task, c }) => [task, c]));
-    }
-}
-
-async function readBaseline(layout: Layout): Promise<Baseline | undefined> {
-    try {
-        return JSON.parse(await fsp.readFile(path.join(layout.tasks, BASELINE), "utf8")) as Baseline;
-    } catch {
-        return undefined;
+        return { beats: new Map([...byCounter.values()].map(({ task, c }) => [task, c])), base };
     }
 }

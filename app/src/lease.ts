@@ -121,7 +121,7 @@ export class Lease {
     private async beat(create: boolean): Promise<void> {
         const generation = this.gen;
         const started = performance.now();
-        const content = Buffer.from(JSON.stringify({ task: this.currentId, generation, pid: process.pid, at: new Date().toISOString(), counters: this.backlog.counters() }) + "\n");
+        const content = Buffer.from(JSON.stringify({ task: this.currentId, generation, pid: process.pid, at: new Date().toISOString(), ...this.backlog.heartbeatFields() }) + "\n");
         let fh: fsp.FileHandle;
         try {
             fh = await fsp.open(this.layout.heartbeat(this.currentId), create ? "w" : "r+", 0o640);

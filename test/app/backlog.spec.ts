@@ -17,8 +17,8 @@ function waiting(layout: any, sizes: number[]): void {
     }
 }
 
-function heartbeat(layout: any, task: string, counters: object): void {
-    fs.writeFileSync(path.join(layout.tasks, `${task}.alive`), JSON.stringify({ task, counters }));
+function heartbeat(layout: any, task: string, counters: object, baseline?: object): void {
+    fs.writeFileSync(path.join(layout.tasks, `${task}.alive`), JSON.stringify({ task, counters, baseline }));
 }
 
 describe("app: the backlog costs the same whatever its size", function () {
@@ -59,13 +59,12 @@ describe("app: the backlog costs the same whatever its size", function () {
         const { layout, gauge } = await setUp();
         try {
             waiting(layout, [100]);
-            heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 9, bytes: 900 }, left: { files: 0, bytes: 0 }, gauge: true });
             const stale = { files: 50, bytes: 50_000, at: Date.now() - RECONCILE_MS - 1000, counters: { b: { accepted: { files: 2, bytes: 200 }, left: { files: 0, bytes: 0 } } } };
-            fs.writeFileSync(path.join(layout.tasks, "backlog.json"), JSON.stringify(stale));
+            heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 9, bytes: 900 }, left: { files: 0, bytes: 0 }, gauge: true }, stale);
             // task-a sorts before task-b among the tasks that keep the gauge: it is the one to rescan.
             assert.deepEqual(await gauge.current(), { files: 1, bytes: 100 }, "the stale figure and the peer's counters before the rescan are replaced by the rescan");
-            const written = JSON.parse(fs.readFileSync(path.join(layout.tasks, "backlog.json"), "utf8"));
-            assert.deepEqual(written.counters.b, { accepted: { files: 9, bytes: 900 }, left: { files: 0, bytes: 0 } });
+            const published = gauge.heartbeatFields().baseline;
+            assert.deepEqual(published.counters.b, { accepted: { files: 9, bytes: 900 }, left: { files: 0, bytes: 0 } });
         } finally {
             gauge.stop();
         }
@@ -78,8 +77,8 @@ describe("app: the backlog costs the same whatever its size", function () {
         gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
         try {
             waiting(layout, [100]);
-            heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 }, gauge: true });
-            fs.writeFileSync(path.join(layout.tasks, "backlog.json"), JSON.stringify({ files: 7, bytes: 700, at: Date.now() - RECONCILE_MS - 1000, counters: {} }));
+            const stale = { files: 7, bytes: 700, at: Date.now() - RECONCILE_MS - 1000, counters: {} };
+            heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 }, gauge: true }, stale);
             assert.deepEqual(await gauge.current(), { files: 7, bytes: 700 }, "task-b, not task-z, rescans");
         } finally {
             gauge.stop();
