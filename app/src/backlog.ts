@@ -1,6 +1,6 @@
 import { randomUUID } from "crypto";
 import * as path from "path";
-import { backlog, Layout, list, readSmallFile } from "./store";
+import { backlog, isErrno, Layout, list, readSmallFile } from "./store";
 
 /** Files and bytes, as a backlog or a counter. */
 export interface Amount {
@@ -56,6 +56,8 @@ export class BacklogGauge {
     private running = false;
     /** The last scan this process ran, published with its heartbeat; gone with it when the task stops or dies. */
     private baseline?: Baseline;
+    /** Counters read at the last refresh, by heartbeat name: kept for a heartbeat caught mid-write. */
+    private lastBeats = new Map<string, Counters>();
 
     constructor(
         private readonly layout: Layout,
@@ -111,7 +113,11 @@ export class BacklogGauge {
         let { beats, base } = await this.heartbeats();
         const age = base ? Date.now() - base.at : Infinity;
         const first = [...beats].filter(([, c]) => c.gauge).map(([task]) => task).sort()[0];
-        if (age > 3 * RECONCILE_MS || (age > RECONCILE_MS && first === this.taskId())) {
+        // A process that stopped (scaled in, a finished `archive --once`) takes its counters with its heartbeat, and
+        // what it archived since the scan would be counted as waiting until the next one: rescan at once instead.
+        const present = new Set([...beats.values()].map((c) => c.counterId));
+        const gone = [...this.lastBeats.values()].some((c) => !present.has(c.counterId) && movedSince(c, base?.counters[c.counterId]));
+        if (age > 3 * RECONCILE_MS || ((age > RECONCILE_MS || gone) && first === this.taskId())) {
             const snapshot: Baseline["counters"] = {};
             for (const c of beats.values()) snapshot[c.counterId] = { accepted: c.accepted, left: c.left };
             const at = Date.now();
@@ -133,6 +139,7 @@ export class BacklogGauge {
             sum.bytes -= mine.accepted.bytes - mine.left.bytes;
         }
         this.others = sum;
+        this.lastBeats = beats;
     }
 
     /**
@@ -148,16 +155,23 @@ export class BacklogGauge {
             (await list(this.layout.tasks))
                 .filter((f) => f.endsWith(".alive") && f !== `${me}.alive`)
                 .map(async (f) => {
-                    const beat = await readSmallFile(path.join(this.layout.tasks, f))
-                        .then((s) => JSON.parse(s) as { counters?: Counters; baseline?: Baseline })
-                        .catch(() => undefined); // removed by a takeover meanwhile
+                    const task = f.slice(0, -".alive".length);
+                    type Beat = { counters?: Counters; baseline?: Baseline };
+                    const beat: Beat | undefined = await readSmallFile(path.join(this.layout.tasks, f))
+                        .then((s) => JSON.parse(s) as Beat)
+                        // Removed by a takeover meanwhile (gone), or read while its task rewrote it in place (as before).
+                        .catch((e) => (isErrno(e, "ENOENT") ? undefined : { counters: this.lastBeats.get(task) }));
                     if (beat?.baseline && beat.baseline.at > (base?.at ?? -Infinity)) base = beat.baseline;
                     const c = beat?.counters;
                     if (!c?.counterId) return; // a heartbeat from before counters
                     const seen = byCounter.get(c.counterId);
-                    if (!seen || seen.c.accepted.files + seen.c.left.files < c.accepted.files + c.left.files) byCounter.set(c.counterId, { task: f.slice(0, -".alive".length), c });
+                    if (!seen || seen.c.accepted.files + seen.c.left.files < c.accepted.files + c.left.files) byCounter.set(c.counterId, { task, c });
                 }),
         );
         return { beats: new Map([...byCounter.values()].map(({ task, c }) => [task, c])), base };
     }
+}
+
+function movedSince(c: Counters, at?: { accepted: Amount; left: Amount }): boolean {
+    return c.accepted.files !== (at?.accepted.files ?? 0) || c.left.files !== (at?.left.files ?? 0);
 }

@@ -84,4 +84,25 @@ describe("app: the backlog costs the same whatever its size", function () {
             gauge.stop();
         }
     });
+
+    it("rescans at once when a process that archived since the last scan stops, instead of counting what it archived as waiting", async () => {
+        const { layout, gauge } = await setUp();
+        try {
+            waiting(layout, [100, 100]);
+            heartbeat(layout, "task-w", { counterId: "w", accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 }, gauge: false });
+            assert.deepEqual(await gauge.current(), { files: 2, bytes: 200 });
+            const [one] = fs.readdirSync(layout.incoming);
+            fs.rmSync(path.join(layout.incoming, one), { recursive: true });
+            heartbeat(layout, "task-w", { counterId: "w", accepted: { files: 0, bytes: 0 }, left: { files: 1, bytes: 100 }, gauge: false });
+            await gauge.refresh();
+            assert.deepEqual(await gauge.current(), { files: 1, bytes: 100 }, "the worker's archived file is counted from its heartbeat");
+
+            waiting(layout, [50]); // on disk, counted by no one: seen only by a scan
+            fs.rmSync(path.join(layout.tasks, "task-w.alive")); // the worker stopped, its counters with it
+            await gauge.refresh();
+            assert.deepEqual(await gauge.current(), { files: 2, bytes: 150 }, "rescanned: neither the stopped worker's archived file nor the new one is miscounted");
+        } finally {
+            gauge.stop();
+        }
+    });
 });
