@@ -31,6 +31,11 @@ import { startNullS3 } from "./support/nullS3";
 const ROOT = path.resolve(__dirname, "..");
 const WORK = path.join(ROOT, ".test-tmp", "bench-archive");
 const MAIN = path.join(ROOT, "app", "dist", "main.js");
+/** The node flags the image starts the app with (app/Dockerfile's ENTRYPOINT), so the figures are the shipped app's. */
+const NODE_FLAGS = ((): string[] => {
+    const m = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(fs.readFileSync(path.join(ROOT, "app", "Dockerfile"), "utf8"));
+    return m ? (JSON.parse(m[1]) as string[]).filter((a) => a.startsWith("--")) : [];
+})();
 /** Built peers (gitignored), kept across runs: WORK is removed at the end of each. */
 const TOOLS = path.join(__dirname, "bin");
 const AWS_CLI = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
@@ -116,7 +121,7 @@ async function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Pr
 async function runArchiver(server: Server, bucket: string, ds: DataSet): Promise<Run> {
     const dataDir = stageItems(ds);
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...CREDS, NODE_NO_WARNINGS: "1", DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: server.endpoint, TASK_ID: "bench" };
-    const r = await measured(process.execPath, [MAIN, "archive", "--once"], env);
+    const r = await measured(process.execPath, [...NODE_FLAGS, MAIN, "archive", "--once"], env);
     const left = fs.readdirSync(path.join(dataDir, "uploads", "incoming")).length;
     if (r.code !== 0 || left !== 0) throw new Error(`archiver against ${server.kind} exited ${r.code} with ${left} items left`);
     return figures("archiver", ds, r);

@@ -7,7 +7,7 @@ import { Metrics } from "./metrics";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "./objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { isErrno, ItemMeta, META, ORIGINAL, THUMBNAIL } from "./store";
+import { isErrno, ItemMeta, META, ORIGINAL, readSmallFile, THUMBNAIL } from "./store";
 
 /** What became of one claimed item. */
 export type Outcome =
@@ -51,7 +51,7 @@ export async function archiveItem(ctx: ItemContext, id: string, dir: string, gen
     let log = baseLog.child({ uploadId: id });
     let meta: ItemMeta;
     try {
-        meta = JSON.parse(await fsp.readFile(path.join(dir, META), "utf8")) as ItemMeta;
+        meta = JSON.parse(await readSmallFile(path.join(dir, META))) as ItemMeta;
     } catch (e) {
         if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
         return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };
@@ -66,17 +66,26 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
     let large = false;
     try {
         // The original leaves EFS first, and only after S3 confirmed every object: if it is gone, a task was
-        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes.
-        const originalGone = await fsp.access(path.join(dir, ORIGINAL)).then(
-            () => false,
-            (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
-        );
-        if (!meta.processed && !originalGone) {
+        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes. An item is
+        // processed (meta.json says so) before anything is sent, so only a processed item can have lost its
+        // original; an unprocessed one is looked at by processing, which opens the original anyway.
+        const originalMissing = () =>
+            fsp.access(path.join(dir, ORIGINAL)).then(
+                () => false,
+                (e) => (isErrno(e, "ENOENT") ? true : Promise.reject(e)),
+            );
+        let originalGone = meta.processed ? await originalMissing() : false;
+        if (!meta.processed) {
             if (!lease.owns(generation)) return { kind: "lost" };
             // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
             const { processItem } = require("./process") as typeof ProcessModule;
             const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
-            meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
+            try {
+                meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
+            } catch (e) {
+                if (!isErrno(e, "ENOENT") || !(await originalMissing())) throw e;
+                originalGone = true;
+            }
             if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
         }
         const objects: ObjectToArchive[] = [];
@@ -109,6 +118,7 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
         }
         await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));
         ctx.metrics.archivedFiles++;
+        if (meta.kind === "upload") lease.backlog.addLeft(meta.size);
         ctx.metrics.archivedBytes += meta.size;
         log.info("archived", { key: meta.key, versionId, size: meta.size, sha256: meta.sha256, alreadyThere, ms: Date.now() - started });
         return { kind: "archived" };

@@ -6,7 +6,7 @@ import { Archiver } from "./archiver";
 import { AppConfig } from "./config";
 import { Lease } from "./lease";
 import { bucketReachable } from "./s3";
-import { backlog, Layout, list } from "./store";
+import { Layout, list } from "./store";
 
 /**
  * What any one probe may take. The ALB and the ECS health check give a target a few seconds; every probe here
@@ -102,7 +102,7 @@ export class Probes {
         const [live, s3, waiting, quarantined] = await Promise.all([
             this.liveness(),
             this.bucket(),
-            withTimeout(backlog(layout), PROBE_TIMEOUT_MS, stalled),
+            withTimeout(lease.backlog.current(), PROBE_TIMEOUT_MS, stalled),
             withTimeout(list(layout.quarantine).then((q) => q.length), PROBE_TIMEOUT_MS, stalled),
         ]);
         return {

@@ -7,7 +7,7 @@ import { Readable } from "stream";
 import { AppConfig } from "./config";
 import { Logger } from "./log";
 import { SNIFF_BYTES, sniff } from "./process";
-import { fsyncDir, ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
+import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
 export class HttpError extends Error {
@@ -200,7 +200,7 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         key: `${config.archivePrefix}${id}/${name}`,
         receivedAt: new Date().toISOString(),
     };
+    // Its fsync of itemDir also makes the rename of the original above durable.
     await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
-    await fsyncDir(itemDir);
     return { id, name, size, sha256, status: "stored" };
 }

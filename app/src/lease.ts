@@ -1,5 +1,6 @@
 import { promises as fsp } from "fs";
 import { performance } from "perf_hooks";
+import { BacklogGauge } from "./backlog";
 import { errorFields, Logger } from "./log";
 import { isErrno, Layout } from "./store";
 
@@ -28,6 +29,8 @@ export class Lease {
     private rejoining?: Promise<void>;
     private retired = false;
     private readonly rejoinListeners: ((oldId: string, newId: string, generation: number) => void)[] = [];
+    /** This process's counters ride on every heartbeat, so the backlog costs no request of its own per upload. */
+    readonly backlog: BacklogGauge;
 
     constructor(
         private readonly layout: Layout,
@@ -36,6 +39,7 @@ export class Lease {
         private readonly log: Logger,
     ) {
         this.currentId = baseId;
+        this.backlog = new BacklogGauge(layout, () => this.currentId);
     }
 
     /** The name this task's claim directory, heartbeat and log directory carry in the current generation. */
@@ -90,6 +94,7 @@ export class Lease {
     /** Ends the heartbeat (when the lease still holds: a lapsed one's heartbeat is a peer's to remove). */
     async retire(): Promise<void> {
         if (this.timer) clearInterval(this.timer);
+        this.backlog.stop();
         const held = this.valid();
         this.retired = true;
         if (held) await fsp.rm(this.layout.heartbeat(this.currentId), { force: true });
@@ -116,7 +121,7 @@ export class Lease {
     private async beat(create: boolean): Promise<void> {
         const generation = this.gen;
         const started = performance.now();
-        const content = Buffer.from(JSON.stringify({ task: this.currentId, generation, pid: process.pid, at: new Date().toISOString() }) + "\n");
+        const content = Buffer.from(JSON.stringify({ task: this.currentId, generation, pid: process.pid, at: new Date().toISOString(), ...this.backlog.heartbeatFields() }) + "\n");
         let fh: fsp.FileHandle;
         try {
             fh = await fsp.open(this.layout.heartbeat(this.currentId), create ? "w" : "r+", 0o640);

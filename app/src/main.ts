@@ -12,9 +12,15 @@ import { makeClient } from "./s3";
 import type * as ServerModule from "./server";
 import { Layout } from "./store";
 
+/** Enough for ARCHIVE_CONCURRENCY's workers and the uploads in flight to wait on EFS at once. */
+const UV_THREADS = 32;
 const USAGE = "usage: node dist/main.js serve | work | archive --once";
 
 async function main(argv: string[]): Promise<number> {
+    // Every file-system call waits on a libuv thread for an NFS round trip (~1 ms on EFS, more under load); Node's
+    // default of 4 threads would cap a task near 4 / (requests per archived file × 1 ms). Read when the pool starts,
+    // at the first asynchronous fs call, which comes after this line. An explicit setting wins.
+    process.env.UV_THREADPOOL_SIZE ??= String(UV_THREADS);
     const command = argv[0];
     if (!((command === "serve" || command === "work") && argv.length === 1) && !(command === "archive" && argv.length === 2 && argv[1] === "--once")) {
         process.stderr.write(`${USAGE}\n`);

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileDurable } from "./store";
+import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "./store";
 
 // file-type is ESM-only; Node >= 20.19 loads it with require(), which is what this compiles to.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -59,6 +59,7 @@ export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes:
         thumbnail = { key: thumbnailKey, size: data.length, sha256: createHash("sha256").update(data).digest("hex"), contentType: "image/webp" };
     }
     const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail };
-    await writeFileDurable(path.join(itemDir, META), JSON.stringify(processed));
+    // Atomic, not durable: lost in a crash, the item is processed again. The thumbnail it names was made durable first.
+    await writeFileAtomic(path.join(itemDir, META), JSON.stringify(processed));
     return processed;
 }

@@ -12,11 +12,16 @@ import { HttpError, ingest } from "./ingest";
 import { errorFields, Logger } from "./log";
 import { Lease } from "./lease";
 import { Metrics } from "./metrics";
-import { Cached, Probes } from "./health";
-import { backlog, findItem, Layout, list, ORIGINAL, readMeta, REASON } from "./store";
+import { Probes } from "./health";
+import { findItem, Layout, list, ORIGINAL, readMeta, REASON } from "./store";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RETRY_AFTER_SECONDS = 30;
+/**
+ * How often the backlog figure is brought up to date from the heartbeats (a few small reads, whatever the backlog);
+ * the upload path only reads it. Peers' counters are as fresh as their last heartbeat (a quarter of the lease).
+ */
+const BACKLOG_REFRESH_MS = 2000;
 
 interface Context {
     readonly config: AppConfig;
@@ -30,11 +35,9 @@ interface Context {
 
 /** The HTTP interface of the app contract (ARCHITECTURE.md, "The app"). */
 export function createServer(ctx: Context): http.Server {
-    const backlogCache = new Cached(1000, () => backlog(ctx.layout));
+    const gauge = ctx.lease.backlog;
+    gauge.start(BACKLOG_REFRESH_MS, (e) => ctx.log.error("backlog refresh failed", errorFields(e)));
     const probes = new Probes(ctx);
-    /** Bytes accepted by this task since the backlog was last measured. */
-    let acceptedSinceScan = 0;
-    let scannedAt = 0;
     const keepAliveTimeout = ctx.config.keepAliveTimeoutSeconds * 1000;
     const options: http.ServerOptions = {
         // Longer than the ALB's idle timeout (300 s here), so the ALB, not the task, closes an idle connection;
@@ -87,14 +90,10 @@ export function createServer(ctx: Context): http.Server {
         const route = async (): Promise<void> => {
             const parts = url.pathname.split("/").filter((p) => p !== "");
             if (req.method === "POST" && url.pathname === "/uploads") {
-                const b = await backlogCache.get();
-                if (b.at > scannedAt) {
-                    scannedAt = b.at;
-                    acceptedSinceScan = 0;
-                }
-                if (b.value.bytes + acceptedSinceScan >= ctx.config.backlogMaxBytes) {
+                const b = await gauge.current();
+                if (b.bytes >= ctx.config.backlogMaxBytes) {
                     ctx.metrics.uploadsRejected++;
-                    refuse(new HttpError(503, "BACKLOG_MAX_BYTES", `EFS backlog is ${b.value.bytes + acceptedSinceScan} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
+                    refuse(new HttpError(503, "BACKLOG_MAX_BYTES", `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
                     return;
                 }
                 const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
@@ -112,7 +111,7 @@ export function createServer(ctx: Context): http.Server {
                 });
                 try {
                     const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
-                    acceptedSinceScan += accepted.size;
+                    gauge.addAccepted(accepted.size);
                     ctx.metrics.uploadsAccepted++;
                     send(202, accepted, { location: `/uploads/${accepted.id}` });
                     ctx.archiver.notify();
@@ -182,9 +181,9 @@ export function createServer(ctx: Context): http.Server {
                 return;
             }
             if (req.method === "GET" && url.pathname === "/metrics") {
-                const [b, quarantined, s3] = await Promise.all([backlogCache.get(), list(ctx.layout.quarantine), probes.bucket()]);
+                const [b, quarantined, s3] = await Promise.all([gauge.current(), list(ctx.layout.quarantine), probes.bucket()]);
                 res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-                res.end(ctx.metrics.render(b.value, quarantined.length, s3.reachable));
+                res.end(ctx.metrics.render(b, quarantined.length, s3.reachable));
                 return;
             }
             refuse(new HttpError(404, "path", `no route ${req.method} ${url.pathname}`));

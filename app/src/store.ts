@@ -84,8 +84,17 @@ export async function fsyncDir(dir: string): Promise<void> {
     }
 }
 
-/** temp name → fsync → rename: readers see the old file or the whole new one, never a part. */
+/** temp name → fsync → rename → fsync of the directory: readers see the old file or the whole new one, never a part, and the new one survives a crash. */
 export async function writeFileDurable(file: string, data: string | Buffer): Promise<void> {
+    await writeFileAtomic(file, data);
+    await fsyncDir(path.dirname(file));
+}
+
+/**
+ * temp name → fsync → rename, without the directory's fsync: for a file whose loss in a crash only means redoing
+ * idempotent work (the processed meta.json: the item is processed again). Readers still never see a part.
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
     const tmp = `${file}.${randomUUID()}.part`;
     const fh = await fsp.open(tmp, "wx", 0o640);
     try {
@@ -100,11 +109,30 @@ export async function writeFileDurable(file: string, data: string | Buffer): Pro
         await fsp.rm(tmp, { force: true });
         throw e;
     }
-    await fsyncDir(path.dirname(file));
 }
 
 export async function readMeta(itemDir: string): Promise<ItemMeta> {
-    return JSON.parse(await fsp.readFile(path.join(itemDir, META), "utf8")) as ItemMeta;
+    return JSON.parse(await readSmallFile(path.join(itemDir, META))) as ItemMeta;
+}
+
+/**
+ * A small file (meta.json) in as few requests as it takes: open, read, close. readFile() also stats the file first
+ * and reads again to find the end, each one more NFS round trip. A read shorter than asked is the end of a regular
+ * file (the NFS client returns short reads only at end of file).
+ */
+export async function readSmallFile(file: string): Promise<string> {
+    const fh = await fsp.open(file, "r");
+    try {
+        const chunks: Buffer[] = [];
+        for (;;) {
+            const buf = Buffer.allocUnsafe(16 * 1024);
+            const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+            chunks.push(buf.subarray(0, bytesRead));
+            if (bytesRead < buf.length) return Buffer.concat(chunks).toString("utf8");
+        }
+    } finally {
+        await fh.close();
+    }
 }
 
 export function isErrno(e: unknown, ...codes: string[]): boolean {
