@@ -10,7 +10,7 @@ import { createMetricsLogger, Unit } from "aws-embedded-metrics";
 import { Logger, errorFields } from "./log";
 import { Metrics } from "./metrics";
 import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "./metricNames";
-import { backlog, Layout, list, ORIGINAL } from "./store";
+import { Layout, list, ORIGINAL } from "./store";
 
 type Counter = "archivedFiles" | "archivedBytes" | "failures" | "uploadsRejected" | "uploadsAccepted";
 const COUNTERS: Record<Counter, AppMetric> = {
@@ -42,6 +42,11 @@ export interface EmfArgs {
     readonly taskId: string;
     readonly intervalSeconds: number;
     readonly layout: Layout;
+    /**
+     * The backlog at a cost independent of its size (the lease's gauge, backlog.ts: the heartbeats, not a scan of every
+     * item), refreshed for each record, since a `work` process keeps no refresh timer of its own.
+     */
+    readonly backlog: () => Promise<{ files: number; bytes: number }>;
     readonly metrics: Metrics;
     readonly log: Logger;
 }
@@ -84,7 +89,7 @@ export class EmfPublisher {
     private async gatherAndFlush(): Promise<void> {
         const { layout, log } = this.args;
         try {
-            const [waiting, oldest, quarantined] = await Promise.all([backlog(layout), oldestBacklogAgeSeconds(layout), list(layout.quarantine)]);
+            const [waiting, oldest, quarantined] = await Promise.all([this.args.backlog(), oldestBacklogAgeSeconds(layout), list(layout.quarantine)]);
             const now = this.counters();
             const logger = createMetricsLogger();
             logger.setNamespace(APP_METRICS_NAMESPACE);

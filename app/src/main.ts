@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
         server.listen(config.port, config.host, resolve);
     });
     archiver.start();
-    const emf = new EmfPublisher({ serviceName: config.metricsServiceName, taskId: config.taskId, intervalSeconds: config.metricsIntervalSeconds, layout, metrics, log });
+    const emf = new EmfPublisher({ serviceName: config.metricsServiceName, taskId: config.taskId, intervalSeconds: config.metricsIntervalSeconds, layout, backlog: () => lease.backlog.refresh().then(() => lease.backlog.current()), metrics, log });
     emf.start();
     log.info(command === "serve" ? "serving" : "working", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
 
