@@ -1,33 +1,24 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { aws, createVersionedBucket, startMoto } from "../support/s3server";
+import { AppProcess, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 // These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
 
 describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function () {
     this.timeout(300_000);
-    let s3: S3Server;
     let bucketNo = 0;
-    const apps: AppProcess[] = [];
-
-    before(async () => {
-        s3 = await startMoto();
-    });
-    after(async () => {
-        for (const a of apps) await a.stop("SIGKILL");
-        await s3?.stop();
-        removeTempDataDirs();
-    });
+    const suite = motoSuite();
+    const { apps } = suite;
 
     function newBucket(): string {
         const bucket = `archive-spec-${process.pid}-${++bucketNo}`;
-        createVersionedBucket(s3.endpoint, bucket);
+        createVersionedBucket(suite.s3.endpoint, bucket);
         return bucket;
     }
     function env(dataDir: string, bucket: string, extra: Record<string, string> = {}): Record<string, string> {
-        return { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra };
+        return { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra };
     }
     async function serve(e: Record<string, string>): Promise<AppProcess> {
         const a = await startApp(e);
@@ -39,7 +30,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         return r.json();
     }
     function versionsUnder(bucket: string, prefix: string): { keys: Map<string, number>; deleteMarkers: number } {
-        const out = aws(s3.endpoint, ["s3api", "list-object-versions", "--bucket", bucket, "--prefix", prefix]) ?? {};
+        const out = aws(suite.s3.endpoint, ["s3api", "list-object-versions", "--bucket", bucket, "--prefix", prefix]) ?? {};
         const keys = new Map<string, number>();
         for (const v of out.Versions ?? []) keys.set(v.Key, (keys.get(v.Key) ?? 0) + 1);
         return { keys, deleteMarkers: (out.DeleteMarkers ?? []).length };
@@ -47,7 +38,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     /** Downloads everything under `prefix` with the aws CLI and returns sha256 by key. */
     function downloadedHashes(bucket: string, prefix: string): Map<string, string> {
         const dir = tempDataDir();
-        aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/${prefix}`, dir, "--only-show-errors"]);
+        aws(suite.s3.endpoint, ["s3", "sync", `s3://${bucket}/${prefix}`, dir, "--only-show-errors"]);
         return new Map(filesUnder(dir).map((f) => [`${prefix}${f}`, sha256(fs.readFileSync(path.join(dir, f)))]));
     }
 
@@ -74,7 +65,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.equal(archived.sha256, sha256(png));
         assert.ok(archived.versionId, "a versioned bucket gives the object a version id");
 
-        const head = aws(s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
+        const head = aws(suite.s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
         assert.equal(head.ChecksumSHA256, Buffer.from(sha256(png), "hex").toString("base64"));
         assert.equal(head.Metadata.sha256, sha256(png));
         assert.equal(head.ContentType, "image/png", "the type is the sniffed one, not the client's text/plain");
@@ -84,7 +75,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const thumbKey = `uploads/${r.body.id}/thumbnails/blue photo.png.webp`;
         assert.ok(hashes.has(thumbKey), `thumbnail archived beside the original: ${[...hashes.keys()].join(", ")}`);
         const thumbDir = tempDataDir();
-        aws(s3.endpoint, ["s3", "cp", `s3://${bucket}/${thumbKey}`, path.join(thumbDir, "t.webp"), "--only-show-errors"]);
+        aws(suite.s3.endpoint, ["s3", "cp", `s3://${bucket}/${thumbKey}`, path.join(thumbDir, "t.webp"), "--only-show-errors"]);
         const meta = await sharp(path.join(thumbDir, "t.webp")).metadata();
         assert.equal(meta.format, "webp");
         assert.ok(meta.width <= 256 && meta.height <= 256, `thumbnail is ${meta.width}x${meta.height}`);
@@ -102,7 +93,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const logs = downloadedHashes(bucket, "logs/");
         assert.ok(logs.size >= 2, `the app's own logs of both runs are archived: ${[...logs.keys()].join(", ")}`);
         const logDir = tempDataDir();
-        aws(s3.endpoint, ["s3", "sync", `s3://${bucket}/logs/`, logDir, "--only-show-errors"]);
+        aws(suite.s3.endpoint, ["s3", "sync", `s3://${bucket}/logs/`, logDir, "--only-show-errors"]);
         const lines = filesUnder(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), "utf8").trim().split("\n").map((l) => JSON.parse(l)));
         const aboutUpload = lines.filter((l) => JSON.stringify(l).includes(r.body.id) && l.msg !== "serving");
         assert.ok(aboutUpload.length >= 2 && aboutUpload.every((l) => l.uploadId === r.body.id), "every log line about the upload carries its id");
@@ -117,7 +108,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.equal(r.status, 202, JSON.stringify(r.body));
         await waitFor("archived", async () => ((await statusOf(app.url, r.body.id)).status === "archived" ? true : undefined));
         const key = `uploads/${r.body.id}/report.pdf`;
-        const head = aws(s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
+        const head = aws(suite.s3.endpoint, ["s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED"]);
         assert.equal(head.ContentLength, big.length);
         assert.equal(head.Metadata.sha256, sha256(big));
         assert.ok(head.ChecksumSHA256, "a composite SHA-256 checksum is stored");
@@ -247,7 +238,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         // What the killed task had confirmed: the object, with the app's metadata, as the app would have put it.
         const file = path.join(item(a.body.id), "original");
         const key = `uploads/${a.body.id}/in-s3.pdf`;
-        aws(s3.endpoint, ["s3api", "put-object", "--bucket", bucket, "--key", key, "--body", file, "--checksum-algorithm", "SHA256", "--metadata", `sha256=${sha256(inS3)}`]);
+        aws(suite.s3.endpoint, ["s3api", "put-object", "--bucket", bucket, "--key", key, "--body", file, "--checksum-algorithm", "SHA256", "--metadata", `sha256=${sha256(inS3)}`]);
         fs.unlinkSync(file);
         fs.unlinkSync(path.join(item(b.body.id), "original"));
 

@@ -4,30 +4,21 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { aws, createVersionedBucket } from "../support/s3server";
+import { motoSuite, pdf, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 const CDN = "https://d111111abcdef8.cloudfront.net";
 
 describe("app: GET /uploads/:id returns CDN URLs for served prefixes once archived (moto)", function () {
     this.timeout(300_000);
-    let s3: S3Server;
-    const apps: AppProcess[] = [];
     let n = 0;
-
-    before(async () => {
-        s3 = await startMoto();
-    });
-    after(async () => {
-        for (const a of apps) await a.stop("SIGKILL");
-        await s3?.stop();
-        removeTempDataDirs();
-    });
+    const suite = motoSuite();
+    const { apps } = suite;
 
     async function archivedStatus(extra: Record<string, string>, name: string, data: Buffer): Promise<any> {
         const bucket = `cdn-spec-${process.pid}-${++n}`;
-        createVersionedBucket(s3.endpoint, bucket);
-        const app = await startApp({ DATA_DIR: tempDataDir(), BUCKET: bucket, S3_ENDPOINT: s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra });
+        createVersionedBucket(suite.s3.endpoint, bucket);
+        const app = await startApp({ DATA_DIR: tempDataDir(), BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", ...extra });
         apps.push(app);
         const r = await upload(app.url, name, data);
         assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -45,7 +36,7 @@ describe("app: GET /uploads/:id returns CDN URLs for served prefixes once archiv
     it("by default the thumbnail's CDN URL (percent-encoded), never the original's", async () => {
         const s = await archivedStatus({ CDN_BASE_URL: CDN }, "red photo.png", await png());
         assert.deepStrictEqual(s.cdnUrls, [`${CDN}/uploads/${s.id}/thumbnails/red%20photo.png.webp`]);
-        const listed = aws(s3.endpoint, ["s3api", "list-objects-v2", "--bucket", s.bucket, "--prefix", `uploads/${s.id}/thumbnails/`]);
+        const listed = aws(suite.s3.endpoint, ["s3api", "list-objects-v2", "--bucket", s.bucket, "--prefix", `uploads/${s.id}/thumbnails/`]);
         assert.deepStrictEqual(listed.Contents.map((o: any) => o.Key), [`uploads/${s.id}/thumbnails/red photo.png.webp`], "the URL names the object S3 holds");
     });
 

@@ -6,8 +6,8 @@ import * as net from "net";
 import * as path from "path";
 import { ForbiddenError } from "../../app/src/objectPresence";
 import { confirmArchived, IntegrityError, ObjectToArchive } from "../../app/src/s3";
-import { createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { createVersionedBucket } from "../support/s3server";
+import { motoSuite, pdf, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /**
  * An item whose original is gone from EFS is confirmed in S3 again. Without s3:ListBucket on the whole bucket, S3
@@ -92,16 +92,8 @@ async function forbiddingProxy(upstream: string, refuseListing: boolean): Promis
 
 describe("app: an item whose original is gone and whose object S3 lacks is quarantined, behind a 403-answering S3", function () {
     this.timeout(180_000);
-    let s3: S3Server;
-    const apps: AppProcess[] = [];
-    before(async () => {
-        s3 = await startMoto();
-    });
-    after(async () => {
-        for (const a of apps) await a.stop("SIGKILL");
-        await s3?.stop();
-        removeTempDataDirs();
-    });
+    const suite = motoSuite();
+    const { apps } = suite;
 
     /** An acknowledged upload on EFS whose original was removed (as by a cleanup cut short) and which S3 never got. */
     async function lostItem(dataDir: string, bucket: string): Promise<string> {
@@ -115,8 +107,8 @@ describe("app: an item whose original is gone and whose object S3 lacks is quara
 
     it("archive --once: HeadObject answers 403, the exact-key listing shows no object: quarantined as missing", async () => {
         const bucket = "confirm-403";
-        createVersionedBucket(s3.endpoint, bucket);
-        const proxy = await forbiddingProxy(s3.endpoint, false);
+        createVersionedBucket(suite.s3.endpoint, bucket);
+        const proxy = await forbiddingProxy(suite.s3.endpoint, false);
         try {
             const dataDir = tempDataDir();
             const id = await lostItem(dataDir, bucket);
@@ -132,8 +124,8 @@ describe("app: an item whose original is gone and whose object S3 lacks is quara
 
     it("serve: S3 refuses both HeadObject and the listing: retried a bounded number of times, then quarantined with the reason", async () => {
         const bucket = "confirm-403-nolist";
-        createVersionedBucket(s3.endpoint, bucket);
-        const proxy = await forbiddingProxy(s3.endpoint, true);
+        createVersionedBucket(suite.s3.endpoint, bucket);
+        const proxy = await forbiddingProxy(suite.s3.endpoint, true);
         try {
             const dataDir = tempDataDir();
             const id = await lostItem(dataDir, bucket);

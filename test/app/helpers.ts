@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from "child_process";
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CREDENTIALS, freePort, REPO_ROOT, stopChild } from "../support/s3server";
+import { CREDENTIALS, freePort, REPO_ROOT, S3Server, startMoto, stopChild } from "../support/s3server";
 
 export const MAIN = path.join(REPO_ROOT, "app", "dist", "main.js");
 
@@ -153,3 +153,27 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
 }
 
+
+/**
+ * The suite's moto server and the app processes it starts: moto starts before the suite; after it, every app
+ * process is killed, moto stops and the temporary data directories go.
+ */
+export function motoSuite(): { readonly s3: S3Server; readonly apps: AppProcess[] } {
+    let s3: S3Server | undefined;
+    const apps: AppProcess[] = [];
+    before(async () => {
+        s3 = await startMoto();
+    });
+    after(async () => {
+        for (const a of apps) await a.stop("SIGKILL");
+        await s3?.stop();
+        removeTempDataDirs();
+    });
+    return {
+        get s3(): S3Server {
+            if (!s3) throw new Error("moto is not started yet: use suite.s3 inside a hook or a spec");
+            return s3;
+        },
+        apps,
+    };
+}

@@ -6,25 +6,17 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, pdf, removeTempDataDirs, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { aws, createVersionedBucket } from "../support/s3server";
+import { motoSuite, pdf, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 describe("app: work archives what serve took in, and serves nothing but /healthz", function () {
     this.timeout(120_000);
-    let s3: S3Server;
-    const apps: AppProcess[] = [];
-    before(async () => {
-        s3 = await startMoto();
-    });
-    after(async () => {
-        for (const a of apps) await a.stop("SIGKILL");
-        await s3?.stop();
-        removeTempDataDirs();
-    });
+    const suite = motoSuite();
+    const { apps } = suite;
 
     it("a work process archives an upload that a serve process (without S3) left on the shared DATA_DIR", async () => {
         const bucket = `work-spec-${process.pid}`;
-        createVersionedBucket(s3.endpoint, bucket);
+        createVersionedBucket(suite.s3.endpoint, bucket);
         const dataDir = tempDataDir();
         const base = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2" };
         const web = await startApp({ ...base, S3_ENDPOINT: "http://127.0.0.1:9", TASK_ID: "web" });
@@ -34,7 +26,7 @@ describe("app: work archives what serve took in, and serves nothing but /healthz
         assert.equal(r.status, 202, JSON.stringify(r.body));
         await web.stop();
 
-        const worker = await startApp({ ...base, S3_ENDPOINT: s3.endpoint, TASK_ID: "worker" }, "work");
+        const worker = await startApp({ ...base, S3_ENDPOINT: suite.s3.endpoint, TASK_ID: "worker" }, "work");
         apps.push(worker);
         const health = await fetch(`${worker.url}/healthz`);
         assert.equal(health.status, 200, "liveness: the process and DATA_DIR");
@@ -47,7 +39,7 @@ describe("app: work archives what serve took in, and serves nothing but /healthz
         assert.equal(archived.key, `uploads/${r.body.id}/report.pdf`);
         await waitFor("the upload to leave EFS", () => (fs.existsSync(path.join(dataDir, "uploads", "incoming", r.body.id)) ? undefined : true));
         const local = path.join(tempDataDir(), "got.pdf");
-        aws(s3.endpoint, ["s3", "cp", `s3://${bucket}/${archived.key}`, local, "--only-show-errors"]);
+        aws(suite.s3.endpoint, ["s3", "cp", `s3://${bucket}/${archived.key}`, local, "--only-show-errors"]);
         assert.equal(sha256(fs.readFileSync(local)), sha256(data));
     });
 });
