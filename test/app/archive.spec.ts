@@ -184,7 +184,9 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const heldAtKill = fs.readdirSync(victimClaims);
         assert.ok(heldAtKill.length > 0, "the kill happened while the victim held claims");
 
-        await new Promise((r) => setTimeout(r, 2500)); // the victim's lease (2 s) expires
+        // The condition a rescuer checks: the victim's heartbeat is older than its lease (2 s), by the file's own mtime.
+        const victimBeat = path.join(dataDir, "uploads", "tasks", "victim.alive");
+        await waitFor("the victim's lease to expire", () => (!fs.existsSync(victimBeat) || Date.now() - fs.statSync(victimBeat).mtimeMs > 2500 ? true : undefined), 60_000, 50);
         const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "rescuer", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
         assert.equal(once.code, 0, once.stderr + JSON.stringify(once.lines.filter((l) => l.level !== "info")));
         assert.ok(once.lines.some((l) => l.msg === "took over claims of a task whose lease expired" && l.deadTask === "victim"));
@@ -293,7 +295,13 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         const status = await fetch(`${app.url}/status`);
         assert.equal(status.status, 503);
         assert.equal(((await status.json()) as any).s3.reachable, false, "the status view reports the unreachable bucket");
-        await new Promise((r) => setTimeout(r, 1500));
+        // Each upload was tried against the missing S3 and kept: the check below then proves something.
+        await waitFor(
+            "an archive attempt on every upload to have failed",
+            () => (ids.every((id) => app.lines().some((l) => l.msg === "archive failed, will retry; the file stays on EFS" && l.uploadId === id)) ? true : undefined),
+            60_000,
+            50,
+        );
         for (const id of ids) assert.equal((await statusOf(app.url, id)).status, "stored");
 
         const back = await startMoto(port);
