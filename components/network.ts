@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+// awsx's ec2 module on its own: the package root also loads awsx "classic" (the 0.x crosswalk, about a hundred
+// modules with a Docker client) that nothing here uses. The module registers its resources itself.
+import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, throwIfProblems } from "./validation";
 
@@ -97,7 +99,7 @@ export class Network extends pulumi.ComponentResource {
         const { cidrBlock, natGateways } = networkDefaults(args);
         const azs = [...args.availabilityZoneNames];
 
-        const vpc = new awsx.ec2.Vpc(
+        const vpc = new awsxEc2.Vpc(
             `${name}-vpc`,
             {
                 cidrBlock,

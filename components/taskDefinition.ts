@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+// awsx's ecr module on its own: the package root also loads awsx "classic" (the 0.x crosswalk, about a hundred
+// modules with a Docker client) that nothing here uses. The module registers its resources itself.
+import * as awsxEcr from "@pulumi/awsx/ecr";
 import * as pulumi from "@pulumi/pulumi";
 import { EFS_MOUNT_PATH } from "./fargateServiceArgs";
 import { EfsAccessGrant } from "./sharedFileSystem";
@@ -29,7 +31,7 @@ export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resou
         { parent },
     );
     // The task definition names the image by digest, so a new build always rolls the service.
-    return new awsx.ecr.Image(
+    return new awsxEcr.Image(
         `${name}-image`,
         {
             repositoryUrl: repository.repositoryUrl,
