@@ -56,6 +56,24 @@ describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
         assert.deepStrictEqual(fs.readdirSync(path.join(dir, "bin")).sort(), [path.basename(second), path.basename(third)].sort());
     });
 
+    it("runs the pack's copy with stack traces on the pack's own TypeScript files and lines (packStacks.js, as the plan starts it)", () => {
+        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", main: "index.ts" }));
+        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true } }));
+        fs.mkdirSync(path.join(dir, "rules"));
+        fs.writeFileSync(path.join(dir, "index.ts"), 'import { check } from "./rules/check";\ncheck();\n');
+        // Type-only lines vanish from the JavaScript, so only the source map can name line 7.
+        fs.writeFileSync(path.join(dir, "rules", "check.ts"), 'interface A {\n    a: number;\n}\ninterface B {\n    b: number;\n}\nexport function check(): void { throw new Error("rule broke"); }\n');
+        const copy = compiledPolicyPack(dir);
+        const preload = path.join(ROOT, "tools", "preview", "packStacks.js");
+        assert.throws(() => execFileSync(process.execPath, ["-r", preload, path.join(copy, "index.js")], { cwd: copy, stdio: "pipe" }), (err: { stderr: Buffer }) => {
+            const stderr = err.stderr.toString();
+            assert.ok(stderr.includes(`${path.join(dir, "rules", "check.ts")}:7:`), stderr);
+            assert.ok(stderr.includes(`${path.join(dir, "index.ts")}:2:`), stderr);
+            return true;
+        });
+    });
+
     it("loads a .ts file's current content through the transpile cache, with stack traces on its own lines", () => {
         const file = path.join(dir, "value.ts");
         const run = () =>
