@@ -45,7 +45,13 @@ export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = 
     // The pack's start-up is the longest single wait, so it begins before anything else is loaded or checked
     // (spawn.ts loads only Node's own modules); on invalid input it is stopped again.
     const { spawnPolicyPack, stopPolicyPack } = require("../analyzer/spawn") as typeof packSpawn;
-    const spawned = spawnPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), { stack: options.stack, dryRun: true });
+    const spawned = spawnPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), {
+        stack: options.stack,
+        dryRun: true,
+        // The copy is JavaScript: run as the CLI runs a JS pack, minus run-policy-pack (see StartOptions.launch).
+        launch: "direct",
+        preload: [path.join(__dirname, "packStacks.js")],
+    });
     mark("packSpawned");
     let packStarting: Promise<analyzerClient.PolicyPackProcess> | undefined;
     // Whatever happens next, the pack process must not outlive the plan.
