@@ -74,6 +74,57 @@ describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
         });
     });
 
+    describe("remembers where installed packages resolved (cacheResolutions), never past an install or a removed file", () => {
+        const write = (file: string, text: string) => {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, text);
+        };
+        // An npm install rewrites node_modules/.package-lock.json; a new time (and here a new size) is a new install.
+        const install = (installs: number) => {
+            write(path.join(dir, "node_modules", ".package-lock.json"), JSON.stringify({ installs }));
+            const t = new Date(Date.now() + installs * 1000);
+            fs.utimesSync(path.join(dir, "node_modules", ".package-lock.json"), t, t);
+        };
+        const mainOf = (main: string) => write(path.join(dir, "node_modules", "pkg", "package.json"), JSON.stringify({ name: "pkg", main }));
+        const run = () =>
+            execFileSync(
+                process.execPath,
+                ["-e", `require(${JSON.stringify(path.join(ROOT, "tools", "preview", "compiled.js"))}).cacheResolutions(${JSON.stringify(dir)}); console.log(require(${JSON.stringify(path.join(dir, "app.js"))}))`],
+                { encoding: "utf8" },
+            ).trim();
+        const cacheFiles = () => fs.readdirSync(path.join(dir, "node_modules", ".cache", "fargate-efs-s3")).filter((f) => f.startsWith("resolved-"));
+
+        beforeEach(() => {
+            write(path.join(dir, "app.js"), 'module.exports = require("pkg");\n');
+            for (const v of ["a", "b", "c"]) write(path.join(dir, "node_modules", "pkg", `${v}.js`), `module.exports = "${v}";\n`);
+            mainOf("a.js");
+            install(1);
+        });
+
+        it("resolves as Node does, then answers from the cache", () => {
+            assert.equal(run(), "a");
+            assert.equal(cacheFiles().length, 1);
+            const cached = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", ".cache", "fargate-efs-s3", cacheFiles()[0]!), "utf8"));
+            assert.deepStrictEqual(Object.values(cached), [path.join(dir, "node_modules", "pkg", "a.js")]);
+            assert.equal(run(), "a");
+        });
+
+        it("starts afresh after an install", () => {
+            assert.equal(run(), "a");
+            mainOf("b.js");
+            install(22);
+            assert.equal(run(), "b");
+            assert.equal(cacheFiles().length, 2);
+        });
+
+        it("resolves afresh when the remembered file is gone", () => {
+            assert.equal(run(), "a");
+            fs.rmSync(path.join(dir, "node_modules", "pkg", "a.js"));
+            mainOf("c.js");
+            assert.equal(run(), "c");
+        });
+    });
+
     it("loads a .ts file's current content through the transpile cache, with stack traces on its own lines", () => {
         const file = path.join(dir, "value.ts");
         const run = () =>

@@ -8,9 +8,12 @@
  *   version: a warm start loads neither the compiler nor ts-node's source-map-support (which would otherwise
  *   map every stack trace the Pulumi SDK takes for each resource). Stack traces still point into the `.ts`
  *   sources, through the inline maps (mapStackTraces).
- * - The policy pack is served from a transpiled copy of `policies/` in `policies/bin/<content hash>/`, run by
- *   the analyzer client exactly as the Pulumi CLI runs a pack whose `main` is JavaScript. `pulumi preview
- *   --policy-pack policies` itself is unchanged: it loads `policies/index.ts` and type-checks it.
+ * - The policy pack is served from a transpiled copy of `policies/` in `policies/bin/<content hash>/`, started
+ *   with plain node (spawn.ts, launch "direct"; test/analyzer/launch.spec.ts proves it answers as the pack the
+ *   CLI starts). `pulumi preview --policy-pack policies` itself is unchanged: the CLI runs run-policy-pack, which
+ *   loads `policies/index.ts` through ts-node and type-checks it.
+ * - Where each installed package's `require` resolved is remembered between plans, per npm install
+ *   (cacheResolutions).
  *
  * Neither path type-checks: `npm run typecheck` (part of `npm test` and CI) does, over the program, the tools
  * and the pack alike.
@@ -136,6 +139,63 @@ function mapPackStackTraces(copyDir) {
     });
 }
 
+/**
+ * Remembers, from one plan to the next, where a `require` of an installed package resolved to. Node resolves each
+ * of the ~800 modules a plan loads by probing the file system (candidate files, every package.json on the way) and
+ * keeps nothing between runs; that was an eighth of the plan's time. Node offers no such cache and no library does
+ * it for CommonJS, hence this hook on `Module._resolveFilename` (the resolver's long-standing override point).
+ *
+ * Only answers inside `node_modules/` are kept, for bare specifiers and for requests made from within
+ * `node_modules/`: they change only when packages are installed, and npm rewrites `node_modules/.package-lock.json`
+ * on every install, so the cache is keyed by that file's size and time (and the Node release) and a new install
+ * starts a new one. The repository's own relative imports are always resolved afresh. An answer whose file has
+ * gone (node_modules edited by hand) is resolved afresh too.
+ */
+function cacheResolutions(root = ROOT) {
+    const Module = require("module");
+    const nodeModules = `${path.join(root, "node_modules")}${path.sep}`;
+    let installed;
+    try {
+        installed = fs.statSync(path.join(nodeModules, ".package-lock.json"));
+    } catch {
+        return; // not installed by npm: nothing to key the cache by
+    }
+    const file = path.join(nodeModules, ".cache", "fargate-efs-s3", `resolved-${hash(process.version, String(installed.mtimeMs), String(installed.size)).slice(0, 16)}.json`);
+    let known = {};
+    try {
+        known = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        // First plan after an install.
+    }
+    let learned = 0;
+    /** Answers whose file was seen to exist in this process. */
+    const present = new Set();
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, parent, isMain, options) {
+        const from = parent?.filename;
+        if (isMain || options !== undefined || typeof from !== "string" || Module.isBuiltin(request)) return resolve.apply(this, arguments);
+        const bare = !request.startsWith(".") && !path.isAbsolute(request);
+        if (!bare && !from.startsWith(nodeModules)) return resolve.apply(this, arguments);
+        const key = `${path.dirname(from)}\0${request}`;
+        const hit = known[key];
+        if (hit !== undefined && (present.has(hit) || (fs.existsSync(hit) && present.add(hit)))) return hit;
+        const resolved = resolve.apply(this, arguments);
+        if (resolved.startsWith(nodeModules)) {
+            known[key] = resolved;
+            learned++;
+        }
+        return resolved;
+    };
+    process.once("exit", () => {
+        if (learned === 0) return;
+        try {
+            writeAtomic(file, JSON.stringify(known));
+        } catch {
+            // A read-only checkout plans as fast as before this cache existed.
+        }
+    });
+}
+
 /** Loads `.ts` files as cached transpiled JavaScript, with the root tsconfig's options. */
 function registerTypeScript(tsconfigFile = path.join(ROOT, "tsconfig.json")) {
     mapStackTraces((file) => {
@@ -221,4 +281,4 @@ function compiledPolicyPack(packDir) {
     return out;
 }
 
-module.exports = { registerTypeScript, compiledPolicyPack, mapPackStackTraces };
+module.exports = { registerTypeScript, cacheResolutions, compiledPolicyPack, mapPackStackTraces };

@@ -7,5 +7,7 @@
 const path = require("path");
 process.env.NODE_COMPILE_CACHE ??= path.join(__dirname, "..", "..", "node_modules", ".cache", "fargate-efs-s3", "v8");
 require("module").enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
-require("./compiled").registerTypeScript();
+const compiled = require("./compiled");
+compiled.cacheResolutions();
+compiled.registerTypeScript();
 require("./plan.ts").runCli();
