@@ -149,9 +149,10 @@ function mapPackStackTraces(copyDir) {
  * `node_modules/`: they change only when packages are installed, and npm rewrites `node_modules/.package-lock.json`
  * on every install, so the cache is keyed by that file's size and time (and the Node release) and a new install
  * starts a new one. The repository's own relative imports are always resolved afresh. An answer whose file has
- * gone (node_modules edited by hand) is resolved afresh too.
+ * gone (node_modules edited by hand) is resolved afresh too. Each `role` (the plan, the pack it starts) keeps a
+ * file of its own, so that the two processes never overwrite each other's answers.
  */
-function cacheResolutions(root = ROOT) {
+function cacheResolutions(root = ROOT, role = "plan") {
     const Module = require("module");
     const nodeModules = `${path.join(root, "node_modules")}${path.sep}`;
     let installed;
@@ -160,7 +161,7 @@ function cacheResolutions(root = ROOT) {
     } catch {
         return; // not installed by npm: nothing to key the cache by
     }
-    const file = path.join(nodeModules, ".cache", "fargate-efs-s3", `resolved-${hash(process.version, String(installed.mtimeMs), String(installed.size)).slice(0, 16)}.json`);
+    const file = path.join(nodeModules, ".cache", "fargate-efs-s3", `resolved-${role}-${hash(process.version, String(installed.mtimeMs), String(installed.size)).slice(0, 16)}.json`);
     let known = {};
     try {
         known = JSON.parse(fs.readFileSync(file, "utf8"));
