@@ -5,7 +5,8 @@
  * pack's rules cost. Prints one line:
  * `{ "bench": "policy", "resources", "startMs", "analyzeStackMs", "analyzeStackFloorMs", "analyzeStackRulesMs",
  *    "analyzeAllMs", "analyzeAllFloorMs", ... }` — start-up of the pack as the CLI starts it (ts-node type-checks
- * index.ts) and as `npm run plan` starts it (the transpiled copy); the single AnalyzeStack call (the request is
+ * index.ts), as it would start the transpiled copy (`startCompiledMs`) and as `npm run plan` starts that copy, with
+ * plain node (`startDirectMs`); the single AnalyzeStack call (the request is
  * built and encoded beforehand, as the CLI does it in Go; `buildRequestMs` says what that took here), for the
  * stack as a preview sees it and as `pulumi up` sees it at the end (`analyzeStackKnownIds*`: IDs and ARNs known,
  * so the rules also join by value); the Analyze phase
@@ -20,7 +21,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-import { PolicyPackProcess, RecordedResource, UNKNOWN_SENTINEL as U, analyzeStackRequest, startPolicyPack } from "../tools/analyzer/client";
+import { PolicyPackProcess, RecordedResource, StartOptions, UNKNOWN_SENTINEL as U, analyzeStackRequest, startPolicyPack } from "../tools/analyzer/client";
 import { compiledPolicyPack } from "../tools/preview/compiled";
 
 const TOTAL = 10_000;
@@ -150,9 +151,9 @@ async function analyzeAll(pack: PolicyPackProcess, resources: RecordedResource[]
     return count;
 }
 
-async function startTimed(dir: string): Promise<{ pack: PolicyPackProcess; startMs: number }> {
+async function startTimed(dir: string, opts: StartOptions = {}): Promise<{ pack: PolicyPackProcess; startMs: number }> {
     const t = process.hrtime.bigint();
-    const pack = await startPolicyPack(dir, { stack: "bench" });
+    const pack = await startPolicyPack(dir, { stack: "bench", ...opts });
     await pack.getAnalyzerInfo();
     return { pack, startMs: ms(t) };
 }
@@ -160,10 +161,14 @@ async function startTimed(dir: string): Promise<{ pack: PolicyPackProcess; start
 async function main() {
     const resources = syntheticStack(TOTAL);
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    // Start-up, one at a time: as the CLI starts the pack, and as `npm run plan` does.
+    // Start-up, one at a time: as the CLI starts the pack, as it would start the transpiled copy, and as
+    // `npm run plan` starts that copy (plain node, see StartOptions.launch).
     const cli = await startTimed(PACK_DIR);
     await cli.pack.close();
-    const { pack, startMs: startCompiledMs } = await startTimed(compiledPolicyPack(PACK_DIR));
+    const copy = compiledPolicyPack(PACK_DIR);
+    const cliCopy = await startTimed(copy);
+    await cliCopy.pack.close();
+    const { pack, startMs: startDirectMs } = await startTimed(copy, { launch: "direct", preload: [path.join(__dirname, "..", "tools", "preview", "packStacks.js")] });
     const { pack: floor } = await startTimed(FLOOR_DIR);
     try {
         await pack.configure({});
@@ -197,7 +202,8 @@ async function main() {
                 bench: "policy",
                 resources: resources.length,
                 startMs: Math.round(cli.startMs),
-                startCompiledMs: Math.round(startCompiledMs),
+                startCompiledMs: Math.round(cliCopy.startMs),
+                startDirectMs: Math.round(startDirectMs),
                 analyzeStackMs: stackMs,
                 analyzeStackFloorMs: stackFloorMs,
                 analyzeStackRulesMs: stackMs - stackFloorMs,

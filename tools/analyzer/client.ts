@@ -6,7 +6,8 @@
  * `--policy-pack-config`), one Analyze per resource (its inputs) and one AnalyzeStack (every
  * resource's outputs, with parent, dependencies and property dependencies).
  *
- * Used by the policy specs, the policy benchmark and the offline preview (`npm run plan`).
+ * Used by the policy specs, the policy benchmark and the offline preview (`npm run plan`, which starts the pack's
+ * transpiled copy with plain node instead: spawn.ts, StartOptions.launch).
  */
 import * as grpc from "@grpc/grpc-js";
 import { ChildProcess } from "child_process";

@@ -27,8 +27,8 @@ export interface StartOptions {
      * "direct" runs its package.json `main` with plain `node` — for a pack already compiled to JavaScript only:
      * run-policy-pack adds nothing such a pack uses (it registers ts-node, which a JS pack does not need, and
      * connects to V8's inspector for closure serialisation, which no policy performs), yet its start is most of
-     * the pack's: ~470 ms against ~150 ms here (`npm run bench -- plan` prints both). The pack, its gRPC server and
-     * its answers are the same; the specs of the pack over gRPC start it the CLI's way.
+     * the pack's (`npm run bench -- policy` prints both: startCompiledMs, startDirectMs). The pack, its gRPC server
+     * and its answers are the same (test/analyzer/launch.spec.ts); the policy specs start it the CLI's way.
      */
     launch?: "cli" | "direct";
     /** Modules to preload into a "direct" pack (`node -r`), e.g. to map its stack traces to its TypeScript. */
