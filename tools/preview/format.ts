@@ -192,8 +192,11 @@ function oneLine(text: string): string {
     return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
+/** One formatter for every row: toLocaleString builds ICU's number formatter anew at each call. */
+let quantityFormat: Intl.NumberFormat | undefined;
 function formatQuantity(n: number): string {
-    return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+    quantityFormat ??= new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+    return quantityFormat.format(n);
 }
 
 function formatUnitPrice(usd: number): string {
