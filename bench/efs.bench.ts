@@ -26,7 +26,7 @@ import * as net from "net";
 import * as path from "path";
 import { AppProcess, pdf, sha256, startApp, upload } from "../test/app/helpers";
 import { freePort } from "../test/support/s3server";
-import { delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
+import { concurrency, delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
 import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -56,7 +56,15 @@ function perItem(d: FuseStats, n: number) {
             .sort((a, b) => b[1] - a[1])
             .map(([k, v]) => [k, round(v / n, 2)]),
     );
-    return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops };
+    const busyMs = Object.fromEntries(
+        Object.entries(d.busyMs)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, round(v / n, 2)]),
+    );
+    const { mean, idleShare } = concurrency(d);
+    // How many requests the daemon served at once on average: far below the workers' count means they queued
+    // upstream (the kernel's directory locks, the app), not in the daemon.
+    return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops, daemonMsByKind: busyMs, meanInFlight: round(mean, 2), idleShare: round(idleShare, 2) };
 }
 
 /** Empties the backing directory and writes `count` incoming items as ingest leaves them. */
