@@ -24,7 +24,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { AppProcess, pdf, sha256, startApp, upload } from "../test/app/helpers";
+import { AppProcess, claimedItemDirs, pdf, sha256, startApp, upload } from "../test/app/helpers";
 import { freePort } from "../test/support/s3server";
 import { concurrency, delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
 import { startNullS3 } from "./support/nullS3";
@@ -73,11 +73,9 @@ function prefill(mount: EfsMount, count: number): void {
     addItems(mount, count);
 }
 
-/** Items waiting on EFS: incoming and claimed, as backlog() in app/src/store.ts counts them. */
+/** Items waiting on EFS: incoming and claimed (both claim layouts), as backlog() in app/src/claims.ts counts them. */
 function itemsWaiting(mount: EfsMount): number {
-    const uploads = path.join(mount.backing, "uploads");
-    const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-    return dirs(path.join(uploads, "incoming")).length + dirs(path.join(uploads, "processing")).reduce((n, t) => n + dirs(path.join(uploads, "processing", t)).length, 0);
+    return fs.readdirSync(path.join(mount.backing, "uploads", "incoming")).length + claimedItemDirs(mount.backing).length;
 }
 
 function addItems(mount: EfsMount, count: number): void {

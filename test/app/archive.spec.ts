@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket, startMoto } from "../support/s3server";
-import { AppProcess, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, claimedItemDirs, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 // These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
 
@@ -173,15 +173,14 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         await offline.stop();
 
         const victim = await serve(env(dataDir, bucket, { TASK_ID: "victim", ARCHIVE_CONCURRENCY: "4", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
-        const victimClaims = path.join(dataDir, "uploads", "processing", "victim");
         await waitFor(
             "the victim to have archived some files and hold claims on others",
-            () => (victim.lines().some((l) => l.msg === "archived") && fs.readdirSync(victimClaims).length > 0 ? true : undefined),
+            () => (victim.lines().some((l) => l.msg === "archived") && claimedItemDirs(dataDir, "victim").length > 0 ? true : undefined),
             60_000,
             5,
         );
         await victim.stop("SIGKILL");
-        const heldAtKill = fs.readdirSync(victimClaims);
+        const heldAtKill = claimedItemDirs(dataDir, "victim");
         assert.ok(heldAtKill.length > 0, "the kill happened while the victim held claims");
 
         // The condition a rescuer checks: the victim's heartbeat is older than its lease (2 s), by the file's own mtime.
@@ -222,6 +221,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.equal(once.code, 0, `archive --once must end by itself: ${once.stderr}`);
         assert.ok(!fs.existsSync(leftover), "the half-removed item directory is gone");
         assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "processing")), [], "nothing left claimed");
+        assert.deepEqual(claimedItemDirs(dataDir), [], "nothing left claimed in the shards either");
     });
 
     it("an item whose original was already removed after S3 confirmed it is confirmed again and cleaned up, or quarantined if S3 lacks it", async () => {

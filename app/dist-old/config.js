@@ -1,0 +1,185 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ConfigError = exports.VARIABLES = exports.DEFAULT_ALLOWED_TYPES = void 0;
+exports.loadConfig = loadConfig;
+const metricNames_1 = require("./metricNames");
+const os = __importStar(require("os"));
+const path = __importStar(require("path"));
+const cdn_1 = require("./cdn");
+exports.DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
+/** The variables this app reads, each with what it accepts (used in error messages and the README). */
+exports.VARIABLES = {
+    DATA_DIR: "an absolute path to the EFS mount (default /mnt/efs)",
+    BUCKET: "an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens); required",
+    ARCHIVE_PREFIX: "a key prefix ending in '/' or empty (default uploads/)",
+    AWS_REGION: "an AWS region such as eu-west-1; required",
+    S3_ENDPOINT: "an http(s) URL of an S3-compatible endpoint (optional)",
+    PORT: "a TCP port 1-65535 (default 8080)",
+    HOST: "an IP address to listen on (default 0.0.0.0)",
+    MAX_UPLOAD_BYTES: "a positive integer number of bytes (default 104857600)",
+    BACKLOG_MAX_BYTES: "a positive integer number of bytes (default 10737418240)",
+    CLAIM_LEASE_SECONDS: "a positive integer number of seconds (default 60)",
+    ARCHIVE_CONCURRENCY: "an integer 1-64 (default 8)",
+    MULTIPART_PART_BYTES: "an integer number of bytes >= 5242880 (default 8388608)",
+    ALLOWED_TYPES: `a comma-separated list of MIME types (default ${exports.DEFAULT_ALLOWED_TYPES.join(",")})`,
+    TASK_ID: "letters, digits, '.', '_' or '-', at most 64 (default: hostname-pid-random)",
+    LOG_ROTATE_BYTES: "a positive integer number of bytes (default 8388608)",
+    LOG_ROTATE_SECONDS: "a positive integer number of seconds (default 300)",
+    KEEP_ALIVE_TIMEOUT_SECONDS: "an integer number of seconds 1-4000, above the load balancer's idle timeout (default 305)",
+    UPLOAD_IDLE_TIMEOUT_SECONDS: "a positive integer number of seconds (default 30)",
+    UPLOAD_MIN_BYTES_PER_SECOND: "a non-negative integer number of bytes per second (default 1024)",
+    CDN_BASE_URL: "an https:// origin without a path or trailing slash, such as https://d111111abcdef8.cloudfront.net (optional)",
+    CDN_SERVED_PREFIXES: "a comma-separated list of key patterns with * wildcards (default uploads/*/thumbnails/*)",
+};
+class ConfigError extends Error {
+    problems;
+    constructor(problems) {
+        super("invalid environment:\n" +
+            problems.map((p) => `  ${p.variable}: ${p.reason}; expected ${exports.VARIABLES[p.variable]}`).join("\n"));
+        this.problems = problems;
+    }
+}
+exports.ConfigError = ConfigError;
+/** Reads and validates the environment; throws one ConfigError naming every bad or missing variable. */
+function loadConfig(env = process.env) {
+    const problems = [];
+    const str = (name, fallback) => {
+        const v = env[name];
+        if (v === undefined || v === "") {
+            if (fallback === undefined)
+                problems.push({ variable: name, reason: "is not set" });
+            return fallback;
+        }
+        return v;
+    };
+    const int = (name, fallback, min, max = Number.MAX_SAFE_INTEGER) => {
+        const v = env[name];
+        if (v === undefined || v === "")
+            return fallback;
+        if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+            problems.push({ variable: name, reason: `is ${JSON.stringify(v)}` });
+            return fallback;
+        }
+        return Number(v);
+    };
+    const dataDir = str("DATA_DIR", "/mnt/efs");
+    if (!path.isAbsolute(dataDir))
+        problems.push({ variable: "DATA_DIR", reason: `is ${JSON.stringify(dataDir)}, not absolute` });
+    const bucket = str("BUCKET");
+    if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+        problems.push({ variable: "BUCKET", reason: `is ${JSON.stringify(bucket)}` });
+    }
+    const archivePrefix = str("ARCHIVE_PREFIX", "uploads/");
+    if (env.ARCHIVE_PREFIX !== undefined && archivePrefix !== "" && (!archivePrefix.endsWith("/") || archivePrefix.startsWith("/"))) {
+        problems.push({ variable: "ARCHIVE_PREFIX", reason: `is ${JSON.stringify(archivePrefix)}` });
+    }
+    const region = str("AWS_REGION");
+    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+        problems.push({ variable: "AWS_REGION", reason: `is ${JSON.stringify(region)}` });
+    }
+    const s3Endpoint = env.S3_ENDPOINT || undefined;
+    if (s3Endpoint !== undefined) {
+        let ok = false;
+        try {
+            ok = ["http:", "https:"].includes(new URL(s3Endpoint).protocol);
+        }
+        catch {
+            ok = false;
+        }
+        if (!ok)
+            problems.push({ variable: "S3_ENDPOINT", reason: `is ${JSON.stringify(s3Endpoint)}` });
+    }
+    const port = int("PORT", 8080, 1, 65535);
+    const host = str("HOST", "0.0.0.0");
+    if (!/^[0-9a-fA-F.:]+$/.test(host))
+        problems.push({ variable: "HOST", reason: `is ${JSON.stringify(host)}` });
+    const maxUploadBytes = int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024, 1);
+    const backlogMaxBytes = int("BACKLOG_MAX_BYTES", metricNames_1.DEFAULT_BACKLOG_MAX_BYTES, 1);
+    const metricsIntervalSeconds = int("METRICS_INTERVAL_SECONDS", 60, 0, 3600);
+    const metricsServiceName = str("METRICS_SERVICE_NAME", "fargate-efs-s3");
+    // CloudWatch dimension values: 1 to 1024 characters, no leading colon; kept to a plain name here.
+    if (!/^[A-Za-z0-9._-]{1,255}$/.test(metricsServiceName))
+        problems.push({ variable: "METRICS_SERVICE_NAME", reason: `is ${JSON.stringify(metricsServiceName)}` });
+    const claimLeaseSeconds = int("CLAIM_LEASE_SECONDS", 60, 1);
+    const archiveConcurrency = int("ARCHIVE_CONCURRENCY", 8, 1, 64);
+    const multipartPartBytes = int("MULTIPART_PART_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 ** 3);
+    const logRotateBytes = int("LOG_ROTATE_BYTES", 8 * 1024 * 1024, 1);
+    const logRotateSeconds = int("LOG_ROTATE_SECONDS", 300, 1);
+    // The ALB's idle timeout is 300 s in this program; the target must keep connections longer, or the ALB reuses
+    // one the task is closing and answers 502. The ALB allows up to 4000 s.
+    const keepAliveTimeoutSeconds = int("KEEP_ALIVE_TIMEOUT_SECONDS", 305, 1, 4000);
+    const uploadIdleTimeoutSeconds = int("UPLOAD_IDLE_TIMEOUT_SECONDS", 30, 1);
+    const uploadMinBytesPerSecond = int("UPLOAD_MIN_BYTES_PER_SECOND", 1024, 0);
+    const allowedTypes = (env.ALLOWED_TYPES || exports.DEFAULT_ALLOWED_TYPES.join(","))
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t !== "");
+    if (allowedTypes.length === 0 || allowedTypes.some((t) => !/^[a-z]+\/[a-z0-9.+-]+$/.test(t))) {
+        problems.push({ variable: "ALLOWED_TYPES", reason: `is ${JSON.stringify(env.ALLOWED_TYPES)}` });
+    }
+    const taskId = env.TASK_ID || `${os.hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 40)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(taskId) || taskId.startsWith(".")) {
+        problems.push({ variable: "TASK_ID", reason: `is ${JSON.stringify(taskId)}` });
+    }
+    const cdn = (0, cdn_1.readCdnConfig)(env, problems);
+    if (problems.length > 0)
+        throw new ConfigError(problems);
+    return {
+        dataDir,
+        bucket: bucket,
+        archivePrefix,
+        region: region,
+        s3Endpoint,
+        port,
+        host,
+        maxUploadBytes,
+        backlogMaxBytes,
+        metricsIntervalSeconds,
+        metricsServiceName,
+        claimLeaseSeconds,
+        archiveConcurrency,
+        multipartPartBytes,
+        allowedTypes,
+        taskId,
+        logRotateBytes,
+        logRotateSeconds,
+        keepAliveTimeoutSeconds,
+        uploadIdleTimeoutSeconds,
+        uploadMinBytesPerSecond,
+        cdn,
+    };
+}
+//# sourceMappingURL=config.js.map

@@ -1,0 +1,246 @@
+"use strict";
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.HttpError = void 0;
+exports.unsafeName = unsafeName;
+exports.ingest = ingest;
+const busboy_1 = __importDefault(require("busboy"));
+const crypto_1 = require("crypto");
+const fs_1 = require("fs");
+const path = __importStar(require("path"));
+const process_1 = require("./process");
+const store_1 = require("./store");
+/** A refusal with the HTTP status, the offending field and how to fix it. */
+class HttpError extends Error {
+    status;
+    field;
+    headers;
+    constructor(status, field, message, headers = {}) {
+        super(message);
+        this.status = status;
+        this.field = field;
+        this.headers = headers;
+    }
+}
+exports.HttpError = HttpError;
+const MAX_NAME_BYTES = 255;
+/** Why a client file name cannot be used as the last segment of a key and a file name, or undefined. */
+function unsafeName(name) {
+    if (name === "")
+        return "is empty";
+    if (Buffer.byteLength(name, "utf8") > MAX_NAME_BYTES)
+        return `is longer than ${MAX_NAME_BYTES} bytes`;
+    if (name === "." || name === ".." || name.includes("/") || name.includes("\\"))
+        return "contains a path (/, \\, . or ..)";
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
+        return "contains control characters";
+    if (name !== name.trim())
+        return "starts or ends with white space";
+    if (name.includes("\ufffd"))
+        return "is not valid UTF-8";
+    return undefined;
+}
+/**
+ * Streams one multipart upload to uploads/tmp/<id>/original, hashing and sniffing it on the way, then
+ * fsyncs and publishes it into uploads/incoming/. Resolves only once the item is durable there; on any
+ * refusal or failure the temporary directory is removed, so nothing partial is left behind.
+ */
+async function ingest(req, config, layout, log) {
+    const contentType = req.headers["content-type"] ?? "";
+    if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+        throw new HttpError(415, "Content-Type", "send the file as multipart/form-data with the file in the field \"file\"");
+    }
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (Number.isFinite(declared) && declared > config.maxUploadBytes + 64 * 1024) {
+        throw new HttpError(413, "file", `the request is ${declared} bytes; files may be at most MAX_UPLOAD_BYTES=${config.maxUploadBytes} bytes`);
+    }
+    const id = (0, crypto_1.randomUUID)();
+    const itemDir = path.join(layout.tmp, id);
+    const ulog = log.child({ uploadId: id });
+    let bb;
+    try {
+        bb = (0, busboy_1.default)({
+            headers: req.headers,
+            preservePath: true, // keep "../x" as sent, so that it is refused rather than silently cut
+            defParamCharset: "utf8",
+            // The limit is inclusive: busboy reports "limit" once a file reaches fileSize, so it is asked for one byte
+            // more than a file may have, and only a file that gets there is refused.
+            limits: { files: 1, fileSize: config.maxUploadBytes + 1, fields: 20, fieldSize: 64 * 1024, parts: 21, headerPairs: 50 },
+        });
+    }
+    catch (e) {
+        throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let work;
+    let fileStream;
+    let firstError;
+    const fail = (e) => {
+        firstError ??= e;
+    };
+    const parsed = new Promise((resolve, reject) => {
+        /** Ends everything the request feeds: the parser, and the file stream it feeds, so that receive() closes its file. */
+        const stop = (e) => {
+            req.unpipe(bb);
+            bb.destroy();
+            fileStream?.destroy(e);
+            reject(e);
+        };
+        bb.on("file", (field, stream, info) => {
+            // Before anything else: busboy fails a file stream itself when the body ends early ("Unexpected end of
+            // form"), possibly while receive() still awaits its directory. The failure reaches receive() through its
+            // iteration of the stream; this listener only keeps an unobserved one from crashing the process.
+            stream.on("error", () => undefined);
+            if (field !== "file" || work !== undefined) {
+                fail(new HttpError(400, field, `unexpected file field "${field}": send exactly one file, in the field "file"`));
+                stream.resume();
+                return;
+            }
+            fileStream = stream;
+            work = receive(stream, info, id, itemDir, config);
+            work.catch(() => stream.resume()); // keep draining so the response can be sent
+        });
+        bb.on("filesLimit", () => fail(new HttpError(400, "file", "send exactly one file, in the field \"file\"")));
+        bb.on("partsLimit", () => fail(new HttpError(400, "form", "too many form parts")));
+        bb.on("fieldsLimit", () => fail(new HttpError(400, "form", "too many form fields")));
+        bb.on("error", (e) => stop(new HttpError(400, "form", `malformed multipart body: ${e.message}`)));
+        bb.on("close", () => resolve());
+        const aborted = () => stop(new HttpError(400, "form", "the client aborted the upload"));
+        req.on("error", aborted);
+        req.on("close", () => {
+            if (!req.complete)
+                aborted();
+        });
+        req.pipe(bb);
+    });
+    try {
+        await parsed;
+        if (work === undefined) {
+            throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
+        }
+        const accepted = await work;
+        if (firstError)
+            throw firstError;
+        await (0, store_1.publish)(layout, id);
+        ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
+        return accepted;
+    }
+    catch (e) {
+        await work?.catch(() => undefined);
+        await fs_1.promises.rm(itemDir, { recursive: true, force: true });
+        const err = e instanceof HttpError ? e : new HttpError(500, "file", `upload could not be stored: ${e instanceof Error ? e.message : String(e)}`);
+        ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
+        throw err;
+    }
+}
+async function receive(stream, info, id, itemDir, config) {
+    const name = info.filename ?? "";
+    const problem = info.filename === undefined ? "is missing" : unsafeName(name);
+    if (problem !== undefined) {
+        throw new HttpError(400, "filename", `the file name ${JSON.stringify(name)} ${problem}: use a plain file name such as photo.png`);
+    }
+    await fs_1.promises.mkdir(itemDir, { mode: 0o750 });
+    const partFile = path.join(itemDir, `${store_1.ORIGINAL}.part`);
+    const fh = await fs_1.promises.open(partFile, "wx", 0o640);
+    const hash = (0, crypto_1.createHash)("sha256");
+    let size = 0;
+    let head = [];
+    let headBytes = 0;
+    let type;
+    let limited = false;
+    stream.on("limit", () => (limited = true));
+    try {
+        const checkType = async () => {
+            type = await (0, process_1.sniff)(Buffer.concat(head));
+            head = undefined;
+            if (type === undefined || !config.allowedTypes.includes(type)) {
+                throw new HttpError(415, "file", `the content is ${type ?? "of an unknown type"} (detected from the bytes); allowed: ${config.allowedTypes.join(", ")}`);
+            }
+        };
+        // The loop never throws: busboy stalls if a file stream is destroyed mid-part, so after a refusal
+        // the rest of the part is read and dropped.
+        let refused;
+        for await (const chunk of stream) {
+            if (limited || refused !== undefined)
+                continue;
+            try {
+                hash.update(chunk);
+                size += chunk.length;
+                if (head) {
+                    head.push(chunk);
+                    headBytes += chunk.length;
+                    if (headBytes >= process_1.SNIFF_BYTES)
+                        await checkType();
+                }
+                await fh.write(chunk);
+            }
+            catch (e) {
+                refused = e;
+            }
+        }
+        if (refused !== undefined)
+            throw refused;
+        if (limited || stream.truncated || size > config.maxUploadBytes) {
+            throw new HttpError(413, "file", `the file is larger than MAX_UPLOAD_BYTES=${config.maxUploadBytes} bytes`);
+        }
+        if (size === 0)
+            throw new HttpError(400, "file", "the file is empty");
+        if (head)
+            await checkType();
+        await fh.sync();
+    }
+    finally {
+        await fh.close();
+    }
+    await fs_1.promises.rename(partFile, path.join(itemDir, store_1.ORIGINAL));
+    const sha256 = hash.digest("hex");
+    const meta = {
+        id,
+        kind: "upload",
+        name,
+        size,
+        sha256,
+        contentType: type,
+        key: `${config.archivePrefix}${id}/${name}`,
+        receivedAt: new Date().toISOString(),
+    };
+    // Its fsync of itemDir also makes the rename of the original above durable.
+    await (0, store_1.writeFileDurable)(path.join(itemDir, store_1.META), JSON.stringify(meta));
+    return { id, name, size, sha256, status: "stored" };
+}
+//# sourceMappingURL=ingest.js.map

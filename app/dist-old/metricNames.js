@@ -1,0 +1,40 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.DEFAULT_BACKLOG_MAX_BYTES = exports.APP_METRICS = exports.APP_METRICS_DIMENSION = exports.APP_METRICS_NAMESPACE = void 0;
+/**
+ * The app's CloudWatch metrics: the one list that the app emits (emf.ts) and that the Pulumi program's alarms,
+ * dashboard and scaling policies read (components/monitoring*.ts, components/backlogScaling.ts import this file).
+ * Plain data, no imports, so both sides can load it. Renaming a metric here renames it everywhere at once.
+ */
+exports.APP_METRICS_NAMESPACE = "FargateEfsS3/App";
+/**
+ * The one dimension every app metric carries: the service the task belongs to (`METRICS_SERVICE_NAME`, set by the
+ * Pulumi program to `<stack>-<component>`). The task id is a property of each record, never a dimension: each
+ * distinct dimension combination is a custom metric billed at $0.30/month, and tasks churn with every deployment
+ * and scaling step (see app/README.md).
+ */
+exports.APP_METRICS_DIMENSION = "ServiceName";
+/** Each metric: its name and CloudWatch unit. Gauges are measured on EFS (all tasks' work); counts are per interval. */
+exports.APP_METRICS = {
+    /** Gauge: items on EFS waiting to be archived (incoming + claimed), the same figure from every task. */
+    backlogFiles: { name: "BacklogFiles", unit: "Count" },
+    /** Gauge: their bytes; uploads get 503 once this reaches BACKLOG_MAX_BYTES. */
+    backlogBytes: { name: "BacklogBytes", unit: "Bytes" },
+    /** Gauge: age of the oldest waiting item (its original's mtime), 0 when nothing waits. */
+    oldestBacklogAge: { name: "OldestBacklogAgeSeconds", unit: "Seconds" },
+    /** Gauge: items in uploads/quarantine (all tasks). */
+    quarantinedFiles: { name: "QuarantinedFiles", unit: "Count" },
+    /** Count in the interval: files this task archived to S3 and removed from EFS. */
+    archivedFiles: { name: "ArchivedFiles", unit: "Count" },
+    /** Count in the interval: their bytes. */
+    archivedBytes: { name: "ArchivedBytes", unit: "Bytes" },
+    /** Count in the interval: failed archive attempts (retried or quarantined). */
+    archiveFailures: { name: "ArchiveFailures", unit: "Count" },
+    /** Count in the interval: uploads refused (4xx, 503 for a full backlog). */
+    uploadsRejected: { name: "UploadsRejected", unit: "Count" },
+    /** Count in the interval: uploads acknowledged with 202. */
+    uploadsAccepted: { name: "UploadsAccepted", unit: "Count" },
+};
+/** BACKLOG_MAX_BYTES when unset: uploads get 503 above it; the backlog alarm's threshold is a share of it. */
+exports.DEFAULT_BACKLOG_MAX_BYTES = 10 * 1024 ** 3;
+//# sourceMappingURL=metricNames.js.map
