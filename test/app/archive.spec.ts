@@ -341,14 +341,20 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     it("quarantines a file that fails processing, with its reason, and archive --once reports it", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
-        const app = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9" }));
         // A real PNG's signature and IHDR chunk, then zeros: sniffed as image/png, but no decoder can read it.
         const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
         const png: Buffer = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#00ff00" } }).png().toBuffer();
         const fake = Buffer.concat([png.subarray(0, 33), Buffer.alloc(5000)]);
-        const r = await upload(app.url, "broken.png", fake);
-        assert.equal(r.status, 202);
-        await app.stop();
+        // Left in incoming/ as ingest leaves an accepted upload (ingest takes it: "accepts uploads while S3 is
+        // unreachable"), so that archive --once is the process that meets it: a `serve` that took the upload would
+        // process it at once, S3 or not, and quarantine it before archive --once could.
+        const id = "5f0c3a52-8d1e-4c3b-9a7e-1f2e3d4c5b6a";
+        const item = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(item, { recursive: true });
+        fs.writeFileSync(path.join(item, "original"), fake);
+        const meta = { id, kind: "upload", name: "broken.png", size: fake.length, sha256: sha256(fake), contentType: "image/png", key: `uploads/${id}/broken.png`, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(item, "meta.json"), JSON.stringify(meta));
+        const r = { body: { id } };
         const once = await runApp(["archive", "--once"], env(dataDir, bucket));
         assert.equal(once.code, 1, "an item that could not be archived makes archive --once fail");
         const reason = JSON.parse(fs.readFileSync(path.join(dataDir, "uploads", "quarantine", r.body.id, "reason.json"), "utf8"));
