@@ -52,9 +52,10 @@ export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger)
             log.warn("took over claims of a task whose lease expired", { deadTask: task, items: taken, logFiles: logs });
         }
         total += taken;
-        await Promise.all(layout.shardDirs(task).map((dir) => fsp.rmdir(dir).catch(() => undefined)));
+        if (holder.sharded) await Promise.all(layout.shardDirs(task).map((dir) => fsp.rmdir(dir).catch(() => undefined)));
         for (const dir of signs) await fsp.rmdir(dir).catch(() => undefined);
-        if ((await listClaims(layout, { task, sharded: true, legacy: true })).length === 0) await fsp.rm(layout.heartbeat(task), { force: true });
+        // A claim the task made after the listing above (it was frozen, not dead) keeps its heartbeat for the next round.
+        if ((await listClaims(layout, holder)).length === 0) await fsp.rm(layout.heartbeat(task), { force: true });
     }
     await removeStaleTmp(layout, lease.leaseSeconds * 1000, log);
     return total;
