@@ -24,9 +24,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { AppProcess, pdf, sha256, startApp, upload } from "../test/app/helpers";
+import { AppProcess, claimedItemDirs, pdf, sha256, startApp, upload } from "../test/app/helpers";
 import { freePort } from "../test/support/s3server";
-import { delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
+import { concurrency, delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
 import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -56,7 +56,15 @@ function perItem(d: FuseStats, n: number) {
             .sort((a, b) => b[1] - a[1])
             .map(([k, v]) => [k, round(v / n, 2)]),
     );
-    return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops };
+    const busyMs = Object.fromEntries(
+        Object.entries(d.busyMs)
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => [k, round(v / n, 2)]),
+    );
+    const { mean, idleShare } = concurrency(d);
+    // How many requests the daemon served at once on average: far below the workers' count means they queued
+    // upstream (the kernel's directory locks, the app), not in the daemon.
+    return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops, daemonMsByKind: busyMs, meanInFlight: round(mean, 2), idleShare: round(idleShare, 2) };
 }
 
 /** Empties the backing directory and writes `count` incoming items as ingest leaves them. */
@@ -65,11 +73,9 @@ function prefill(mount: EfsMount, count: number): void {
     addItems(mount, count);
 }
 
-/** Items waiting on EFS: incoming and claimed, as backlog() in app/src/store.ts counts them. */
+/** Items waiting on EFS: incoming and claimed (both claim layouts), as backlog() in app/src/claims.ts counts them. */
 function itemsWaiting(mount: EfsMount): number {
-    const uploads = path.join(mount.backing, "uploads");
-    const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d) : []);
-    return dirs(path.join(uploads, "incoming")).length + dirs(path.join(uploads, "processing")).reduce((n, t) => n + dirs(path.join(uploads, "processing", t)).length, 0);
+    return fs.readdirSync(path.join(mount.backing, "uploads", "incoming")).length + claimedItemDirs(mount.backing).length;
 }
 
 function addItems(mount: EfsMount, count: number): void {

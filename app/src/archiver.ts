@@ -7,6 +7,7 @@ import { Lease } from "./lease";
 import { errorFields, Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SignedPut } from "./put";
+import { ownClaims } from "./claims";
 import { fsyncDir, isErrno, Layout, list, META, ORIGINAL, REASON, writeFileDurable } from "./store";
 import { takeOverExpired } from "./takeover";
 
@@ -24,9 +25,12 @@ export interface Attempt {
     notBefore: number;
 }
 
+/** How often a task lists its own claim shards even when it knows of nothing there to retry. */
+const OWN_LISTING_MS = 60_000;
+
 /**
- * The archive worker that runs in every task. Claims items by renaming them from incoming/ into this
- * task's own processing/<task>/ directory (rename is atomic on NFS, so exactly one task wins), archives
+ * The archive worker that runs in every task. Claims items by renaming them from incoming/ into a shard of
+ * this task's own claims/<task>/ (rename is atomic on NFS, so exactly one task wins), archives
  * them, and only then deletes them. The claims of a task whose lease expired are taken over (takeover.ts);
  * every claim is made under the current lease generation and abandoned if that lease lapses (lease.ts).
  */
@@ -40,10 +44,12 @@ export class Archiver {
     private workers: Promise<void>[] = [];
     private refilling?: Promise<void>;
     private readonly item: ItemContext;
+    /** When and under which lease generation this task last listed its own shards (see refill). */
+    private listed = { at: -Infinity, generation: 0 };
 
     constructor(
         readonly config: AppConfig,
-        private readonly layout: Layout,
+        readonly layout: Layout,
         client: S3Client,
         private readonly log: Logger,
         readonly metrics: Metrics,
@@ -75,12 +81,13 @@ export class Archiver {
     /** Hands this task's unfinished claims back to incoming/ so other tasks need not wait for the lease. */
     private async releaseClaims(): Promise<void> {
         const generation = this.lease.generation;
-        const claimDir = this.lease.claimDir;
-        for (const id of await list(claimDir)) {
+        const me = this.lease.id;
+        for (const { id, dir } of await ownClaims(this.layout, me)) {
             if (!this.lease.owns(generation)) return; // a peer takes them over after the lease instead
-            await fsp.rename(path.join(claimDir, id), path.join(this.layout.incoming, id)).catch(() => undefined);
+            await fsp.rename(dir, path.join(this.layout.incoming, id)).catch(() => undefined);
         }
-        await fsp.rmdir(claimDir).catch(() => undefined);
+        await Promise.all(this.layout.shardDirs(me).map((dir) => fsp.rmdir(dir).catch(() => undefined)));
+        await fsp.rmdir(this.layout.claimRoot(me)).catch(() => undefined);
     }
 
     private async workLoop(): Promise<void> {
@@ -106,12 +113,26 @@ export class Archiver {
         }
     }
 
-    /** Finds work: this task's own claims that are due, dead tasks' claims (taken over), then incoming/. */
+    /**
+     * Finds work: this task's own claims that are due, dead tasks' claims (taken over), then incoming/. What this task
+     * holds is what it failed to archive yet (the attempts) and what it just took over, so its sixteen shards are
+     * listed only when that may miss something: at the first refill of a lease generation, after a takeover, for the
+     * drain, and every {@link OWN_LISTING_MS} in case a step failed in a way no attempt recorded. Listing them at
+     * every refill would cost an idle task ~50 requests a second.
+     */
     async refill(includeDeferred = false): Promise<void> {
         await this.lease.ready();
-        await takeOverExpired(this.layout, this.lease, this.log);
+        const taken = await takeOverExpired(this.layout, this.lease, this.log);
         const now = includeDeferred ? Infinity : Date.now();
-        const mine = (await list(this.lease.claimDir)).filter((id) => !this.inFlight.has(id) && (this.attempts.get(id)?.notBefore ?? 0) <= now);
+        const generation = this.lease.generation;
+        let held: string[];
+        if (includeDeferred || taken > 0 || this.listed.generation !== generation || Date.now() - this.listed.at > OWN_LISTING_MS) {
+            this.listed = { at: Date.now(), generation };
+            held = (await ownClaims(this.layout, this.lease.id)).map((c) => c.id);
+        } else {
+            held = [...this.attempts.keys()];
+        }
+        const mine = held.filter((id) => !this.inFlight.has(id) && (this.attempts.get(id)?.notBefore ?? 0) <= now);
         // Shuffled so that tasks scanning the same directory rarely race for the same item.
         const incoming = shuffle((await list(this.layout.incoming)).filter((id) => !this.inFlight.has(id)));
         const queued = new Set(this.queue);
@@ -125,8 +146,11 @@ export class Archiver {
         try {
             await this.lease.ready();
             const generation = this.lease.generation;
-            const claimed = path.join(this.lease.claimDir, id);
-            if (!(await this.claim(id, claimed))) return;
+            const claimed = this.lease.claimPath(id);
+            if (!(await this.claim(id, claimed))) {
+                this.attempts.delete(id); // not ours (any more): another task holds or finished it
+                return;
+            }
             const { outcome, log } = await archiveItem(this.item, id, claimed, generation, this.log);
             if (outcome.kind === "archived") {
                 this.attempts.delete(id);

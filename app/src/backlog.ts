@@ -1,6 +1,7 @@
 import { randomUUID } from "crypto";
 import * as path from "path";
-import { backlog, isErrno, Layout, list, readSmallFile } from "./store";
+import { backlog } from "./claims";
+import { isErrno, Layout, list, readSmallFile } from "./store";
 
 /** Files and bytes, as a backlog or a counter. */
 export interface Amount {

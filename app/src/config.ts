@@ -59,7 +59,7 @@ export const VARIABLES: Record<string, string> = {
     MAX_UPLOAD_BYTES: "a positive integer number of bytes (default 104857600)",
     BACKLOG_MAX_BYTES: "a positive integer number of bytes (default 10737418240)",
     CLAIM_LEASE_SECONDS: "a positive integer number of seconds (default 60)",
-    ARCHIVE_CONCURRENCY: "an integer 1-64 (default 8)",
+    ARCHIVE_CONCURRENCY: "an integer 1-64 (default 16)",
     MULTIPART_PART_BYTES: "an integer number of bytes >= 5242880 (default 8388608)",
     ALLOWED_TYPES: `a comma-separated list of MIME types (default ${DEFAULT_ALLOWED_TYPES.join(",")})`,
     TASK_ID: "letters, digits, '.', '_' or '-', at most 64 (default: hostname-pid-random)",
@@ -137,7 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // CloudWatch dimension values: 1 to 1024 characters, no leading colon; kept to a plain name here.
     if (!/^[A-Za-z0-9._-]{1,255}$/.test(metricsServiceName)) problems.push({ variable: "METRICS_SERVICE_NAME", reason: `is ${JSON.stringify(metricsServiceName)}` });
     const claimLeaseSeconds = int("CLAIM_LEASE_SECONDS", 60, 1);
-    const archiveConcurrency = int("ARCHIVE_CONCURRENCY", 8, 1, 64);
+    // Each archived file waits for ~20 round trips to EFS one after another (bench/efs/README.md): at ~1 ms each, 16
+    // files in flight are what 200 files/s per task needs, and the claim shards (store.ts) keep them from queueing.
+    const archiveConcurrency = int("ARCHIVE_CONCURRENCY", 16, 1, 64);
     const multipartPartBytes = int("MULTIPART_PART_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 ** 3);
     const logRotateBytes = int("LOG_ROTATE_BYTES", 8 * 1024 * 1024, 1);
     const logRotateSeconds = int("LOG_ROTATE_SECONDS", 300, 1);

@@ -1,6 +1,6 @@
 import { Archiver, sleep } from "./archiver";
 import { Logger } from "./log";
-import { list } from "./store";
+import { ownClaims } from "./claims";
 
 /**
  * `archive --once`: drains DATA_DIR (everything not claimed by a live task), retrying each item a few times, and
@@ -35,7 +35,7 @@ export async function drain(archiver: Archiver, log: Logger, maxFailuresPerItem 
             }),
         );
     }
-    const failed = new Set<string>(await list(archiver.lease.claimDir));
+    const failed = new Set<string>((await ownClaims(archiver.layout, archiver.lease.id)).map((c) => c.id));
     for (const [id, a] of archiver.attempts) if (a.failures >= maxFailuresPerItem) failed.add(id);
     for (const id of archiver.quarantined) failed.add(id);
     return { archived: archiver.metrics.archivedFiles - before, failed: [...failed] };

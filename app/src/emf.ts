@@ -10,6 +10,7 @@ import { createMetricsLogger, Unit } from "aws-embedded-metrics";
 import { Logger, errorFields } from "./log";
 import { Metrics } from "./metrics";
 import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "./metricNames";
+import { waitingItemDirs } from "./claims";
 import { Layout, list, ORIGINAL } from "./store";
 
 type Counter = "archivedFiles" | "archivedBytes" | "failures" | "uploadsRejected" | "uploadsAccepted";
@@ -23,10 +24,7 @@ const COUNTERS: Record<Counter, AppMetric> = {
 
 /** Age in seconds of the oldest original waiting on EFS (incoming or claimed), 0 when none; measured once per flush. */
 export async function oldestBacklogAgeSeconds(layout: Layout, now = Date.now()): Promise<number> {
-    const dirs = (await list(layout.incoming)).map((id) => path.join(layout.incoming, id));
-    for (const task of await list(layout.processing)) {
-        for (const id of await list(path.join(layout.processing, task))) dirs.push(path.join(layout.processing, task, id));
-    }
+    const dirs = await waitingItemDirs(layout);
     let oldest = now;
     await Promise.all(
         dirs.map(async (dir) => {

@@ -49,8 +49,9 @@ export class Lease {
     get generation(): number {
         return this.gen;
     }
-    get claimDir(): string {
-        return this.layout.claimDir(this.currentId);
+    /** Where this task's claim on `id` goes in the current generation (a shard of uploads/claims/<task>/). */
+    claimPath(id: string): string {
+        return this.layout.claimPath(this.currentId, id);
     }
     get leaseSeconds(): number {
         return this.leaseMs / 1000;

@@ -12,6 +12,31 @@ export const PARTS_IN_MEMORY = 2;
 export const INLINE_BYTES = 1024 * 1024;
 
 /**
+ * Inline bodies in memory at once, for the whole process: what ARCHIVE_CONCURRENCY's old default of 8 could hold
+ * (8 × {@link INLINE_BYTES}), so that the default of 16 keeps the same peak. Files of 64 KiB still go 16 at a time.
+ */
+export const INLINE_BUDGET_BYTES = 8 * INLINE_BYTES;
+
+/** A count of bytes that callers take from and give back, waiting while taking more would pass the budget. */
+export class ByteBudget {
+    private used = 0;
+    private waiters: (() => void)[] = [];
+    constructor(private readonly size: number) {}
+    async take(bytes: number): Promise<void> {
+        while (this.used > 0 && this.used + bytes > this.size) await new Promise<void>((r) => this.waiters.push(r));
+        this.used += bytes;
+    }
+    give(bytes: number): void {
+        this.used -= bytes;
+        const waiting = this.waiters;
+        this.waiters = [];
+        for (const w of waiting) w();
+    }
+}
+
+export const inlineBodies = new ByteBudget(INLINE_BUDGET_BYTES);
+
+/**
  * The worker: SHA-256 of each part it is shown and, per file, the running SHA-256 of the whole file (parts
  * arrive in file order). Part buffers are shared memory, posted once per slot: nothing is copied or moved, and
  * no buffer object is created per part (transferring 8 MiB ArrayBuffers to and fro cost more in GC than hashing).

@@ -6,7 +6,7 @@ import { Agent as HttpsAgent } from "https";
 import { AppConfig } from "./config";
 import { ForbiddenError, httpStatus, keyListed } from "./objectPresence";
 import { readFully, sendMultipart, ShortFileError } from "./multipart";
-import { INLINE_BYTES, PARTS_IN_MEMORY, partPool } from "./parts";
+import { INLINE_BYTES, inlineBodies, PARTS_IN_MEMORY, partPool } from "./parts";
 import { SignedPut } from "./put";
 
 export function makeClient(config: AppConfig): S3Client {
@@ -151,6 +151,7 @@ async function putSinglePart(
     const sha256Base64 = Buffer.from(obj.sha256Hex, "hex").toString("base64");
     const pool = obj.size > INLINE_BYTES ? partPool(target.partSize) : undefined;
     const slot = pool ? await pool.acquire() : undefined;
+    if (!pool) await inlineBodies.take(obj.size);
     try {
         const body = slot ? slot.bytes.subarray(0, obj.size) : Buffer.allocUnsafeSlow(obj.size);
         await readFully(fh, body, obj.size, 0);
@@ -173,6 +174,7 @@ async function putSinglePart(
         throw e;
     } finally {
         if (slot) pool!.release(slot);
+        else inlineBodies.give(obj.size);
     }
 }
 

@@ -13,7 +13,8 @@ import { errorFields, Logger } from "./log";
 import { Lease } from "./lease";
 import { Metrics } from "./metrics";
 import { Probes } from "./health";
-import { findItem, Layout, list, ORIGINAL, readMeta, REASON } from "./store";
+import { findItem } from "./claims";
+import { Layout, list, ORIGINAL, readMeta, REASON } from "./store";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RETRY_AFTER_SECONDS = 30;

@@ -1,4 +1,4 @@
-import { randomUUID } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import { constants as fsc, promises as fsp } from "fs";
 import * as path from "path";
 
@@ -8,16 +8,41 @@ import * as path from "path";
  * moves between the directories below only by rename(2) of the whole directory, which is atomic on
  * one file system (NFS included), so every task sees it in exactly one place.
  *
- *   uploads/tmp/<id>/               being written; never seen by the archiver
- *   uploads/incoming/<id>/          acknowledged, waiting to be claimed
- *   uploads/processing/<task>/<id>/ claimed by <task>
- *   uploads/quarantine/<id>/        failed processing; kept with reason.json
- *   uploads/tasks/<task>.alive      heartbeat of a live task
- *   logs/<task>/current.jsonl       the task's own log, rotated into incoming/ as an item
+ *   uploads/tmp/<id>/                      being written; never seen by the archiver
+ *   uploads/incoming/<id>/                 acknowledged, waiting to be claimed
+ *   uploads/claims/<task>/<shard>/<id>/    claimed by <task>; <shard> is one hex digit of a hash of <id>
+ *   uploads/processing/<task>/<id>/        claimed by <task> running a version from before the shards (read only:
+ *                                          taken over, counted, found; this version never claims into it)
+ *   uploads/quarantine/<id>/               failed processing; kept with reason.json
+ *   uploads/tasks/<task>.alive             heartbeat of a live task
+ *   logs/<task>/current.jsonl              the task's own log, rotated into incoming/ as an item
+ *
+ * Why shards: a client kernel (Linux's NFS client as much as FUSE) holds a directory's lock for the whole of every
+ * create, rename, unlink and rmdir in it, round trips to the server included. With one claim directory per task,
+ * each claim (a LOOKUP of the new name and the RENAME) and each final RMDIR queued on that one lock: ~3 round trips
+ * per archived file, one at a time, whatever the archive concurrency (bench/efs/README.md measures it). Sixteen
+ * shards spread those over sixteen locks.
+ *
+ * Why a new root rather than shards under processing/<task>/: during a rolling deploy, tasks of the previous version
+ * share the file system. Such a task takes over a dead task's processing/<task>/ by renaming each entry into its own
+ * claim directory as an item, and would take a shard for an item, find no meta.json in it and remove it as the
+ * leftover of an archived item, with every item inside. Under claims/ it never sees them: it takes over only what
+ * its own version claimed, while this version takes over both (takeover.ts), so nothing is lost. What a task of this
+ * version leaves when it dies waits for another task of this version (a rollback that leaves none keeps it on EFS,
+ * counted by none of the old tasks, until this version runs again); a clean stop hands it back to incoming/.
  */
+export const CLAIM_SHARDS = Array.from({ length: 16 }, (_, i) => i.toString(16));
+
+/** The shard an item's claim goes into: spread evenly whatever the id looks like (upload ids are UUIDs, but a test's need not be). */
+export function shardOf(id: string): string {
+    return CLAIM_SHARDS[createHash("sha1").update(id).digest()[0] % CLAIM_SHARDS.length];
+}
+
 export class Layout {
     readonly tmp: string;
     readonly incoming: string;
+    readonly claims: string;
+    /** Where tasks of the version before the shards claim: read, never written by this version. */
     readonly processing: string;
     readonly quarantine: string;
     readonly tasks: string;
@@ -26,13 +51,26 @@ export class Layout {
     constructor(readonly dataDir: string) {
         this.tmp = path.join(dataDir, "uploads", "tmp");
         this.incoming = path.join(dataDir, "uploads", "incoming");
+        this.claims = path.join(dataDir, "uploads", "claims");
         this.processing = path.join(dataDir, "uploads", "processing");
         this.quarantine = path.join(dataDir, "uploads", "quarantine");
         this.tasks = path.join(dataDir, "uploads", "tasks");
         this.logs = path.join(dataDir, "logs");
     }
 
-    claimDir(task: string): string {
+    /** The directory holding all of `task`'s shards. */
+    claimRoot(task: string): string {
+        return path.join(this.claims, task);
+    }
+    shardDirs(task: string): string[] {
+        return CLAIM_SHARDS.map((s) => path.join(this.claims, task, s));
+    }
+    /** Where `task`'s claim on `id` lives. */
+    claimPath(task: string, id: string): string {
+        return path.join(this.claims, task, shardOf(id), id);
+    }
+    /** A task of the version before the shards claims here. */
+    legacyClaimDir(task: string): string {
         return path.join(this.processing, task);
     }
     heartbeat(task: string): string {
@@ -43,9 +81,11 @@ export class Layout {
     }
 
     async ensure(task: string): Promise<void> {
-        for (const dir of [this.tmp, this.incoming, this.processing, this.quarantine, this.tasks, this.claimDir(task), this.logDir(task)]) {
+        for (const dir of [this.tmp, this.incoming, this.quarantine, this.tasks, this.logDir(task)]) {
             await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
         }
+        await fsp.mkdir(this.claimRoot(task), { recursive: true, mode: 0o750 });
+        await Promise.all(this.shardDirs(task).map((dir) => fsp.mkdir(dir, { mode: 0o750 }).catch((e) => (isErrno(e, "EEXIST") ? undefined : Promise.reject(e)))));
     }
 }
 
@@ -159,18 +199,6 @@ export async function publish(layout: Layout, id: string): Promise<void> {
     await fsyncDir(layout.tmp);
 }
 
-/** Where an item is on EFS right now, if anywhere. */
-export async function findItem(layout: Layout, id: string): Promise<{ dir: string; quarantined: boolean } | undefined> {
-    const candidates = [path.join(layout.incoming, id)];
-    for (const task of await list(layout.processing)) candidates.push(path.join(layout.processing, task, id));
-    for (const dir of candidates) {
-        if (await exists(path.join(dir, META))) return { dir, quarantined: false };
-    }
-    const q = path.join(layout.quarantine, id);
-    if (await exists(path.join(q, META))) return { dir: q, quarantined: true };
-    return undefined;
-}
-
 export async function exists(file: string): Promise<boolean> {
     try {
         await fsp.access(file);
@@ -178,26 +206,4 @@ export async function exists(file: string): Promise<boolean> {
     } catch {
         return false;
     }
-}
-
-/** Files and bytes waiting on EFS to be archived (incoming + claimed), for backpressure and metrics. */
-export async function backlog(layout: Layout): Promise<{ files: number; bytes: number }> {
-    const dirs: string[] = (await list(layout.incoming)).map((id) => path.join(layout.incoming, id));
-    for (const task of await list(layout.processing)) {
-        for (const id of await list(path.join(layout.processing, task))) dirs.push(path.join(layout.processing, task, id));
-    }
-    let files = 0;
-    let bytes = 0;
-    await Promise.all(
-        dirs.map(async (dir) => {
-            try {
-                const st = await fsp.stat(path.join(dir, ORIGINAL));
-                files++;
-                bytes += st.size;
-            } catch {
-                // archived or moved between the listing and the stat
-            }
-        }),
-    );
-    return { files, bytes };
 }

@@ -2,33 +2,43 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import { Lease } from "./lease";
 import { enqueueRotatedLogs, Logger } from "./log";
+import { claimHolders, listClaims } from "./claims";
 import { exists, fsyncDir, isErrno, Layout, list, ORIGINAL, publish, readMeta } from "./store";
 
 /** A file under uploads/tmp untouched this long belongs to an upload that never completed. */
 const STALE_TMP_MS = 3600_000;
 
 /**
- * Takes over what tasks whose lease expired left behind: their claims are renamed into this task's claim directory
- * (one winner per item) and their logs are queued for archiving. Only server times are compared: another task's
- * heartbeat mtime with this task's own. A task whose own lease has lapsed takes nothing: it may be the one frozen.
+ * Takes over what tasks whose lease expired left behind: their claims, in either layout (store.ts), are renamed into
+ * this task's shards (one winner per item) and their logs are queued for archiving. Only server times are compared:
+ * another task's heartbeat mtime with this task's own. A task whose own lease has lapsed takes nothing: it may be the
+ * one frozen. Returns how many items it took.
  */
-export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger): Promise<void> {
+export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger): Promise<number> {
     const generation = lease.generation;
     const me = lease.id;
     const myBeat = await fsp.stat(layout.heartbeat(me)).catch(() => undefined);
-    if (!myBeat || !lease.owns(generation)) return;
+    if (!myBeat || !lease.owns(generation)) return 0;
     const leaseMs = lease.leaseSeconds * 1000;
-    const tasks = new Set([...(await list(layout.processing)), ...(await list(layout.logs))]);
-    for (const task of tasks) {
+    const holders = new Map((await claimHolders(layout)).map((h) => [h.task, h]));
+    for (const task of await list(layout.logs)) if (!holders.has(task)) holders.set(task, { task, sharded: false, legacy: false });
+    let total = 0;
+    for (const holder of holders.values()) {
+        const { task } = holder;
         if (task === me) continue;
         const beat = await fsp.stat(layout.heartbeat(task)).catch(() => undefined);
-        const lastSign = beat ?? (await fsp.stat(layout.claimDir(task)).catch(() => undefined)) ?? (await fsp.stat(layout.logDir(task)).catch(() => undefined));
+        const signs = [layout.claimRoot(task), layout.legacyClaimDir(task), layout.logDir(task)];
+        let lastSign = beat;
+        for (const dir of signs) lastSign ??= await fsp.stat(dir).catch(() => undefined);
         if (!lastSign || myBeat.mtimeMs - lastSign.mtimeMs <= leaseMs) continue;
-        if (!lease.owns(generation)) return;
+        if (!lease.owns(generation)) return total;
         let taken = 0;
-        for (const id of await list(layout.claimDir(task))) {
+        const into = new Set<string>();
+        for (const { id, dir } of await listClaims(layout, holder)) {
+            const target = layout.claimPath(me, id);
             try {
-                await fsp.rename(path.join(layout.claimDir(task), id), path.join(layout.claimDir(me), id));
+                await fsp.rename(dir, target);
+                into.add(path.dirname(target));
                 taken++;
             } catch (e) {
                 if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e;
@@ -38,14 +48,17 @@ export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger)
         // land in bytes that are being archived (Lease keeps a resumed task from starting new ones).
         const logs = await enqueueRotatedLogs(layout, task, true).catch(() => 0);
         if (taken > 0 || logs > 0) {
-            await fsyncDir(layout.claimDir(me));
+            for (const dir of into) await fsyncDir(dir);
             log.warn("took over claims of a task whose lease expired", { deadTask: task, items: taken, logFiles: logs });
         }
-        await fsp.rmdir(layout.claimDir(task)).catch(() => undefined);
-        await fsp.rmdir(layout.logDir(task)).catch(() => undefined);
-        if ((await list(layout.claimDir(task))).length === 0) await fsp.rm(layout.heartbeat(task), { force: true });
+        total += taken;
+        if (holder.sharded) await Promise.all(layout.shardDirs(task).map((dir) => fsp.rmdir(dir).catch(() => undefined)));
+        for (const dir of signs) await fsp.rmdir(dir).catch(() => undefined);
+        // A claim the task made after the listing above (it was frozen, not dead) keeps its heartbeat for the next round.
+        if ((await listClaims(layout, holder)).length === 0) await fsp.rm(layout.heartbeat(task), { force: true });
     }
     await removeStaleTmp(layout, lease.leaseSeconds * 1000, log);
+    return total;
 }
 
 /**

@@ -15,6 +15,10 @@ export interface FuseStats {
     readonly ops: Record<string, number>;
     readonly metaOps: number;
     readonly dataOps: number;
+    /** Per kind, the summed time its requests spent in the daemon, latency included. */
+    readonly busyMs: Record<string, number>;
+    /** inFlightMs[i]: the wall time during which exactly i requests were in the daemon. */
+    readonly inFlightMs: number[];
 }
 
 export interface EfsMount {
@@ -98,5 +102,15 @@ export async function mountEfsLike(workDir: string, metaMs: number, dataMs: numb
 export function delta(after: FuseStats, before: FuseStats): FuseStats {
     const ops: Record<string, number> = {};
     for (const [k, v] of Object.entries(after.ops)) if (v - (before.ops[k] ?? 0) > 0) ops[k] = v - (before.ops[k] ?? 0);
-    return { ops, metaOps: after.metaOps - before.metaOps, dataOps: after.dataOps - before.dataOps };
+    const busyMs: Record<string, number> = {};
+    for (const [k, v] of Object.entries(after.busyMs)) if (v - (before.busyMs[k] ?? 0) > 0) busyMs[k] = v - (before.busyMs[k] ?? 0);
+    const inFlightMs = after.inFlightMs.map((v, i) => v - (before.inFlightMs[i] ?? 0));
+    return { ops, metaOps: after.metaOps - before.metaOps, dataOps: after.dataOps - before.dataOps, busyMs, inFlightMs };
+}
+
+/** The mean number of requests in the daemon over a window, and the share of it with none there. */
+export function concurrency(d: FuseStats): { mean: number; idleShare: number } {
+    const total = d.inFlightMs.reduce((a, b) => a + b, 0);
+    const weighted = d.inFlightMs.reduce((a, ms, i) => a + ms * i, 0);
+    return { mean: total > 0 ? weighted / total : 0, idleShare: total > 0 ? (d.inFlightMs[0] ?? 0) / total : 0 };
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket, startMoto } from "../support/s3server";
-import { AppProcess, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, claimedItemDirs, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 // These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
 
@@ -173,15 +173,14 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         await offline.stop();
 
         const victim = await serve(env(dataDir, bucket, { TASK_ID: "victim", ARCHIVE_CONCURRENCY: "4", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
-        const victimClaims = path.join(dataDir, "uploads", "processing", "victim");
         await waitFor(
             "the victim to have archived some files and hold claims on others",
-            () => (victim.lines().some((l) => l.msg === "archived") && fs.readdirSync(victimClaims).length > 0 ? true : undefined),
+            () => (victim.lines().some((l) => l.msg === "archived") && claimedItemDirs(dataDir, "victim").length > 0 ? true : undefined),
             60_000,
             5,
         );
         await victim.stop("SIGKILL");
-        const heldAtKill = fs.readdirSync(victimClaims);
+        const heldAtKill = claimedItemDirs(dataDir, "victim");
         assert.ok(heldAtKill.length > 0, "the kill happened while the victim held claims");
 
         // The condition a rescuer checks: the victim's heartbeat is older than its lease (2 s), by the file's own mtime.
@@ -222,6 +221,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.equal(once.code, 0, `archive --once must end by itself: ${once.stderr}`);
         assert.ok(!fs.existsSync(leftover), "the half-removed item directory is gone");
         assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "processing")), [], "nothing left claimed");
+        assert.deepEqual(claimedItemDirs(dataDir), [], "nothing left claimed in the shards either");
     });
 
     it("an item whose original was already removed after S3 confirmed it is confirmed again and cleaned up, or quarantined if S3 lacks it", async () => {
@@ -341,14 +341,20 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
     it("quarantines a file that fails processing, with its reason, and archive --once reports it", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
-        const app = await serve(env(dataDir, bucket, { S3_ENDPOINT: "http://127.0.0.1:9" }));
         // A real PNG's signature and IHDR chunk, then zeros: sniffed as image/png, but no decoder can read it.
         const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
         const png: Buffer = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#00ff00" } }).png().toBuffer();
         const fake = Buffer.concat([png.subarray(0, 33), Buffer.alloc(5000)]);
-        const r = await upload(app.url, "broken.png", fake);
-        assert.equal(r.status, 202);
-        await app.stop();
+        // Left in incoming/ as ingest leaves an accepted upload (ingest takes it: "accepts uploads while S3 is
+        // unreachable"), so that archive --once is the process that meets it: a `serve` that took the upload would
+        // process it at once, S3 or not, and quarantine it before archive --once could.
+        const id = "5f0c3a52-8d1e-4c3b-9a7e-1f2e3d4c5b6a";
+        const item = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(item, { recursive: true });
+        fs.writeFileSync(path.join(item, "original"), fake);
+        const meta = { id, kind: "upload", name: "broken.png", size: fake.length, sha256: sha256(fake), contentType: "image/png", key: `uploads/${id}/broken.png`, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(item, "meta.json"), JSON.stringify(meta));
+        const r = { body: { id } };
         const once = await runApp(["archive", "--once"], env(dataDir, bucket));
         assert.equal(once.code, 1, "an item that could not be archived makes archive --once fail");
         const reason = JSON.parse(fs.readFileSync(path.join(dataDir, "uploads", "quarantine", r.body.id, "reason.json"), "utf8"));

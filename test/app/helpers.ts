@@ -177,3 +177,16 @@ export function motoSuite(): { readonly s3: S3Server; readonly apps: AppProcess[
         apps,
     };
 }
+
+const subdirs = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((e) => path.join(dir, e)) : []);
+
+/**
+ * The item directories a task (or every task) holds claimed, in the layout app/src/store.ts documents:
+ * uploads/claims/<task>/<shard>/<id>/, and uploads/processing/<task>/<id>/ from the version before the shards.
+ */
+export function claimedItemDirs(dataDir: string, task?: string): string[] {
+    const tasks = (root: string) => (task === undefined ? subdirs(root) : [path.join(root, task)].filter((d) => fs.existsSync(d)));
+    const sharded = tasks(path.join(dataDir, "uploads", "claims")).flatMap(subdirs).flatMap(subdirs);
+    const legacy = tasks(path.join(dataDir, "uploads", "processing")).flatMap(subdirs);
+    return [...sharded, ...legacy];
+}

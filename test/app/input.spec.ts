@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload } from "./helpers";
+import { AppProcess, claimedItemDirs, filesUnder, pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload } from "./helpers";
 
 /** Sends a hand-written multipart body, for what fetch/FormData cannot express (raw names, chunked bodies). */
 function rawPost(url: string, body: Buffer | Buffer[], headers: Record<string, string>): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
@@ -128,7 +128,7 @@ describe("app: bad input is refused with a clear error and leaves nothing behind
             assert.ok(statuses.slice(0, 3).every((s) => s === 202), statuses.join(","));
             assert.ok(statuses.includes(503), statuses.join(","));
             assert.ok(Number(retryAfter) > 0);
-            const kept = fs.readdirSync(path.join(dir, "uploads", "incoming")).length + fs.readdirSync(path.join(dir, "uploads", "processing")).flatMap((t) => fs.readdirSync(path.join(dir, "uploads", "processing", t))).length;
+            const kept = fs.readdirSync(path.join(dir, "uploads", "incoming")).length + claimedItemDirs(dir).length;
             assert.equal(kept, statuses.filter((s) => s === 202).length, "every accepted upload is on EFS, no refused one is");
         } finally {
             await small.stop("SIGKILL");

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, claimedItemDirs, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /**
  * A lease is a promise that can be broken: a task frozen past it (SIGSTOP here; a long GC, an EFS stall or CPU
@@ -71,15 +71,14 @@ describe("app: a task frozen past its lease (two processes sharing DATA_DIR, mot
         await ingest.stop();
 
         const frozen = await serve(env({ TASK_ID: "frozen", ARCHIVE_CONCURRENCY: "4" }));
-        const frozenClaims = path.join(dataDir, "uploads", "processing", "frozen");
         await waitFor(
             "the task to have archived some files and hold claims on others",
-            () => (frozen.lines().some((l) => l.msg === "archived") && fs.readdirSync(frozenClaims).length > 0 ? true : undefined),
+            () => (frozen.lines().some((l) => l.msg === "archived") && claimedItemDirs(dataDir, "frozen").length > 0 ? true : undefined),
             60_000,
             5,
         );
         frozen.child.kill("SIGSTOP");
-        assert.ok(fs.readdirSync(frozenClaims).length > 0, "frozen while holding claims");
+        assert.ok(claimedItemDirs(dataDir, "frozen").length > 0, "frozen while holding claims");
         assert.ok(fs.existsSync(path.join(dataDir, "logs", "frozen", "current.jsonl")), "and with its live log open");
 
         const peer = await serve(env({ TASK_ID: "peer", ARCHIVE_CONCURRENCY: "4" }));

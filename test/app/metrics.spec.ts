@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, claimedItemDirs, pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /** The documented metrics, pinned here as literals (app/README.md "Metrics"): name → unit. */
 const DOCUMENTED: Record<string, string> = {
@@ -78,9 +78,8 @@ describe("app: CloudWatch metrics as EMF on stdout", function () {
         assert.ok(record.OldestBacklogAgeSeconds >= 0 && record.OldestBacklogAgeSeconds < 120, `oldest item age ${record.OldestBacklogAgeSeconds}`);
 
         // The oldest item's age is its original's mtime: backdate one by an hour and the next record says so.
-        // Waiting in incoming/, or claimed into processing/<task>/ by the archiver that keeps retrying.
-        const processing = path.join(dataDir, "uploads", "processing");
-        const candidates = [path.join(dataDir, "uploads", "incoming", first.body.id), ...fs.readdirSync(processing).map((t) => path.join(processing, t, first.body.id))];
+        // Waiting in incoming/, or claimed into a shard of claims/<task>/ by the archiver that keeps retrying.
+        const candidates = [path.join(dataDir, "uploads", "incoming", first.body.id), ...claimedItemDirs(dataDir).filter((d) => path.basename(d) === first.body.id)];
         const original = path.join(candidates.find((dir) => fs.existsSync(path.join(dir, "original")))!, "original");
         const hourAgo = new Date(Date.now() - 3600_000);
         fs.utimesSync(original, hourAgo, hourAgo);

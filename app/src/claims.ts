@@ -1,0 +1,83 @@
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { exists, Layout, list, META, ORIGINAL } from "./store";
+
+/**
+ * Reading the claims of every task, in both layouts that store.ts describes: this version's shards under
+ * uploads/claims/<task>/ and the previous version's uploads/processing/<task>/, which a rolling deploy can leave
+ * beside them.
+ */
+
+/** An item claimed by a task: its id and where it is. */
+export interface Claim {
+    readonly id: string;
+    readonly dir: string;
+}
+
+/** A task that holds claims, and in which layouts. */
+export interface Holder {
+    readonly task: string;
+    /** It has shards under claims/<task>/ (this version). */
+    readonly sharded: boolean;
+    /** It has processing/<task>/ (the previous version). */
+    readonly legacy: boolean;
+}
+
+/** Every task that holds or held claims, in either layout. */
+export async function claimHolders(layout: Layout): Promise<Holder[]> {
+    const [sharded, legacy] = await Promise.all([list(layout.claims), list(layout.processing)]);
+    return [...new Set([...sharded, ...legacy])].map((task) => ({ task, sharded: sharded.includes(task), legacy: legacy.includes(task) }));
+}
+
+/** Every claim `holder` holds; its shards are listed in parallel, so the listing costs one round trip of latency. */
+export async function listClaims(layout: Layout, holder: Holder): Promise<Claim[]> {
+    const dirs = [...(holder.sharded ? layout.shardDirs(holder.task) : []), ...(holder.legacy ? [layout.legacyClaimDir(holder.task)] : [])];
+    const listed = await Promise.all(dirs.map(async (dir) => (await list(dir)).map((id) => ({ id, dir: path.join(dir, id) }))));
+    return listed.flat();
+}
+
+/** What this version's own task holds: only shards, it never claims into processing/. */
+export function ownClaims(layout: Layout, task: string): Promise<Claim[]> {
+    return listClaims(layout, { task, sharded: true, legacy: false });
+}
+
+/** Every item directory waiting on EFS to be archived: incoming and claimed, in both layouts. */
+export async function waitingItemDirs(layout: Layout): Promise<string[]> {
+    const dirs: string[] = (await list(layout.incoming)).map((id) => path.join(layout.incoming, id));
+    for (const holder of await claimHolders(layout)) dirs.push(...(await listClaims(layout, holder)).map((c) => c.dir));
+    return dirs;
+}
+
+/** Where an item is on EFS right now, if anywhere. */
+export async function findItem(layout: Layout, id: string): Promise<{ dir: string; quarantined: boolean } | undefined> {
+    const candidates = [path.join(layout.incoming, id)];
+    for (const { task, sharded, legacy } of await claimHolders(layout)) {
+        if (sharded) candidates.push(layout.claimPath(task, id));
+        if (legacy) candidates.push(path.join(layout.legacyClaimDir(task), id));
+    }
+    for (const dir of candidates) {
+        if (await exists(path.join(dir, META))) return { dir, quarantined: false };
+    }
+    const q = path.join(layout.quarantine, id);
+    if (await exists(path.join(q, META))) return { dir: q, quarantined: true };
+    return undefined;
+}
+
+/** Files and bytes waiting on EFS to be archived (incoming + claimed), for backpressure and metrics. */
+export async function backlog(layout: Layout): Promise<{ files: number; bytes: number }> {
+    const dirs = await waitingItemDirs(layout);
+    let files = 0;
+    let bytes = 0;
+    await Promise.all(
+        dirs.map(async (dir) => {
+            try {
+                const st = await fsp.stat(path.join(dir, ORIGINAL));
+                files++;
+                bytes += st.size;
+            } catch {
+                // archived or moved between the listing and the stat
+            }
+        }),
+    );
+    return { files, bytes };
+}
