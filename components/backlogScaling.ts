@@ -4,10 +4,11 @@ import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE } from "../ap
 
 /**
  * Backlog files per running task that target tracking keeps the service at. The archive benchmark
- * (bench/efs/README.md) measures 82–94 archived files/s per task at 1 ms per metadata operation, so 5,000 files per
- * task is about one minute of one task's work: above it, waiting work outlives the one-minute metric that sees it
- * and another task pays off; below it, the backlog drains within a minute without help. Larger files archive
- * slower per file, which CPU scaling (alongside) catches.
+ * (bench/efs/README.md) measures 225–290 archived files/s per task at 1 ms per file-system request, falling in
+ * proportion as EFS slows (a task waits for ~20 requests per file one after the other): about 100 files/s at the
+ * ~3 ms General Purpose takes under load. So 5,000 files per task is 20 s to a minute of one task's work: above it,
+ * waiting work outlives the one-minute metric that sees it and another task pays off; below it, the backlog drains
+ * within a minute without help. Larger files archive slower per file, which CPU scaling (alongside) catches.
  */
 export const DEFAULT_BACKLOG_FILES_PER_TASK = 5000;
 
