@@ -81,14 +81,24 @@ function itemsWaiting(mount: EfsMount): number {
 function addItems(mount: EfsMount, count: number): void {
     const incoming = path.join(mount.backing, "uploads", "incoming");
     fs.mkdirSync(incoming, { recursive: true });
-    const source = path.join(WORK, "original.pdf");
-    const bytes = fs.readFileSync(source);
+    const original = path.join(WORK, "original.pdf");
+    const bytes = fs.readFileSync(original);
     const hash = sha256(bytes);
+    // Hard links to one file, which ext4 allows 65,000 of: past that (a 100,000 backlog), to a fresh copy.
+    let source = original;
+    let copies = 0;
     for (let i = 0; i < count; i++) {
         const id = randomUUID();
         const dir = path.join(incoming, id);
         fs.mkdirSync(dir);
-        fs.linkSync(source, path.join(dir, "original"));
+        try {
+            fs.linkSync(source, path.join(dir, "original"));
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EMLINK") throw e;
+            source = path.join(WORK, `original-${++copies}.pdf`);
+            fs.copyFileSync(original, source);
+            fs.linkSync(source, path.join(dir, "original"));
+        }
         const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
         fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
     }
