@@ -3,7 +3,7 @@
  * transpiled copy and the transpile cache follow every change of the sources they come from.
  */
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -72,6 +72,23 @@ describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
             assert.ok(stderr.includes(`${path.join(dir, "index.ts")}:2:`), stderr);
             return true;
         });
+    });
+
+    it("keeps the pack's copy serving after an error escapes it, as run-policy-pack does, and lets SIGTERM stop it at once", async () => {
+        const preload = path.join(ROOT, "tools", "preview", "packStacks.js");
+        // An unhandled rejection, then work that would never run if it had ended the process; then it waits to be stopped.
+        fs.writeFileSync(path.join(dir, "escape.js"), 'Promise.reject(new Error("escaped a policy"));\nsetImmediate(() => console.log("still serving"));\n');
+        const escaped = spawnSync(process.execPath, ["-r", preload, path.join(dir, "escape.js")], { cwd: dir, encoding: "utf8" });
+        assert.match(escaped.stderr, /escaped a policy/);
+        assert.equal(escaped.stdout.trim(), "still serving");
+        assert.equal(escaped.status, 1, "the error still fails the process at its end, as under run-policy-pack");
+
+        fs.writeFileSync(path.join(dir, "serve.js"), 'console.log("serving");\nsetInterval(() => undefined, 1 << 30);\n');
+        const child = spawn(process.execPath, ["-r", preload, path.join(dir, "serve.js")], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+        await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+        child.kill("SIGTERM");
+        assert.equal(await exited, "SIGTERM", "no handler holds SIGTERM back until the pack's JavaScript yields");
     });
 
     describe("remembers where installed packages resolved (cacheResolutions), never past an install or a removed file", () => {

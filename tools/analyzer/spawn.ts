@@ -24,11 +24,12 @@ export interface StartOptions {
     startTimeoutMs?: number;
     /**
      * How the pack's program is started. "cli" (the default) runs it as the CLI does, under run-policy-pack.
-     * "direct" runs its package.json `main` with plain `node` — for a pack already compiled to JavaScript only:
-     * run-policy-pack adds nothing such a pack uses (it registers ts-node, which a JS pack does not need, and
-     * connects to V8's inspector for closure serialisation, which no policy performs), yet its start is most of
-     * the pack's (`npm run bench -- policy` prints both: startCompiledMs, startDirectMs). The pack, its gRPC server
-     * and its answers are the same (test/analyzer/launch.spec.ts); the policy specs start it the CLI's way.
+     * "direct" runs its package.json `main` with plain `node` — for a pack already compiled to JavaScript only.
+     * run-policy-pack registers ts-node, which a JS pack does not need, connects to V8's inspector for closure
+     * serialisation, which no policy performs, and installs source-map-support and handlers that report an error
+     * escaping the pack and keep it serving; the plan preloads the last two (tools/preview/packStacks.js). Its start
+     * was most of the pack's (`npm run bench -- policy` prints both: startCompiledMs, startDirectMs). The pack, its
+     * gRPC server and its answers are the same (test/analyzer/launch.spec.ts); the policy specs start it the CLI's way.
      */
     launch?: "cli" | "direct";
     /** Modules to preload into a "direct" pack (`node -r`), e.g. to map its stack traces to its TypeScript. */

@@ -142,15 +142,18 @@ function mapPackStackTraces(copyDir) {
 /**
  * Remembers, from one plan to the next, where a `require` of an installed package resolved to. Node resolves each
  * of the ~800 modules a plan loads by probing the file system (candidate files, every package.json on the way) and
- * keeps nothing between runs; that was an eighth of the plan's time. Node offers no such cache and no library does
- * it for CommonJS, hence this hook on `Module._resolveFilename` (the resolver's long-standing override point).
+ * keeps nothing between runs; that was an eighth of the plan's time. The hook is on `Module._resolveFilename`, the
+ * resolver's long-standing override point. cache-require-paths does the same, but caches every path, the
+ * repository's own imports included, and never invalidates anything: after an install it keeps answering with the
+ * old paths. Hence these few lines.
  *
  * Only answers inside `node_modules/` are kept, for bare specifiers and for requests made from within
  * `node_modules/`: they change only when packages are installed, and npm rewrites `node_modules/.package-lock.json`
- * on every install, so the cache is keyed by that file's size and time (and the Node release) and a new install
- * starts a new one. The repository's own relative imports are always resolved afresh. An answer whose file has
- * gone (node_modules edited by hand) is resolved afresh too. Each `role` (the plan, the pack it starts) keeps a
- * file of its own, so that the two processes never overwrite each other's answers.
+ * on every install, so the cache is keyed by that file's size and time, the Node release and the flags Node runs
+ * with (conditions, symlink handling), and a new install starts a new one. The repository's own relative imports are
+ * always resolved afresh. An answer whose file has gone (node_modules edited by hand) is resolved afresh too. Each
+ * `role` (the plan, the pack it starts) keeps a file of its own, so that the two processes never overwrite each
+ * other's answers. Returns a function that saves what this process learned (also called at its exit).
  */
 function cacheResolutions(root = ROOT, role = "plan") {
     const Module = require("module");
@@ -159,12 +162,14 @@ function cacheResolutions(root = ROOT, role = "plan") {
     try {
         installed = fs.statSync(path.join(nodeModules, ".package-lock.json"));
     } catch {
-        return; // not installed by npm: nothing to key the cache by
+        return () => undefined; // not installed by npm: nothing to key the cache by
     }
-    const file = path.join(nodeModules, ".cache", "fargate-efs-s3", `resolved-${role}-${hash(process.version, String(installed.mtimeMs), String(installed.size)).slice(0, 16)}.json`);
+    const key = hash(process.version, String(installed.mtimeMs), String(installed.size), process.execArgv.join(" "), process.env.NODE_OPTIONS ?? "");
+    const file = path.join(nodeModules, ".cache", "fargate-efs-s3", `resolved-${role}-${key.slice(0, 16)}.json`);
     let known = {};
     try {
-        known = JSON.parse(fs.readFileSync(file, "utf8"));
+        const parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) known = parsed;
     } catch {
         // First plan after an install.
     }
@@ -177,24 +182,27 @@ function cacheResolutions(root = ROOT, role = "plan") {
         if (isMain || options !== undefined || typeof from !== "string" || Module.isBuiltin(request)) return resolve.apply(this, arguments);
         const bare = !request.startsWith(".") && !path.isAbsolute(request);
         if (!bare && !from.startsWith(nodeModules)) return resolve.apply(this, arguments);
-        const key = `${path.dirname(from)}\0${request}`;
-        const hit = known[key];
-        if (hit !== undefined && (present.has(hit) || (fs.existsSync(hit) && present.add(hit)))) return hit;
+        const at = `${path.dirname(from)}\0${request}`;
+        const hit = Object.hasOwn(known, at) ? known[at] : undefined;
+        if (typeof hit === "string" && (present.has(hit) || (fs.existsSync(hit) && present.add(hit)))) return hit;
         const resolved = resolve.apply(this, arguments);
         if (resolved.startsWith(nodeModules)) {
-            known[key] = resolved;
+            known[at] = resolved;
             learned++;
         }
         return resolved;
     };
-    process.once("exit", () => {
+    const save = () => {
         if (learned === 0) return;
+        learned = 0;
         try {
             writeAtomic(file, JSON.stringify(known));
         } catch {
             // A read-only checkout plans as fast as before this cache existed.
         }
-    });
+    };
+    process.once("exit", save);
+    return save;
 }
 
 /** Loads `.ts` files as cached transpiled JavaScript, with the root tsconfig's options. */
