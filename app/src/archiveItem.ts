@@ -40,6 +40,8 @@ export interface ItemContext {
     readonly metrics: Metrics;
     readonly lease: Lease;
     readonly largeSlots: Slots;
+    /** Items being processed at once (PROCESS_SLOTS). */
+    readonly processSlots: Slots;
 }
 
 /**
@@ -80,11 +82,14 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
             // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
             const { processItem } = require("./process") as typeof ProcessModule;
             const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
+            await ctx.processSlots.acquire();
             try {
                 meta = await processItem(dir, meta, config.allowedTypes, thumbKey);
             } catch (e) {
                 if (!isErrno(e, "ENOENT") || !(await originalMissing())) throw e;
                 originalGone = true;
+            } finally {
+                ctx.processSlots.release();
             }
             if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
         }

@@ -15,6 +15,11 @@ const MAX_BACKOFF_MS = 15_000;
 /** Multipart uploads in flight at once per task: each holds up to 4 parts in memory. */
 const LARGE_SLOTS = 2;
 /**
+ * Items processed at once per task: sharp decodes a whole image in memory, so this stays at the 8 the archive
+ * workers were before the claim shards let twice as many of them pay off; the others archive meanwhile.
+ */
+const PROCESS_SLOTS = 8;
+/**
  * Attempts before an item S3 refuses to confirm (403 on both HeadObject and the listing of its key) is quarantined:
  * a missing permission does not heal by retrying, and an item retried forever hides it.
  */
@@ -56,7 +61,7 @@ export class Archiver {
         readonly lease: Lease,
     ) {
         const target = { client, signedPut: new SignedPut(client, config.region, config.s3Endpoint), bucket: config.bucket, partSize: config.multipartPartBytes };
-        this.item = { config, target, metrics, lease, largeSlots: new Slots(LARGE_SLOTS) };
+        this.item = { config, target, metrics, lease, largeSlots: new Slots(LARGE_SLOTS), processSlots: new Slots(PROCESS_SLOTS) };
     }
 
     /** Serve mode: workers run until stop(). */
