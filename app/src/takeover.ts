@@ -2,7 +2,7 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import { Lease } from "./lease";
 import { enqueueRotatedLogs, Logger } from "./log";
-import { claimHolders, listClaims } from "./claims";
+import { claimHolders, Holder, listClaims } from "./claims";
 import { exists, fsyncDir, isErrno, Layout, list, ORIGINAL, publish, readMeta } from "./store";
 
 /** A file under uploads/tmp untouched this long belongs to an upload that never completed. */
@@ -25,25 +25,25 @@ export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger)
     let total = 0;
     for (const holder of holders.values()) {
         const { task } = holder;
-        if (task === me) continue;
+        if (task === me) {
+            // The version before the shards, run under this same TASK_ID, left claims in processing/<task>/: they are
+            // this task's own, and nobody else takes them over while its heartbeat is fresh.
+            if (holder.legacy) {
+                const { taken, into } = await moveClaims(layout, { task, sharded: false, legacy: true }, me);
+                for (const dir of into) await fsyncDir(dir);
+                if (taken > 0) log.warn("took over this task's claims from the layout before the shards", { items: taken });
+                total += taken;
+                await fsp.rmdir(layout.legacyClaimDir(task)).catch(() => undefined);
+            }
+            continue;
+        }
         const beat = await fsp.stat(layout.heartbeat(task)).catch(() => undefined);
         const signs = [layout.claimRoot(task), layout.legacyClaimDir(task), layout.logDir(task)];
         let lastSign = beat;
         for (const dir of signs) lastSign ??= await fsp.stat(dir).catch(() => undefined);
         if (!lastSign || myBeat.mtimeMs - lastSign.mtimeMs <= leaseMs) continue;
         if (!lease.owns(generation)) return total;
-        let taken = 0;
-        const into = new Set<string>();
-        for (const { id, dir } of await listClaims(layout, holder)) {
-            const target = layout.claimPath(me, id);
-            try {
-                await fsp.rename(dir, target);
-                into.add(path.dirname(target));
-                taken++;
-            } catch (e) {
-                if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e;
-            }
-        }
+        const { taken, into } = await moveClaims(layout, holder, me);
         // Its live log is copied, never moved: if the task was only frozen, a write it had already begun must not
         // land in bytes that are being archived (Lease keeps a resumed task from starting new ones).
         const logs = await enqueueRotatedLogs(layout, task, true).catch(() => 0);
@@ -59,6 +59,23 @@ export async function takeOverExpired(layout: Layout, lease: Lease, log: Logger)
     }
     await removeStaleTmp(layout, lease.leaseSeconds * 1000, log);
     return total;
+}
+
+/** Renames every claim `holder` holds into `me`'s shards; one winner per item when several tasks take over at once. */
+async function moveClaims(layout: Layout, holder: Holder, me: string): Promise<{ taken: number; into: Set<string> }> {
+    let taken = 0;
+    const into = new Set<string>();
+    for (const { id, dir } of await listClaims(layout, holder)) {
+        const target = layout.claimPath(me, id);
+        try {
+            await fsp.rename(dir, target);
+            into.add(path.dirname(target));
+            taken++;
+        } catch (e) {
+            if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e;
+        }
+    }
+    return { taken, into };
 }
 
 /**

@@ -94,6 +94,24 @@ describe("app: claims spread over shards, and the previous version's claims besi
         assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "tasks")), [], "the dead tasks' heartbeats removed");
     });
 
+    it("a task started under the TASK_ID of a previous-version task archives what that task left in processing/<TASK_ID>/ (no peer would: the heartbeat is fresh)", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const legacyRoot = path.join(dataDir, "uploads", "processing", "fixed-id");
+        const sent = new Map<string, string>();
+        for (let i = 0; i < 5; i++) {
+            const { key, hash } = writeItem(path.join(legacyRoot, randomUUID()), i);
+            sent.set(key, hash);
+        }
+        // Recent, as if the old task stopped a moment ago: only the task that reuses its id is meant to pick these up.
+        const once = await runApp(["archive", "--once"], { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "3600", TASK_ID: "fixed-id" });
+        assert.equal(once.code, 0, once.stderr + JSON.stringify(once.lines.filter((l) => l.level !== "info")));
+        const out = aws(suite.s3.endpoint, ["s3api", "list-object-versions", "--bucket", bucket, "--prefix", "uploads/"]) ?? {};
+        assert.deepEqual((out.Versions ?? []).map((v: { Key: string }) => v.Key).sort(), [...sent.keys()].sort(), "every item is in S3, once");
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS");
+        assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "processing")), [], "the old layout's directory removed");
+    });
+
     it("the backlog on /status and GET /uploads/:id see items claimed in a shard and in the previous version's processing/<task>/", async () => {
         const dataDir = tempDataDir();
         const unreachable = { DATA_DIR: dataDir, BUCKET: "unreachable", S3_ENDPOINT: "http://127.0.0.1:9" };
