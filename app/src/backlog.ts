@@ -26,7 +26,15 @@ export interface Baseline {
     /** Wall-clock ms when the scan began. */
     readonly at: number;
     readonly counters: Record<string, { accepted: Amount; left: Amount }>;
+    /**
+     * The claim layouts the scan counted (store.ts). A task of the version before the shards publishes scans without
+     * it that miss uploads/claims/: during a rolling deploy they would undercount, so they are not used.
+     */
+    readonly layout?: typeof SCANS_LAYOUT;
 }
+
+/** What this version's scans count: incoming/, the claim shards and the previous version's processing/. */
+const SCANS_LAYOUT = "claims+processing";
 
 /**
  * How often the full scan runs at most, by one task. It costs a request or two per waiting item (directory entries,
@@ -123,7 +131,7 @@ export class BacklogGauge {
             for (const c of beats.values()) snapshot[c.counterId] = { accepted: c.accepted, left: c.left };
             const at = Date.now();
             const scanned = await backlog(this.layout);
-            base = this.baseline = { ...scanned, at, counters: snapshot };
+            base = this.baseline = { ...scanned, at, counters: snapshot, layout: SCANS_LAYOUT };
             beats = (await this.heartbeats()).beats;
         }
         const sum: Amount = { files: base!.files, bytes: base!.bytes };
@@ -162,7 +170,7 @@ export class BacklogGauge {
                         .then((s) => JSON.parse(s) as Beat)
                         // Removed by a takeover meanwhile (gone), or read while its task rewrote it in place (as before).
                         .catch((e) => (isErrno(e, "ENOENT") ? undefined : { counters: this.lastBeats.get(task) }));
-                    if (beat?.baseline && beat.baseline.at > (base?.at ?? -Infinity)) base = beat.baseline;
+                    if (beat?.baseline?.layout === SCANS_LAYOUT && beat.baseline.at > (base?.at ?? -Infinity)) base = beat.baseline;
                     const c = beat?.counters;
                     if (!c?.counterId) return; // a heartbeat from before counters
                     const seen = byCounter.get(c.counterId);

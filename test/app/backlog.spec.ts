@@ -17,6 +17,9 @@ function waiting(layout: any, sizes: number[]): void {
     }
 }
 
+/** The tag of a scan that counted the claim shards (app/src/backlog.ts): what this version's tasks publish. */
+const LAYOUT = "claims+processing";
+
 function heartbeat(layout: any, task: string, counters: object, baseline?: object): void {
     fs.writeFileSync(path.join(layout.tasks, `${task}.alive`), JSON.stringify({ task, counters, baseline }));
 }
@@ -59,7 +62,7 @@ describe("app: the backlog costs the same whatever its size", function () {
         const { layout, gauge } = await setUp();
         try {
             waiting(layout, [100]);
-            const stale = { files: 50, bytes: 50_000, at: Date.now() - RECONCILE_MS - 1000, counters: { b: { accepted: { files: 2, bytes: 200 }, left: { files: 0, bytes: 0 } } } };
+            const stale = { files: 50, bytes: 50_000, at: Date.now() - RECONCILE_MS - 1000, counters: { b: { accepted: { files: 2, bytes: 200 }, left: { files: 0, bytes: 0 } } }, layout: LAYOUT };
             heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 9, bytes: 900 }, left: { files: 0, bytes: 0 }, gauge: true }, stale);
             // task-a sorts before task-b among the tasks that keep the gauge: it is the one to rescan.
             assert.deepEqual(await gauge.current(), { files: 1, bytes: 100 }, "the stale figure and the peer's counters before the rescan are replaced by the rescan");
@@ -77,9 +80,26 @@ describe("app: the backlog costs the same whatever its size", function () {
         gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
         try {
             waiting(layout, [100]);
-            const stale = { files: 7, bytes: 700, at: Date.now() - RECONCILE_MS - 1000, counters: {} };
+            const stale = { files: 7, bytes: 700, at: Date.now() - RECONCILE_MS - 1000, counters: {}, layout: LAYOUT };
             heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 }, gauge: true }, stale);
             assert.deepEqual(await gauge.current(), { files: 7, bytes: 700 }, "task-b, not task-z, rescans");
+        } finally {
+            gauge.stop();
+        }
+    });
+
+    it("does not trust a scan published by a task of the version before the claim shards (it missed uploads/claims/): rescans", async () => {
+        const layout = new Layout(tempDataDir());
+        await layout.ensure("task-z");
+        const gauge = new BacklogGauge(layout, () => "task-z");
+        gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
+        try {
+            waiting(layout, [100]);
+            // A fresh scan, from a task that sorts first and would otherwise be the one to rescan, but without the tag.
+            const fromOldVersion = { files: 7, bytes: 700, at: Date.now(), counters: {} };
+            heartbeat(layout, "task-b", { counterId: "b", accepted: { files: 0, bytes: 0 }, left: { files: 0, bytes: 0 }, gauge: true }, fromOldVersion);
+            assert.deepEqual(await gauge.current(), { files: 1, bytes: 100 }, "task-z rescans instead of using the old version's figure");
+            assert.equal(gauge.heartbeatFields().baseline.layout, LAYOUT, "and publishes its scan tagged");
         } finally {
             gauge.stop();
         }
