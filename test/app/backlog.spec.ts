@@ -28,10 +28,10 @@ describe("app: the backlog costs the same whatever its size", function () {
     this.timeout(30_000);
     after(() => removeTempDataDirs());
 
-    async function setUp() {
+    async function setUp(task = "task-a") {
         const layout = new Layout(tempDataDir());
-        await layout.ensure("task-a");
-        const gauge = new BacklogGauge(layout, () => "task-a");
+        await layout.ensure(task);
+        const gauge = new BacklogGauge(layout, () => task);
         gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
         return { layout, gauge };
     }
@@ -74,10 +74,7 @@ describe("app: the backlog costs the same whatever its size", function () {
     });
 
     it("leaves the rescan to the first task in name order while the last scan is less than three periods old", async () => {
-        const layout = new Layout(tempDataDir());
-        await layout.ensure("task-z");
-        const gauge = new BacklogGauge(layout, () => "task-z");
-        gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
+        const { layout, gauge } = await setUp("task-z");
         try {
             waiting(layout, [100]);
             const stale = { files: 7, bytes: 700, at: Date.now() - RECONCILE_MS - 1000, counters: {}, layout: LAYOUT };
@@ -89,10 +86,7 @@ describe("app: the backlog costs the same whatever its size", function () {
     });
 
     it("does not trust a scan published by a task of the version before the claim shards (it missed uploads/claims/): rescans", async () => {
-        const layout = new Layout(tempDataDir());
-        await layout.ensure("task-z");
-        const gauge = new BacklogGauge(layout, () => "task-z");
-        gauge.start(3_600_000, (e: unknown) => assert.fail(String(e)));
+        const { layout, gauge } = await setUp("task-z");
         try {
             waiting(layout, [100]);
             // A fresh scan, from a task that sorts first and would otherwise be the one to rescan, but without the tag.
