@@ -13,6 +13,13 @@ const ROOT = path.join(__dirname, "..", "..");
 // Inside the repository, so that a pack resolves its dependencies from the root node_modules as policies/ does.
 const TMP = path.join(ROOT, ".test-tmp");
 
+/** A pack's package.json (main: index.ts), PulumiPolicy.yaml and tsconfig.json in `dir`: its sources are the spec's. */
+function writePackManifest(dir: string): void {
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", main: "index.ts" }));
+    fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true } }));
+}
+
 describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
     let dir: string;
     beforeEach(() => {
@@ -27,9 +34,7 @@ describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
     });
 
     it("serves a copy of the pack that follows every change of its sources, with main pointing at the JavaScript", () => {
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", main: "index.ts" }));
-        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true } }));
+        writePackManifest(dir);
         fs.mkdirSync(path.join(dir, "lib"));
         fs.writeFileSync(path.join(dir, "index.ts"), 'import { level } from "./lib/level";\nexport const pack: string = level;\n');
         fs.writeFileSync(path.join(dir, "lib", "level.ts"), 'export const level: string = "advisory";\n');
@@ -57,9 +62,7 @@ describe("npm run plan without ts-node (tools/preview/compiled.js)", () => {
     });
 
     it("runs the pack's copy with stack traces on the pack's own TypeScript files and lines (packStacks.js, as the plan starts it)", () => {
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", version: "1.0.0", main: "index.ts" }));
-        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "commonjs", strict: true } }));
+        writePackManifest(dir);
         fs.mkdirSync(path.join(dir, "rules"));
         fs.writeFileSync(path.join(dir, "index.ts"), 'import { check } from "./rules/check";\ncheck();\n');
         // Type-only lines vanish from the JavaScript, so only the source map can name line 7.
