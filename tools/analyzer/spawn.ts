@@ -47,7 +47,7 @@ export interface SpawnedPack {
     stderr(): string;
 }
 
-/** Starts the pack in `packDir` as the CLI does. */
+/** Starts the pack in `packDir` as the CLI does, or its JavaScript `main` with plain node (StartOptions.launch). */
 export function spawnPolicyPack(packDir: string, opts: StartOptions = {}): SpawnedPack {
     const dir = path.resolve(packDir);
     const argv = opts.launch === "direct" ? [...(opts.preload ?? []).flatMap((m) => ["-r", m]), directEntry(dir)] : cliEntry(dir);

@@ -42,8 +42,8 @@ class InvalidInput extends Error {}
  */
 export async function plan(options: PlanOptions, cleanups: Promise<unknown>[] = []): Promise<Plan> {
     mark("started");
-    // The pack's start-up is the longest single wait, so it begins before anything else is loaded or checked
-    // (spawn.ts loads only Node's own modules); on invalid input it is stopped again.
+    // The pack starts before anything else is loaded or checked (spawn.ts loads only Node's own modules), so that it
+    // is serving, on the other core, by the time the program is recorded; on invalid input it is stopped again.
     const { spawnPolicyPack, stopPolicyPack } = require("../analyzer/spawn") as typeof packSpawn;
     const spawned = spawnPolicyPack(compiledPolicyPack(POLICY_PACK_DIR), {
         stack: options.stack,
