@@ -83,6 +83,7 @@ export async function startMoto(port?: number): Promise<S3Server> {
                 child.kill("SIGKILL");
                 throw new Error(`moto did not answer on ${endpoint} within 30 s: ${stderrTail()}`);
             }
+            // The pace of polling for the condition (moto answers), not a wait for time: the deadline above is the bound.
             await new Promise((r) => setTimeout(r, 100));
         }
     }
