@@ -99,6 +99,7 @@ export = async () => {
         ],
         backlogLimitBytes: Number(config.service.environment?.BACKLOG_MAX_BYTES ?? DEFAULT_BACKLOG_MAX_BYTES),
         region: config.region,
+        queue: { queueName: queue.queueName, deadLetterQueueName: queue.deadLetterQueueName },
     });
 
     return {
