@@ -154,7 +154,8 @@ export class WorkQueue extends pulumi.ComponentResource {
         this.region = aws.getRegionOutput({}, { parent: this }).region;
         this.grants = new GrantLedger(`WorkQueue "${name}"`);
 
-        // SSE-SQS needs no key policy; SSE-KMS reuses a data key for 5 minutes (the default) to keep KMS calls few.
+        // SSE-SQS needs no key policy; SSE-KMS reuses a data key for 5 minutes (the default) to keep KMS calls few. "Only
+        // one server-side encryption option is supported per queue", and the provider refuses both attributes together.
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
         const encryption = args.kmsKeyArn !== undefined ? { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 300 } : { sqsManagedSseEnabled: true };
 
@@ -171,7 +172,7 @@ export class WorkQueue extends pulumi.ComponentResource {
                 visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
                 receiveWaitTimeSeconds: RECEIVE_WAIT_SECONDS,
                 // "When the ReceiveCount for a message exceeds the maxReceiveCount for a queue, Amazon SQS moves the
-                // message to the dead-letter-queue." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html
+                // message to the dead-letter-queue." (RedrivePolicy) https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
                 redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: settings.maxReceiveCount }),
             },
             { parent: this },
