@@ -7,7 +7,8 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { validateWorkQueueArgs, visibilityTimeoutFor, WorkQueue, workQueueDefaults } from "../../components";
+import { loadConfig } from "../../app/src/config";
+import { APP_DEFAULT_MAX_UPLOAD_BYTES, validateWorkQueueArgs, visibilityTimeoutFor, WorkQueue, workQueueDefaults } from "../../components";
 import { ConfigError, parseStackConfig } from "../../config";
 import { allOfType, deps, json, MockRecord, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, registrationsSettled, stackRun, StackRun, useMocks } from "../mocks";
 
@@ -26,6 +27,11 @@ const MiB = 1024 * 1024;
 describe("work queue: defaults and validation (pure)", () => {
     it("defaults to 3 receives, 7 days' retention and a visibility timeout for the app's 100 MiB at 1 MiB/s plus 60 s", () => {
         assert.deepStrictEqual(workQueueDefaults({}), { maxReceiveCount: 3, messageRetentionSeconds: 604800, visibilityTimeoutSeconds: 160 });
+    });
+    it("sizes from the app's own MAX_UPLOAD_BYTES default when the stack sets none (the two cannot drift apart)", () => {
+        const queues = `https://sqs.us-east-1.amazonaws.com/123456789012`;
+        const app = loadConfig({ BUCKET: "archive-bucket", AWS_REGION: "us-east-1", QUEUE_URL: `${queues}/work`, DEAD_LETTER_QUEUE_URL: `${queues}/dead-letters` });
+        assert.strictEqual(APP_DEFAULT_MAX_UPLOAD_BYTES, app.maxUploadBytes);
     });
     it("sizes the visibility timeout from the largest item and caps it at SQS's 12 hours", () => {
         assert.strictEqual(visibilityTimeoutFor(1), 61);
