@@ -225,7 +225,9 @@ export class WorkQueue extends pulumi.ComponentResource {
      * Lets a role consume both queues: receive, keep invisible while working (ChangeMessageVisibility), delete, and
      * read the attributes (the visibility timeout, the depth), on the work queue and on the dead-letter queue (whose
      * messages become quarantined items); kms:Decrypt through SQS under SSE-KMS. Never PurgeQueue, SetQueueAttributes
-     * or DeleteQueue. The same grantee again returns the same grant.
+     * or DeleteQueue. The same grantee again returns the same grant. The batch calls need nothing more: "setting
+     * permissions for SendMessage, DeleteMessage, or ChangeMessageVisibility sets permissions for the corresponding batch
+     * versions of the actions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html
      */
     public grantConsume(grantee: Grantee): aws.iam.RolePolicy {
         const actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
