@@ -27,12 +27,13 @@ import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
 import { CdnSettings, parseCdn } from "./configDelivery";
+import { parseWorkQueue, WorkQueueSettings } from "./configQueue";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
 
 /** The service's settings as the stack gives them: everything but what other components provide. */
-export type ServiceSettings = Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "accessPoint" | "bucket" | "build">;
+export type ServiceSettings = Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "accessPoint" | "bucket" | "build" | "queue">;
 
 /** Everything a stack decides. Optional fields are undefined when the stack does not set them. */
 export interface StackConfig {
@@ -57,6 +58,8 @@ export interface StackConfig {
     readonly logAnalytics: LogAnalyticsSettings;
     /** CloudFront in front of the archive (`cdn`), off unless the stack turns it on. */
     readonly cdn: CdnSettings;
+    /** The SQS work queue and its dead-letter queue (`workQueue`); every field has a default. */
+    readonly workQueue: WorkQueueSettings;
 }
 
 /** The program's access point: the app's directory, owned by the image's user (app/Dockerfile builds it for 1000:1000). */
@@ -147,6 +150,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
     const monitoring = parseMonitoringSettings(v.monitoring, problems);
+    // issue 19: the work queue
+    const workQueue = parseWorkQueue(v.workQueue, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -239,6 +244,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         usage,
         logAnalytics,
         cdn,
+        workQueue,
     };
 }
 

@@ -69,6 +69,8 @@ export const KEYS = {
     logQueryDays: "integer",
     athenaBytesScannedCutoffMb: "integer",
     cdn: "object",
+    // issue 19: the work queue
+    workQueue: "object",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

@@ -63,6 +63,8 @@ export interface UsageAssumptions {
     readonly cdnDataOutGb?: number;
     /** GB Athena scans per month over the archived logs (priced only with `logAnalytics`). Defaults to 10. */
     readonly athenaScannedGb?: number;
+    /** issue 19: items (work-queue messages) per month. Defaults to 100000. */
+    readonly queueMessages?: number;
 }
 
 export const DEFAULT_USAGE: UsageAssumptions = {
@@ -78,6 +80,8 @@ export const DEFAULT_USAGE: UsageAssumptions = {
     cdnRequests: 1_000_000,
     cdnDataOutGb: 10,
     athenaScannedGb: 10,
+    // issue 19
+    queueMessages: 100_000,
 };
 
 /** `archiveLifecycle`: a list left out keeps the component's default; expirations are taken as given once any is set. */

@@ -19,6 +19,7 @@ import {
     serviceDefaults,
     SharedFileSystem,
     WorkerService,
+    WorkQueue,
 } from "./components";
 import { readStackConfig } from "./config";
 
@@ -47,6 +48,10 @@ export = async () => {
     const cdn = cdnOn ? new ContentDelivery("cdn", { ...delivery, bucket: archive }) : undefined;
     const cdnEnvironment: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: cdn.baseUrl, CDN_SERVED_PREFIXES: (delivery.servedPrefixes ?? DEFAULT_SERVED_PREFIXES).join(",") } : {};
 
+    // One message per item durable on EFS; the web, worker and drain roles are the only ones granted it.
+    const maxUploadBytes = config.service.environment?.MAX_UPLOAD_BYTES;
+    const queue = new WorkQueue("work", { ...config.workQueue, maxUploadBytes: maxUploadBytes === undefined ? undefined : Number(maxUploadBytes) });
+
     const app = new FargateService("app", {
         ...config.service,
         environment: { ...config.service.environment, ...cdnEnvironment },
@@ -56,6 +61,7 @@ export = async () => {
         fileSystem,
         accessPoint: "app",
         bucket: archive,
+        queue,
         backlogFilesPerTask: config.monitoring.backlogFilesPerTask,
     });
 
@@ -73,6 +79,7 @@ export = async () => {
               accessPoint: "app",
               bucket: archive,
               archivePrefix: serviceDefaults(config.service).archivePrefix,
+              queue,
               backlogFilesPerTask: config.monitoring.backlogFilesPerTask,
           })
         : undefined;
@@ -92,6 +99,7 @@ export = async () => {
         ],
         backlogLimitBytes: Number(config.service.environment?.BACKLOG_MAX_BYTES ?? DEFAULT_BACKLOG_MAX_BYTES),
         region: config.region,
+        queue: { queueName: queue.queueName, deadLetterQueueName: queue.deadLetterQueueName },
     });
 
     return {
@@ -108,5 +116,7 @@ export = async () => {
         vpcId: network.vpcId,
         alarmTopicArn: monitoring.topicArn,
         dashboardName: monitoring.dashboardName,
+        queueUrl: queue.queueUrl,
+        deadLetterQueueUrl: queue.deadLetterQueueUrl,
     };
 };

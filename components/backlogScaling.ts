@@ -1,16 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE } from "../app/src/metricNames";
 
 /**
- * Backlog files per running task that target tracking keeps the service at. The archive benchmark
+ * Waiting items (work-queue messages, one per item) per running task that target tracking keeps a service at. AWS's
+ * rule for a queue backlog target is the acceptable latency divided by the time one item takes. The archive benchmark
  * (bench/efs/README.md) measures 225–290 archived files/s per task at 1 ms per file-system request, falling in
  * proportion as requests slow (a task waits for ~20 per file one after the other): about 100 files/s at ~3 ms, as
- * EFS documents writes "as low as" 2.7 ms on a Regional General Purpose file system and a claim's renames, creates
- * and removals are writes (https://docs.aws.amazon.com/efs/latest/ug/performance.html). So 5,000 files per task is
- * 20 s to a minute of one task's work: above it,
- * waiting work outlives the one-minute metric that sees it and another task pays off; below it, the backlog drains
- * within a minute without help. Larger files archive slower per file, which CPU scaling (alongside) catches.
+ * EFS documents writes "as low as" 2.7 ms on a Regional General Purpose file system
+ * (https://docs.aws.amazon.com/efs/latest/ug/performance.html). So 5,000 items per task is 20 s to a minute of one
+ * task's work: above it, waiting work outlives the one-minute metric that sees it and another task pays off (on the
+ * queue every task takes distinct messages, so a task added is throughput added); below it, the backlog drains within
+ * a minute without help. Larger files archive slower per file, which CPU scaling (alongside) catches.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-using-sqs-queue.html
  */
 export const DEFAULT_BACKLOG_FILES_PER_TASK = 5000;
 
@@ -28,16 +29,18 @@ export interface BacklogScalingArgs {
     readonly target: aws.appautoscaling.Target;
     readonly clusterName: pulumi.Input<string>;
     readonly serviceName: pulumi.Input<string>;
-    /** The ServiceName dimension of the app's metrics for this service ({@link metricsServiceName}). */
-    readonly metricsServiceName: string;
-    /** Backlog files per running task to hold. Defaults to {@link DEFAULT_BACKLOG_FILES_PER_TASK}. */
+    /** The work queue's name: the `QueueName` dimension of its `AWS/SQS` metrics. */
+    readonly queueName: pulumi.Input<string>;
+    /** Waiting messages per running task to hold. Defaults to {@link DEFAULT_BACKLOG_FILES_PER_TASK}. */
     readonly filesPerTask?: number;
 }
 
 /**
- * Target tracking on backlog per task, beside the CPU policy (the larger desired count wins): the app's
- * `BacklogFiles` (Maximum: every task reports the same figure for the shared file system) divided by the service's
- * `RunningTaskCount` from Container Insights, which the cluster enables.
+ * Target tracking on the work queue's backlog per task, beside the CPU policy (the larger desired count wins), as
+ * AWS documents it for ECS: "To calculate the Amazon SQS queue backlog per task, take the approximate number of
+ * messages available for retrieval from the queue and divide that number by the number of Amazon ECS tasks running
+ * in the service": `ApproximateNumberOfMessagesVisible` (Sum) over Container Insights' `RunningTaskCount` (Average),
+ * which the cluster enables. Messages in flight (being archived) are not in the backlog: they have a task already.
  * https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html
  */
 export function createBacklogScaling(name: string, args: BacklogScalingArgs, parent: pulumi.Resource): aws.appautoscaling.Policy {
@@ -58,11 +61,11 @@ export function createBacklogScaling(name: string, args: BacklogScalingArgs, par
                             id: "backlog",
                             returnData: false,
                             metricStat: {
-                                stat: "Maximum",
+                                stat: "Sum",
                                 metric: {
-                                    namespace: APP_METRICS_NAMESPACE,
-                                    metricName: APP_METRICS.backlogFiles.name,
-                                    dimensions: [{ name: APP_METRICS_DIMENSION, value: args.metricsServiceName }],
+                                    namespace: "AWS/SQS",
+                                    metricName: "ApproximateNumberOfMessagesVisible",
+                                    dimensions: [{ name: "QueueName", value: args.queueName }],
                                 },
                             },
                         },
@@ -81,7 +84,7 @@ export function createBacklogScaling(name: string, args: BacklogScalingArgs, par
                                 },
                             },
                         },
-                        { id: "perTask", expression: "backlog / tasks", label: "Backlog files per running task", returnData: true },
+                        { id: "perTask", expression: "backlog / tasks", label: "Work-queue messages per running task", returnData: true },
                     ],
                 },
             },

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceBucket } from "./fargateServiceArgs";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskRole, RoleScope } from "./taskRoles";
+import { ServiceQueue } from "./workQueue";
 
 export interface DrainScheduleArgs {
     /** An EventBridge Scheduler expression, checked by validateServiceArgs. */
@@ -16,6 +17,8 @@ export interface DrainScheduleArgs {
     readonly fileSystem: SharedFileSystem;
     readonly accessPoint: string;
     readonly bucket: ServiceBucket;
+    /** The work queue the drain consumes (and sends to, for what it finds on EFS without a message); its URLs come with the task definition. */
+    readonly queue: ServiceQueue;
     /** The key prefixes the drain archives to (the uploads' and the app logs'). */
     readonly prefixes: readonly string[];
     readonly scope: RoleScope;
@@ -33,6 +36,7 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
     const grantee = { name: `${name}-drain`, role: taskRole, securityGroup: args.securityGroup, parent };
     const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
     const s3 = [args.bucket.grantWrite(grantee, args.prefixes), args.bucket.grantRead(grantee, args.prefixes)];
+    const queue = args.queue.connect(grantee).grants;
 
     const schedulerRole = new aws.iam.Role(
         `${name}-drain-scheduler-role`,
@@ -103,6 +107,6 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
                 retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
             },
         },
-        { parent, dependsOn: [...efs.ready, ...s3, access] },
+        { parent, dependsOn: [...efs.ready, ...s3, ...queue, access] },
     );
 }

@@ -50,6 +50,7 @@ export class FargateService extends pulumi.ComponentResource {
         const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
         const prefixes = [archivePrefix, APP_LOG_PREFIX];
         const s3 = [args.bucket.grantWrite(grantee, prefixes), args.bucket.grantRead(grantee, prefixes, { versions: true })];
+        const queue = args.queue.connect(grantee);
 
         const image = resolveImage(name, { image: args.image, build: args.build ?? { context: ".", dockerfile: "app/Dockerfile" }, posixUser: efs.posixUser, deletionProtection }, this);
         const environment: Record<string, pulumi.Input<string>> = {
@@ -60,6 +61,7 @@ export class FargateService extends pulumi.ComponentResource {
             AWS_REGION: scope.region,
             PORT: String(containerPort),
             METRICS_SERVICE_NAME: metricsServiceName(name),
+            ...queue.environment,
         };
         const taskDefinition = createTaskDefinition(
             name,
@@ -93,10 +95,10 @@ export class FargateService extends pulumi.ComponentResource {
             },
             // Autoscaling owns desiredCount once the service runs. Tasks start only once they can pull, log, mount
             // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
-            { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
+            { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3, ...queue.grants], ignoreChanges: ["desiredCount"] },
         );
         const scaling = createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
-        createBacklogScaling(name, { target: scaling, clusterName: cluster.name, serviceName: service.name, metricsServiceName: metricsServiceName(name), filesPerTask: args.backlogFilesPerTask }, this);
+        createBacklogScaling(name, { target: scaling, clusterName: cluster.name, serviceName: service.name, queueName: args.queue.queueName, filesPerTask: args.backlogFilesPerTask }, this);
 
         if (drainSchedule !== false) {
             createDrainSchedule(
@@ -111,6 +113,7 @@ export class FargateService extends pulumi.ComponentResource {
                     fileSystem: args.fileSystem,
                     accessPoint: args.accessPoint,
                     bucket: args.bucket,
+                    queue: args.queue,
                     prefixes,
                     scope,
                 },

@@ -3,6 +3,7 @@ import { ArchiveBucket, KEY_PREFIX } from "./archiveBucket";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { Problem } from "./validation";
+import { ServiceQueue } from "./workQueue";
 
 /** Where the access point is mounted in the container; the app's `DATA_DIR`. */
 export const EFS_MOUNT_PATH = "/mnt/efs";
@@ -28,6 +29,8 @@ export interface FargateServiceArgs extends ServiceSizing {
     readonly bucket: ServiceBucket;
     /** Key prefix of archived objects; ends with "/". Defaults to "uploads/". */
     readonly archivePrefix?: string;
+    /** The work queue: the task role (and the drain's) gets both its grants, the app its URLs. */
+    readonly queue: ServiceQueue;
     /** A container image URI to run. Defaults to building `app/` into a new ECR repository. */
     readonly image?: pulumi.Input<string>;
     /** Docker build context and Dockerfile used when `image` is not given. Defaults to the repository root and app/Dockerfile. */
@@ -73,7 +76,7 @@ export function serviceDefaults(args: ServiceSizing & Pick<FargateServiceArgs, "
 const SCHEDULE_EXPRESSION = /^(rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$/;
 
 /** Pure validation of everything else that decides what is built; exported for tests and the stack config. */
-export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "bucket">): Problem[] {
+export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "bucket" | "queue">): Problem[] {
     const problems = validateServiceSizing(args);
     const port = args.containerPort;
     if (port !== undefined && (typeof port !== "number" || !Number.isInteger(port) || port < 1024 || port > 65535)) {

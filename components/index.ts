@@ -6,6 +6,7 @@ export * from "./fileSystemPolicy";
 export * from "./sharedFileSystem";
 export * from "./archiveLifecycle";
 export * from "./archiveBucket";
+export * from "./workQueue";
 export * from "./fargateSizing";
 export * from "./fargateServiceArgs";
 export * from "./taskRoles";

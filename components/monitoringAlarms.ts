@@ -145,5 +145,34 @@ export function alarmSpecs(args: MonitoringArgs): AlarmSpec[] {
             description: "An item is in uploads/quarantine on EFS: it could not be processed or S3 refused to confirm it, and it will not be retried. Read uploads/quarantine/<id>/reason.json (and the log lines with that uploadId), fix the cause, then move the directory back to uploads/incoming to retry or delete it.",
         },
     );
+    if (args.queue) specs.push(...queueAlarmSpecs(args.queue, s.oldestItemMinutes));
     return specs;
+}
+
+/**
+ * issue 19: the work queue's own metrics. SQS publishes them to CloudWatch every minute, and stops for a queue
+ * inactive for six hours (an idle queue is not an alarm: missing data is not breaching).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+ */
+export function queueAlarmSpecs(queue: NonNullable<MonitoringArgs["queue"]>, oldestItemMinutes: number): AlarmSpec[] {
+    const sqs = (queueName: pulumi.Input<string>, name: string, stat: string): MetricRef => ({ namespace: "AWS/SQS", name, dimensions: { QueueName: queueName }, stat });
+    return [
+        {
+            role: "queue-oldest-message", periodSeconds: 60, metric: sqs(queue.queueName, "ApproximateAgeOfOldestMessage", "Maximum"), evaluationPeriods: 3, datapointsToAlarm: 3,
+            comparison: "GreaterThanThreshold", threshold: oldestItemMinutes * 60, treatMissingData: "notBreaching",
+            description: `The oldest message on the work queue has waited more than ${oldestItemMinutes} minutes (monitoring.oldestItemMinutes): its item is durable on EFS but nobody archives it. S3 unreachable or denied (/status, doctor check archive-access), no task running (running-below-desired), or scaling at maxCount. A message received three times without being deleted no longer counts here (SQS moves it to the back); the dead-letter alarm catches those.`,
+        },
+        {
+            // The app drains the dead-letter queue into uploads/quarantine within seconds, so its depth alone is rarely seen
+            // by a one-minute sample; its receives are. Redrive moves do not count in NumberOfMessagesSent, and are seen
+            // as depth until a task receives them. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/dead-letter-queues-alarms-cloudwatch.html
+            role: "queue-dead-letters", periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, comparison: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching",
+            description: "A message reached the work queue's dead-letter queue: its item was received maxReceiveCount times without being archived (it failed every time, or killed the task working on it). The app quarantines it under uploads/quarantine/<id> with its receive count and last error: read reason.json and the log lines with that uploadId. A depth that stays above 0 means no task consumes the dead-letter queue.",
+            expression: {
+                expr: "FILL(depth, 0) + FILL(received, 0)",
+                label: "Dead-letter messages waiting or taken for quarantine",
+                metrics: { depth: sqs(queue.deadLetterQueueName, "ApproximateNumberOfMessagesVisible", "Maximum"), received: sqs(queue.deadLetterQueueName, "NumberOfMessagesReceived", "Sum") },
+            },
+        },
+    ];
 }

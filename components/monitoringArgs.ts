@@ -114,6 +114,8 @@ export interface MonitoringArgs extends MonitoringSettings {
     /** The app's BACKLOG_MAX_BYTES, above which uploads get 503. */
     readonly backlogLimitBytes: number;
     readonly region: pulumi.Input<string>;
+    /** issue 19: the work queue and its dead-letter queue (their `QueueName` dimensions), watched when given. */
+    readonly queue?: { readonly queueName: pulumi.Input<string>; readonly deadLetterQueueName: pulumi.Input<string> };
 }
 
 /** `monitoring` in the stack config: a map of {@link MONITORING_FIELDS}; problems are reported as `monitoring.<field>`. */

@@ -8,6 +8,7 @@ import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskDefinition } from "./taskDefinition";
 import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
 import { Problem, throwIfProblems } from "./validation";
+import { ServiceQueue } from "./workQueue";
 
 /** The port the worker answers /healthz on, on the loopback only: its container health check is its one client. */
 export const WORKER_HEALTH_PORT = 8080;
@@ -28,6 +29,8 @@ export interface WorkerServiceArgs extends ServiceSizing {
     readonly bucket: ServiceBucket;
     /** Key prefix of archived objects; ends with "/". Must be the web service's. */
     readonly archivePrefix: string;
+    /** The work queue the worker consumes (the web service's): its role gets both grants, the app its URLs. */
+    readonly queue: ServiceQueue;
     /** Days CloudWatch keeps the worker's logs. Defaults to 30. */
     readonly logRetentionDays?: number;
     /** Backlog files per running task that target tracking holds, beside CPU. Defaults to 5,000 (see backlogScaling.ts). */
@@ -87,6 +90,7 @@ export class WorkerService extends pulumi.ComponentResource {
         const prefixes = [args.archivePrefix, APP_LOG_PREFIX];
         // Read-back without versions: the archiver verifies what it wrote (HeadObject) and never presigns a download.
         const s3 = [args.bucket.grantWrite(grantee, prefixes), args.bucket.grantRead(grantee, prefixes)];
+        const queue = args.queue.connect(grantee);
 
         const taskDefinition = createTaskDefinition(
             name,
@@ -108,6 +112,7 @@ export class WorkerService extends pulumi.ComponentResource {
                     HOST: "127.0.0.1",
                     PORT: String(WORKER_HEALTH_PORT),
                     METRICS_SERVICE_NAME: metricsServiceName(name),
+                    ...queue.environment,
                 },
                 logGroup,
                 region: scope.region,
@@ -132,14 +137,14 @@ export class WorkerService extends pulumi.ComponentResource {
                 propagateTags: "SERVICE",
                 waitForSteadyState: true,
             },
-            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3], ignoreChanges: ["desiredCount"] },
+            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3, ...queue.grants], ignoreChanges: ["desiredCount"] },
         );
         const scaling = createCpuScaling(
             name,
             { clusterName: args.clusterName, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent },
             this,
         );
-        createBacklogScaling(name, { target: scaling, clusterName: args.clusterName, serviceName: service.name, metricsServiceName: metricsServiceName(name), filesPerTask: args.backlogFilesPerTask }, this);
+        createBacklogScaling(name, { target: scaling, clusterName: args.clusterName, serviceName: service.name, queueName: args.queue.queueName, filesPerTask: args.backlogFilesPerTask }, this);
 
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;

@@ -16,6 +16,7 @@ import { requireBucketTlsOnly } from "./s3/bucketDenyInsecureTransport";
 import { requireGlacierLifecycle } from "./s3/bucketLifecycleGlacier";
 import { requireBucketPublicAccessBlock } from "./s3/bucketPublicAccessBlock";
 import { requireBucketVersioning } from "./s3/bucketVersioningEnabled";
+import { requireQueueEncryptionRedriveAndTls } from "./sqs/queueEncryptedRedriveTlsOnly";
 
 export const policies: Policies = [
     // Mandatory
@@ -23,6 +24,7 @@ export const policies: Policies = [
     requireNfsOnlyEfsSecurityGroups,
     requireBucketVersioning,
     requireOacOnlyOrigins,
+    requireQueueEncryptionRedriveAndTls,
     // Advisory by default; each can be raised to mandatory through the policy-pack config.
     requireEfsEncryptionAtRest,
     requireEfsIamAndAccessPoint,

@@ -107,6 +107,11 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             return { arn, dnsName: `${name}-1234567890.${region}.elb.amazonaws.com` };
         case "aws:ecr/repository:Repository":
             return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${name}` };
+        case "aws:sqs/queue:Queue": {
+            // issue 19: SQS ARNs have no resource-type segment, and a queue's id is its URL.
+            const queueName = inputs.name ?? `${name}-0a1b2c3`;
+            return { name: queueName, arn: `arn:aws:sqs:${region}:${ACCOUNT}:${queueName}`, url: `https://sqs.${region}.amazonaws.com/${ACCOUNT}/${queueName}` };
+        }
         default:
             return { arn, name: inputs.name ?? `${name}-0a1b2c3` };
     }

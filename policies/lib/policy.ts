@@ -53,4 +53,8 @@ export const types = {
     iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
     iamPolicy: "aws:iam/policy:Policy",
     iamRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    // issue 19: the work queue
+    sqsQueue: "aws:sqs/queue:Queue",
+    sqsQueuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+    sqsRedrivePolicy: "aws:sqs/redrivePolicy:RedrivePolicy",
 } as const;

@@ -6,7 +6,7 @@ import { PolicyConfigError, runPolicies, startPolicyPack } from "../../tools/ana
 import { compliantStack } from "../policies/fixtures";
 import { check, pack } from "../policies/harness";
 
-const MANDATORY = ["ecs-taskdefinition-efs-transit-encryption", "ec2-securitygroup-efs-nfs-only", "s3-bucket-versioning-enabled", "cloudfront-origin-bucket-oac-only"];
+const MANDATORY = ["ecs-taskdefinition-efs-transit-encryption", "ec2-securitygroup-efs-nfs-only", "s3-bucket-versioning-enabled", "cloudfront-origin-bucket-oac-only", "sqs-queue-encrypted-redrive-tls-only"];
 
 /** A stack that breaks one mandatory and one advisory rule. */
 function brokenStack() {
@@ -34,7 +34,8 @@ function brokenForEveryRule() {
         .change("data-ap", (i) => (i.rootDirectory.path = "/"))
         .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })))
         .add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } })
-        .add("aws:cloudfront/distribution:Distribution", "cdn", { inputs: { defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } } });
+        .add("aws:cloudfront/distribution:Distribution", "cdn", { inputs: { defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } } })
+        .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
 }
 
 describe("policy pack over the analyzer interface", () => {
@@ -44,10 +45,10 @@ describe("policy pack over the analyzer interface", () => {
         assert.match(info.version, /^\d+\.\d+\.\d+$/);
         assert.ok(info.supportsConfig);
         for (const p of info.policies) {
-            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
+            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|sqs)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
             assert.strictEqual(p.enforcementLevel, MANDATORY.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        assert.strictEqual(info.policies.length, 15);
+        assert.strictEqual(info.policies.length, 16);
     });
 
     it('raises every rule to mandatory with { "all": "mandatory" }', async () => {

@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ArchiveBucket, FargateService, Network, SharedFileSystem } from "../../components";
+import { ArchiveBucket, FargateService, Network, SharedFileSystem, WorkQueue } from "../../components";
 import { MockRecord, registrationsSettled, useMocks } from "../mocks";
 
 let record: MockRecord;
@@ -64,6 +64,7 @@ describe("components on their own (mocks)", () => {
             accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
         });
         const bucket = new ArchiveBucket("b", {});
+        const queue = new WorkQueue("q");
         await childrenOnly();
         const before = record.resources.length;
         assert.throws(
@@ -75,6 +76,7 @@ describe("components on their own (mocks)", () => {
                     fileSystem: fs,
                     accessPoint: "app",
                     bucket,
+                    queue,
                     cpu: 256,
                     memory: 8192,
                 }),

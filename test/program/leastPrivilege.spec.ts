@@ -39,7 +39,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("the drain task's role gets what `archive --once` needs: the access point read-write, write and read-back on the prefixes, no GetObjectVersion", () => {
             const drainPolicies = allOfType(run, ROLE_POLICY).filter((p) => p.name.startsWith("app-drain-") && p.name !== "app-drain-scheduler-access");
-            assert.deepStrictEqual(drainPolicies.map((p) => p.name).sort(), ["app-drain-archive-read", "app-drain-archive-write", "app-drain-efs-app"]);
+            assert.deepStrictEqual(drainPolicies.map((p) => p.name).sort(), ["app-drain-archive-read", "app-drain-archive-write", "app-drain-efs-app", "app-drain-queue-consume", "app-drain-queue-send"]);
             const [read] = statementsOf(run, "app-drain-archive-read");
             assert.deepStrictEqual(read.Action, ["s3:GetObject"]);
             assert.deepStrictEqual(statementsOf(run, "app-drain-efs-app")[0].Action, ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]);

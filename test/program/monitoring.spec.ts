@@ -30,6 +30,8 @@ const EXISTING: Record<string, string[]> = {
     "AWS/ApplicationELB": ["HTTPCode_Target_5XX_Count", "RequestCount", "UnHealthyHostCount", "TargetResponseTime"],
     "ECS/ContainerInsights": ["RunningTaskCount", "DesiredTaskCount"],
     "AWS/ECS": ["CPUUtilization", "MemoryUtilization"],
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+    "AWS/SQS": ["ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "NumberOfMessagesReceived"],
     "FargateEfsS3/App": ["BacklogFiles", "BacklogBytes", "OldestBacklogAgeSeconds", "QuarantinedFiles", "ArchivedFiles", "ArchivedBytes", "ArchiveFailures", "UploadsRejected", "UploadsAccepted"],
 };
 
@@ -99,7 +101,7 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
         it(`${stack}: every alarm notifies the one topic on alarm and on recovery, says what to do, and treats missing data explicitly`, async () => {
             const r = await run(stack);
             const topic = oneOfType(r, T.topic);
-            assert.strictEqual(alarms(r).length, stack === "dev" ? 11 : 14);
+            assert.strictEqual(alarms(r).length, stack === "dev" ? 13 : 16);
             for (const a of alarms(r)) {
                 const i = a.inputs as any;
                 assert.deepStrictEqual(i.alarmActions, [topic.outputs.arn], `${a.name} alarmActions`);
@@ -152,7 +154,7 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
     }
 
     for (const stack of ["dev", "prod"] as const) {
-        it(`${stack}: each service scales on backlog per task, reading FargateEfsS3/App BacklogFiles with the ServiceName its tasks emit, beside CPU`, async () => {
+        it(`${stack}: each service scales on backlog per task, reading the work queue's AWS/SQS ApproximateNumberOfMessagesVisible, beside CPU`, async () => {
             const r = await run(stack);
             const services = stack === "prod" ? ["app", "worker"] : ["app"];
             for (const svc of services) {
@@ -162,11 +164,8 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
                 assert.strictEqual(config.targetValue, 5000);
                 const byId = Object.fromEntries((config.customizedMetricSpecification.metrics as any[]).map((m) => [m.id, m]));
                 const backlog = byId.backlog.metricStat.metric;
-                assert.deepStrictEqual([backlog.namespace, backlog.metricName], ["FargateEfsS3/App", "BacklogFiles"]);
-                const container = json<any[]>(oneOfType(r, T.taskDefinition, `${svc}-task`).inputs.containerDefinitions)[0];
-                const emitted = container.environment.find((e: any) => e.name === "METRICS_SERVICE_NAME").value;
-                assert.deepStrictEqual(backlog.dimensions, [{ name: "ServiceName", value: emitted }]);
-                assert.strictEqual(emitted, `${stack}-${svc}`);
+                assert.deepStrictEqual([backlog.namespace, backlog.metricName], ["AWS/SQS", "ApproximateNumberOfMessagesVisible"]);
+                assert.deepStrictEqual(backlog.dimensions, [{ name: "QueueName", value: oneOfType(r, "aws:sqs/queue:Queue", "work-queue").outputs.name }]);
                 assert.strictEqual(byId.tasks.metricStat.metric.metricName, "RunningTaskCount");
                 assert.strictEqual(byId.perTask.expression, "backlog / tasks");
                 assert.strictEqual(byId.perTask.returnData, true);
@@ -186,10 +185,10 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
             },
         );
     });
-    it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 15 for 11 alarms, prod 20 for 14), one dashboard, 9 EMF metrics per service", async () => {
+    it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 18 for 13 alarms, prod 23 for 16), one dashboard, 9 EMF metrics per service", async () => {
         const dev = await run("dev");
-        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 15, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 18, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
         const prod = await run("prod");
-        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 20, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 23, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
     });
 });

@@ -56,7 +56,7 @@ describe("program: the background worker shares the file system (prod, worker.en
         const run = await prod();
         const bucketArn = oneOfType(run, "aws:s3/bucket:Bucket").outputs.arn as string;
         const worker = policiesOf(run, "worker-task-role");
-        assert.deepStrictEqual(Object.keys(worker).sort(), ["worker-archive-read", "worker-archive-write", "worker-efs-app"]);
+        assert.deepStrictEqual(Object.keys(worker).sort(), ["worker-archive-read", "worker-archive-write", "worker-efs-app", "worker-queue-consume", "worker-queue-send"]);
         const write = statement(worker["worker-archive-write"], "WriteObjects");
         assert.deepStrictEqual(write.Action, ["s3:PutObject", "s3:AbortMultipartUpload"]);
         assert.deepStrictEqual(write.Resource, [`${bucketArn}/logs/*`, `${bucketArn}/uploads/*`]);

@@ -51,13 +51,18 @@ export interface CostInput {
         readonly customMetrics: number;
         readonly snsTopics: number;
     };
+    /** issue 19: the SQS work queue and its dead-letter queue, when the stack has them. */
+    readonly queue?: {
+        /** Tasks that long-poll both queues around the clock (web and worker services). */
+        readonly consumerTasks: number;
+    };
 }
 
 export interface CostLine {
     /** What is billed, e.g. "EFS Standard storage". */
     readonly item: string;
     /** The AWS service the line is billed under. */
-    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena" | "CloudWatch" | "SNS";
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena" | "CloudWatch" | "SNS" | "SQS";
     readonly quantity: number;
     readonly unit: string;
     readonly unitPriceUsd: number;
@@ -74,6 +79,11 @@ export interface CostEstimate {
     readonly monthlyUsd: number;
     readonly lines: CostLine[];
 }
+
+/** issue 19: SQS requests per archived item: send, receive (batched, at most one each), delete. */
+export const REQUESTS_PER_MESSAGE = 3;
+/** issue 19: one 20-second long poll after another for a month: 730 h × 3,600 s / 20 s. */
+export const LONG_POLLS_PER_TASK_MONTH = (HOURS_PER_MONTH * 3600) / 20;
 
 const roundToCent = (usd: number): number => Math.round((usd + Number.EPSILON) * 100) / 100;
 
@@ -161,6 +171,17 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
         add("CloudWatch dashboards", "CloudWatch", m.dashboards, prices.cloudWatchDashboard, "free while the account has at most 3 dashboards (CloudWatch free tier, per account)");
         add("CloudWatch custom metrics (app EMF)", "CloudWatch", m.customMetrics, prices.cloudWatchCustomMetric, "app metrics × services (ServiceName the only dimension; TaskId is a property)");
         add("SNS alarm topic", "SNS", m.snsTopics, prices.snsTopic, "notifications within the SNS free tier");
+    }
+
+    if (input.queue) {
+        // issue 19: per item one SendMessage, its share of a batched ReceiveMessage and one DeleteMessage (the app's
+        // budget is 3 calls per archived file), plus what every consumer task spends waiting: one 20-second long poll
+        // after another on each queue, answered empty when there is no work.
+        const messages = usage.queueMessages ?? 0;
+        const pollsPerQueue = input.queue.consumerTasks * LONG_POLLS_PER_TASK_MONTH;
+        add("SQS requests (work queue)", "SQS", (messages * REQUESTS_PER_MESSAGE + pollsPerQueue) / 1e6, prices.sqsStandardRequests,
+            `${fmt(messages)} messages × ${REQUESTS_PER_MESSAGE} (send, receive, delete) + ${input.queue.consumerTasks} task${input.queue.consumerTasks === 1 ? "" : "s"} × ${fmt(LONG_POLLS_PER_TASK_MONTH)} 20 s long polls; the free tier (1 million requests/month) not deducted`);
+        add("SQS requests (dead-letter queue)", "SQS", pollsPerQueue / 1e6, prices.sqsStandardRequests, `${input.queue.consumerTasks} task${input.queue.consumerTasks === 1 ? "" : "s"} × ${fmt(LONG_POLLS_PER_TASK_MONTH)} 20 s long polls`);
     }
 
     return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };

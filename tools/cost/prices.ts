@@ -39,6 +39,7 @@ const athenaPage = "Amazon Athena pricing (aws.amazon.com/athena/pricing), US Ea
 const cloudWatchPage = "Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing), US East (N. Virginia), paid tier";
 const snsPage = "Amazon SNS pricing (aws.amazon.com/sns/pricing), US East (N. Virginia)";
 const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
+const sqsPage = "Amazon SQS pricing (aws.amazon.com/sqs/pricing), US East (N. Virginia)";
 
 /** us-east-1 list prices, taken `PRICES_TAKEN`. */
 export const LIST_PRICES = {
@@ -93,6 +94,8 @@ export const LIST_PRICES = {
     cloudWatchHighResolutionAlarmMetric: { usd: 0.3, unit: "alarm metric-month", source: `${cloudWatchPage}: Alarms, high resolution (10 s), per alarm metric` },
     cloudWatchDashboard: { usd: 3.0, unit: "dashboard-month", source: `${cloudWatchPage}: Dashboards, per dashboard per month` },
     cloudWatchCustomMetric: { usd: 0.3, unit: "metric-month", source: `${cloudWatchPage}: Metrics, first 10,000 metrics, per metric per month (EMF metrics are custom metrics)` },
+    // issue 19: every SQS API action is a request, and each 64 KB chunk of a payload is billed as one request.
+    sqsStandardRequests: { usd: 0.4, unit: "million requests", source: `${sqsPage}: Standard queue, per million requests (from 1 million to 100 billion requests/month)` },
     snsTopic: { usd: 0, unit: "topic-month", source: `${snsPage}: topics have no charge; e-mail notifications within the first 1,000 per month and publishes within the first million are free` },
 } as const satisfies Record<string, Price>;
 

@@ -57,5 +57,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
         cdn: config.cdn.enabled,
         logAnalytics: config.logAnalytics.enabled,
         monitoring: monitoringOf(config, resources),
+        // issue 19: both queues are long-polled by every web and worker task.
+        ...(resources.some((r) => r.type === "aws:sqs/queue:Queue") ? { queue: { consumerTasks: service.desiredCount + (worker?.desiredCount ?? 0) } } : {}),
     };
 }
