@@ -31,6 +31,9 @@ import { requireKeyRotation } from "./kms/keyRotation";
 import { requireRsaKeyLength } from "./kms/keyRsaLength";
 import { requireAclsDisabled } from "./s3/bucketAclsDisabled";
 import { requireBucketEncryption } from "./s3/bucketServerSideEncryption";
+import { requireOriginTls } from "./cloudfront/distributionOriginTls";
+import { requireDistributionSni } from "./cloudfront/distributionSni";
+import { requireDistributionWaf } from "./cloudfront/distributionWaf";
 import { requireHttpsTls12Distributions } from "./cloudfront/distributionHttpsTls12";
 import { requireOacOnlyOrigins } from "./cloudfront/originBucketOacOnly";
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
@@ -97,4 +100,7 @@ export const policies: Policies = [
     requireTagImmutability,
     requireEcrLifecyclePolicy,
     forbidWildcardActions,
+    requireDistributionWaf,
+    requireDistributionSni,
+    requireOriginTls,
 ];
