@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 
-import { types } from "../lib/policy";
+import { types, whenStackHas } from "../lib/policy";
 import { StackIndex } from "../lib/stack";
 import { isUnknown } from "../lib/values";
 
@@ -19,8 +19,8 @@ export const requireEcrLifecyclePolicy: StackValidationPolicy = {
     description: "ECR repositories must have a lifecycle policy (CT.ECR.PR.1, ECR.3; severity medium).",
     enforcementLevel: "advisory",
     severity: "medium",
-    validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+    validateStack: whenStackHas(types.ecrRepository, (args, reportViolation) => {
+        const index = StackIndex.of(args.resources);
         for (const repo of index.ofType(types.ecrRepository)) {
             const policies = index.referrers(repo, [types.ecrLifecyclePolicy], "repository", ["name", "id"]);
             const usable = policies.filter((p) => isUnknown(p.props.policy) || (typeof p.props.policy === "string" && p.props.policy !== ""));
@@ -28,5 +28,5 @@ export const requireEcrLifecyclePolicy: StackValidationPolicy = {
                 reportViolation(`ECR repository "${repo.name}" must have a lifecycle policy, but no aws.ecr.LifecyclePolicy with a policy refers to it. Add one that expires untagged images and keeps the last N.`, repo.urn);
             }
         }
-    },
+    }),
 };

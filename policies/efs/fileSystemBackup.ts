@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 
-import { types } from "../lib/policy";
+import { types, whenStackHas } from "../lib/policy";
 import { StackIndex } from "../lib/stack";
 import { get } from "../lib/values";
 import { why } from "../lib/why";
@@ -20,8 +20,8 @@ export const requireFileSystemBackup: StackValidationPolicy = {
     description: "EFS file systems must have automatic backups (CT.ELASTICFILESYSTEM.PR.2, EFS.2; severity medium).",
     enforcementLevel: "advisory",
     severity: "medium",
-    validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+    validateStack: whenStackHas(types.efsFileSystem, (args, reportViolation) => {
+        const index = StackIndex.of(args.resources);
         for (const fs of index.ofType(types.efsFileSystem)) {
             const policies = index.referrers(fs, [types.efsBackupPolicy], "fileSystemId");
             if (policies.length === 0) {
@@ -35,5 +35,5 @@ export const requireFileSystemBackup: StackValidationPolicy = {
                 }
             }
         }
-    },
+    }),
 };

@@ -22,7 +22,7 @@ export const requireAclsDisabled: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const ownerships = index.referrers(bucket, [types.s3OwnershipControls], "bucket", ["bucket", "id"]);
             const acls = index.referrers(bucket, [...types.s3BucketAcls], "bucket", ["bucket", "id"]);

@@ -36,7 +36,7 @@ export const requireBucketEncryption: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { requireKms } = args.getConfig<BucketEncryptionConfig>();
         const allowed = requireKms ? KMS : ANY;
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const configs = index.referrers(bucket, [...types.s3ServerSideEncryptions], "bucket", ["bucket", "id"]);
             if (configs.length === 0) {

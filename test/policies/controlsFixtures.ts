@@ -42,8 +42,8 @@ export function controlsStack(): Stack {
             deps: { securityGroupId: ["tasks-sg"], referencedSecurityGroupId: ["alb-sg"] },
         })
         .add("aws:ec2/securityGroupRule:SecurityGroupRule", "tasks-vpc-in", {
-            inputs: { type: "ingress", securityGroupId: U, cidrBlocks: [U], protocol: "tcp", fromPort: 8081, toPort: 8081 },
-            deps: { securityGroupId: ["tasks-sg"], cidrBlocks: ["vpc"] },
+            inputs: { type: "ingress", securityGroupId: U, cidrBlocks: ["10.0.0.0/16"], protocol: "tcp", fromPort: 8081, toPort: 8081 },
+            deps: { securityGroupId: ["tasks-sg"] },
         })
         .add("aws:s3/bucket:Bucket", "archive", { inputs: { forceDestroy: false }, outputs: { forceDestroy: false, id: U, arn: U, bucket: U } })
         .add("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "archive-encryption", {

@@ -19,8 +19,12 @@ describe("ec2-securitygroup-open-ingress-web-only (CT.EC2.PR.3, CT.EC2.PR.4)", (
     it("catches an aws.ec2.SecurityGroupRule ingress from the internet", () =>
         expectOneViolation(P, controlsStack().change("tasks-vpc-in", (i) => (i.cidrBlocks = ["0.0.0.0/0"])).resources, "tasks-vpc-in", /ports 8081–8081/));
     it("ignores egress rules", () => expectNoViolation(P, controlsStack().change("tasks-vpc-in", (i) => { i.type = "egress"; i.cidrBlocks = ["0.0.0.0/0"]; }).resources));
-    it("treats an unknown CIDR that does not come from a VPC or subnet as open", () =>
-        expectOneViolation(P, controlsStack().add(rule, "mystery-in", { inputs: { securityGroupId: U, cidrIpv4: U, ipProtocol: "tcp", fromPort: 5432, toPort: 5432 }, deps: { securityGroupId: ["tasks-sg"] } }).resources, "mystery-in", /unknown cidrIpv4/));
+    it("treats an unknown CIDR as open, even one from the VPC (a resource rule cannot tell)", () =>
+        expectOneViolation(P, controlsStack().add(rule, "vpc-in", { inputs: { securityGroupId: U, cidrIpv4: U, ipProtocol: "tcp", fromPort: 5432, toPort: 5432 }, deps: { securityGroupId: ["tasks-sg"], cidrIpv4: ["vpc"] } }).resources, "vpc-in", /unknown cidrIpv4/));
+    it("passes an unknown CIDR on 443", () =>
+        expectNoViolation(P, controlsStack().change("alb-https-in", (i) => (i.cidrIpv4 = U)).resources));
+    it("treats an unknown inline ingress as a violation", () =>
+        expectOneViolation(P, controlsStack().change("tasks-sg", (i) => (i.ingress = U)).resources, "tasks-sg", /inline ingress is unknown/));
     it("treats an unknown port with an open source as a violation", () =>
         expectOneViolation(P, controlsStack().change("alb-https-in", (i) => (i.toPort = U)).resources, "alb-https-in", /ports unknown during preview/));
 });
