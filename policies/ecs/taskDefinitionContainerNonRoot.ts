@@ -31,7 +31,7 @@ export const requireNonRootContainers: ResourceValidationPolicy = {
                     return `sets no user (${show(user)}; the image's USER applies, root by default)`;
                 }
                 const name = user.split(":")[0].trim();
-                return name === "root" || name === "0" ? `runs as ${JSON.stringify(user)}` : undefined;
+                return name === "root" || /^0+$/.test(name) ? `runs as ${JSON.stringify(user)}` : undefined;
             },
             `Set user to a non-zero UID (e.g. "1000:1000") matching the EFS access point's posixUser.`,
             reportViolation,

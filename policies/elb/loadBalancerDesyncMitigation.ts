@@ -23,6 +23,10 @@ export const requireDesyncMitigation: ResourceValidationPolicy = {
     validateResource: forType(types.loadBalancers, (args, reportViolation) => {
         const props = plainObject(args.props);
         const mode = props.desyncMitigationMode;
+        if (isUnknown(props.loadBalancerType)) {
+            reportViolation(`Load balancer "${args.name}" must mitigate HTTP desync if it is an Application Load Balancer, but its loadBalancerType is unknown during preview. Set loadBalancerType literally.`);
+            return;
+        }
         if ((props.loadBalancerType ?? "application") !== "application") {
             return;
         }

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 
 import { forType, types } from "../lib/policy";
-import { plainObject } from "../lib/values";
+import { isUnknown, plainObject } from "../lib/values";
 import { why } from "../lib/why";
 
 /**
@@ -21,6 +21,10 @@ export const requireDropInvalidHeaders: ResourceValidationPolicy = {
     severity: "medium",
     validateResource: forType(types.loadBalancers, (args, reportViolation) => {
         const props = plainObject(args.props);
+        if (isUnknown(props.loadBalancerType)) {
+            reportViolation(`Load balancer "${args.name}" must drop invalid HTTP headers if it is an Application Load Balancer, but its loadBalancerType is unknown during preview. Set loadBalancerType literally.`);
+            return;
+        }
         if ((props.loadBalancerType ?? "application") !== "application" || props.dropInvalidHeaderFields === true) {
             return;
         }

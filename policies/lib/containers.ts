@@ -17,6 +17,10 @@ export function containersOf(props: unknown): Container[] | Unknown | { error: s
         return UNKNOWN;
     }
     let parsed: unknown = raw;
+    // A string built from an unknown value carries the wire sentinel when a tool renders it in place (as iamDocument.ts).
+    if (typeof raw === "string" && raw.includes("04da6b54-80e4-46f7-96ec-b56ff0331ba9")) {
+        return UNKNOWN;
+    }
     if (typeof raw === "string") {
         try {
             parsed = JSON.parse(raw);

@@ -11,4 +11,5 @@ describe("elb-loadbalancer-desync-mitigation (CT.ELASTICLOADBALANCING.PR.3, ELB.
     it("catches monitor, as mandatory", () =>
         expectOneViolation(P, controlsStack().change("alb", (i) => (i.desyncMitigationMode = "monitor")).resources, "alb", /desyncMitigationMode is "monitor"/, { level: "mandatory" }));
     it("treats an unknown mode as a violation", () => expectOneViolation(P, controlsStack().change("alb", (i) => (i.desyncMitigationMode = U)).resources, "alb", /unknown during preview/));
+    it("treats an unknown load balancer type as a violation", () => expectOneViolation(P, controlsStack().change("alb", (i) => (i.loadBalancerType = U)).resources, "alb", /loadBalancerType is unknown during preview/));
 });

@@ -11,4 +11,5 @@ describe("elb-loadbalancer-drop-invalid-headers (CT.ELASTICLOADBALANCING.PR.4, E
     it("treats an unknown value as a violation", () => expectOneViolation(P, controlsStack().change("alb", (i) => (i.dropInvalidHeaderFields = U)).resources, "alb", /unknown during preview/));
     it("ignores a network load balancer", () =>
         expectNoViolation(P, controlsStack().change("alb", (i) => { i.loadBalancerType = "network"; delete i.dropInvalidHeaderFields; }).resources));
+    it("treats an unknown load balancer type as a violation", () => expectOneViolation(P, controlsStack().change("alb", (i) => (i.loadBalancerType = U)).resources, "alb", /loadBalancerType is unknown during preview/));
 });
