@@ -14,8 +14,10 @@
  * (floor, pack, floor, pack, …); `*CpuMs` are the pack process's own user+sys time for the same calls, steadier
  * on a loaded machine.
  * The stack repeats the shape of one environment (file system, mount targets, NFS-only security
- * group and rule, access point, policies, bucket with versioning, public-access block, lifecycle
- * and policy, task role and policy, task definition, service) with unknown IDs, as in a preview;
+ * group and rule, backup policy, access point, policies, bucket with versioning, public-access block, lifecycle,
+ * encryption, ownership and policy, task role and policy, task definition with its containers, cluster, service,
+ * load balancer with its group, rule and two listeners, ECR repository and lifecycle policy, alarm) with unknown IDs,
+ * as in a preview;
  * each repetition is compliant with the mandatory rules, so the figures measure full evaluation.
  */
 import * as fs from "fs";
@@ -44,7 +46,7 @@ export function syntheticStack(total: number, known = false): RecordedResource[]
     const urn = (type: string, name: string) => `urn:pulumi:bench::fargate-efs-s3::${type}::${name}`;
     const doc = (s: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: s });
     const tls = { Effect: "Deny", Principal: "*", Action: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
-    const UNIT = 19; // resources per environment below
+    const UNIT = 30; // resources per environment below
     for (let i = 0; resources.length + UNIT <= total; i++) {
         // Property dependencies are looked up among the last few resources only, to keep generation linear.
         const recent = () => resources.slice(-20);
@@ -75,7 +77,8 @@ export function syntheticStack(total: number, known = false): RecordedResource[]
         for (const az of ["a", "b"]) {
             addNear("aws:efs/mountTarget:MountTarget", n(`mt-${az}`), { fileSystemId: ref(n("fs")), subnetId: `subnet-${az}`, securityGroups: [ref(n("efs-sg"))] }, { fileSystemId: [n("fs")], securityGroups: [n("efs-sg")] });
         }
-        addNear("aws:efs/accessPoint:AccessPoint", n("ap"), { fileSystemId: ref(n("fs")), rootDirectory: { path: "/app" } }, { fileSystemId: [n("fs")] });
+        addNear("aws:efs/backupPolicy:BackupPolicy", n("backup"), { fileSystemId: ref(n("fs")), backupPolicy: { status: "ENABLED" } }, { fileSystemId: [n("fs")] });
+        addNear("aws:efs/accessPoint:AccessPoint", n("ap"), { fileSystemId: ref(n("fs")), posixUser: { uid: 1000, gid: 1000 }, rootDirectory: { path: "/app" } }, { fileSystemId: [n("fs")] });
         addNear("aws:efs/fileSystemPolicy:FileSystemPolicy", n("fs-policy"), { fileSystemId: ref(n("fs")), policy: doc([tls]) }, { fileSystemId: [n("fs")] });
         addNear("aws:s3/bucket:Bucket", n("bucket"), {});
         addNear("aws:s3/bucketVersioning:BucketVersioning", n("versioning"), { bucket: ref(n("bucket")), versioningConfiguration: { status: "Enabled" } }, { bucket: [n("bucket")] });
@@ -91,6 +94,8 @@ export function syntheticStack(total: number, known = false): RecordedResource[]
             { bucket: ref(n("bucket")), rules: [{ id: "glacier", status: "Enabled", transitions: [{ days: 30, storageClass: "GLACIER" }] }] },
             { bucket: [n("bucket")] },
         );
+        addNear("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", n("sse"), { bucket: ref(n("bucket")), rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, { bucket: [n("bucket")] });
+        addNear("aws:s3/bucketOwnershipControls:BucketOwnershipControls", n("ownership"), { bucket: ref(n("bucket")), rule: { objectOwnership: "BucketOwnerEnforced" } }, { bucket: [n("bucket")] });
         addNear("aws:s3/bucketPolicy:BucketPolicy", n("bucket-policy"), { bucket: ref(n("bucket")), policy: doc([tls]) }, { bucket: [n("bucket")] });
         addNear("aws:iam/role:Role", n("task-role"), { assumeRolePolicy: doc([]) });
         addNear("aws:iam/rolePolicy:RolePolicy", n("task-policy"), { role: ref(n("task-role")), policy: doc([{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }]) }, { role: [n("task-role")] });
@@ -99,12 +104,47 @@ export function syntheticStack(total: number, known = false): RecordedResource[]
             n("task"),
             {
                 family: n("task"),
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                memory: "512",
+                containerDefinitions: JSON.stringify([
+                    { name: "app", image: "app@sha256:00", user: "1000:1000", readonlyRootFilesystem: true, environment: [{ name: "BUCKET", value: "b" }], logConfiguration: { logDriver: "awslogs", options: {} } },
+                ]),
                 taskRoleArn: ref(n("task-role"), "arn"),
                 volumes: [{ name: "data", efsVolumeConfiguration: { fileSystemId: ref(n("fs")), transitEncryption: "ENABLED", authorizationConfig: { accessPointId: ref(n("ap")), iam: "ENABLED" } } }],
             },
             { taskRoleArn: [n("task-role")] },
         );
-        addNear("aws:ecs/service:Service", n("service"), { launchType: "FARGATE", platformVersion: "1.4.0", taskDefinition: ref(n("task"), "arn") }, { taskDefinition: [n("task")] });
+        addNear("aws:ecs/cluster:Cluster", n("cluster"), { settings: [{ name: "containerInsights", value: "enabled" }] });
+        addNear(
+            "aws:ecs/service:Service",
+            n("service"),
+            { cluster: ref(n("cluster"), "arn"), launchType: "FARGATE", platformVersion: "1.4.0", taskDefinition: ref(n("task"), "arn"), networkConfiguration: { assignPublicIp: false, subnets: ["subnet-a"] } },
+            { cluster: [n("cluster")], taskDefinition: [n("task")] },
+        );
+        addNear("aws:ec2/securityGroup:SecurityGroup", n("alb-sg"), { vpcId: "vpc-1" });
+        addNear(
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            n("alb-https"),
+            { securityGroupId: ref(n("alb-sg")), cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443 },
+            { securityGroupId: [n("alb-sg")] },
+        );
+        addNear("aws:lb/loadBalancer:LoadBalancer", n("alb"), { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true, securityGroups: [ref(n("alb-sg"))] }, { securityGroups: [n("alb-sg")] });
+        addNear(
+            "aws:lb/listener:Listener",
+            n("https"),
+            { loadBalancerArn: ref(n("alb"), "arn"), protocol: "HTTPS", port: 443, certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/1", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: [{ type: "fixed-response" }] },
+            { loadBalancerArn: [n("alb")] },
+        );
+        addNear(
+            "aws:lb/listener:Listener",
+            n("http"),
+            { loadBalancerArn: ref(n("alb"), "arn"), protocol: "HTTP", port: 80, defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] },
+            { loadBalancerArn: [n("alb")] },
+        );
+        addNear("aws:ecr/repository:Repository", n("repo"), { imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } });
+        addNear("aws:ecr/lifecyclePolicy:LifecyclePolicy", n("repo-lifecycle"), { repository: ref(n("repo")), policy: "{}" }, { repository: [n("repo")] });
+        addNear("aws:cloudwatch/metricAlarm:MetricAlarm", n("alarm"), { namespace: "AWS/ECS", metricName: "RunningTaskCount", alarmActions: ["arn:aws:sns:eu-west-1:123456789012:ops"] });
         addNear("aws:cloudwatch/logGroup:LogGroup", n("logs"), { retentionInDays: 30 });
     }
     // Fill up with resources no rule looks at.

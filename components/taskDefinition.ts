@@ -30,6 +30,27 @@ export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resou
         },
         { parent },
     );
+    // CT.ECR.PR.1 / Security Hub ECR.3 (docs/controls.md): builds would otherwise pile up for ever. The task definition
+    // pins its image by digest, so the images kept must cover the revisions a rollback can return to: the last 20.
+    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html ("Lifecycle policies let you
+    // define a set of rules for removing unused images"; countType imageCountMoreThan expires the oldest beyond N).
+    new aws.ecr.LifecyclePolicy(
+        `${name}-repository-lifecycle`,
+        {
+            repository: repository.name,
+            policy: JSON.stringify({
+                rules: [
+                    {
+                        rulePriority: 1,
+                        description: "Keep the 20 newest images; task definitions pin images by digest, so rollbacks need the recent ones.",
+                        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 },
+                        action: { type: "expire" },
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
     // The task definition names the image by digest, so a new build always rolls the service.
     return new awsxEcr.Image(
         `${name}-image`,

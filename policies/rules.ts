@@ -1,6 +1,39 @@
 /** Every rule of the pack, mandatory ones first. */
 import { Policies } from "@pulumi/policy";
 
+import { requireLogGroupKms } from "./cloudwatch/logGroupKmsEncrypted";
+import { requireLogRetention } from "./cloudwatch/logGroupRetention";
+import { requireAlarmActions } from "./cloudwatch/metricAlarmActions";
+import { requireWebOnlyOpenIngress } from "./ec2/securityGroupOpenIngressWebOnly";
+import { requireEcrLifecyclePolicy } from "./ecr/repositoryLifecyclePolicy";
+import { requireScanOnPush } from "./ecr/repositoryScanOnPush";
+import { requireTagImmutability } from "./ecr/repositoryTagImmutability";
+import { requireContainerInsights } from "./ecs/clusterContainerInsights";
+import { forbidServicePublicIp } from "./ecs/serviceNoPublicIp";
+import { requireAwsvpcNetworkMode } from "./ecs/taskDefinitionAwsvpc";
+import { requireContainerLogging } from "./ecs/taskDefinitionContainerLogging";
+import { requireNonRootContainers } from "./ecs/taskDefinitionContainerNonRoot";
+import { forbidPrivilegedContainers } from "./ecs/taskDefinitionContainerNonPrivileged";
+import { requireReadonlyRootFilesystem } from "./ecs/taskDefinitionContainerReadonlyRoot";
+import { requireMemoryLimit } from "./ecs/taskDefinitionMemoryLimit";
+import { forbidHostPidMode } from "./ecs/taskDefinitionNoHostPid";
+import { forbidSecretEnvironment } from "./ecs/taskDefinitionNoSecretEnvironment";
+import { requireAccessPointPosixUser } from "./efs/accessPointPosixUser";
+import { requireFileSystemBackup } from "./efs/fileSystemBackup";
+import { requireHttpRedirect } from "./elb/listenerHttpRedirect";
+import { requireListenerTlsPolicy } from "./elb/listenerHttpsTlsPolicy";
+import { requireAccessLogs } from "./elb/loadBalancerAccessLogs";
+import { requireDeletionProtection } from "./elb/loadBalancerDeletionProtection";
+import { requireDesyncMitigation } from "./elb/loadBalancerDesyncMitigation";
+import { requireDropInvalidHeaders } from "./elb/loadBalancerDropInvalidHeaders";
+import { forbidWildcardActions } from "./iam/policyNoWildcardActions";
+import { requireKeyRotation } from "./kms/keyRotation";
+import { requireRsaKeyLength } from "./kms/keyRsaLength";
+import { requireAclsDisabled } from "./s3/bucketAclsDisabled";
+import { requireBucketEncryption } from "./s3/bucketServerSideEncryption";
+import { requireOriginTls } from "./cloudfront/distributionOriginTls";
+import { requireDistributionSni } from "./cloudfront/distributionSni";
+import { requireDistributionWaf } from "./cloudfront/distributionWaf";
 import { requireHttpsTls12Distributions } from "./cloudfront/distributionHttpsTls12";
 import { requireOacOnlyOrigins } from "./cloudfront/originBucketOacOnly";
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
@@ -25,6 +58,13 @@ export const policies: Policies = [
     requireBucketVersioning,
     requireOacOnlyOrigins,
     requireQueueEncryptionRedriveAndTls,
+    // Mandatory, from the AWS proactive controls (docs/controls.md)
+    requireAwsvpcNetworkMode,
+    forbidHostPidMode,
+    forbidServicePublicIp,
+    requireDropInvalidHeaders,
+    requireDesyncMitigation,
+    requireWebOnlyOpenIngress,
     // Advisory by default; each can be raised to mandatory through the policy-pack config.
     requireEfsEncryptionAtRest,
     requireEfsIamAndAccessPoint,
@@ -37,4 +77,32 @@ export const policies: Policies = [
     forbidBroadTaskRoleGrants,
     requireHttpsTls12Distributions,
     requireFileSystemAlarm,
+    // Advisory, from the AWS proactive controls (docs/controls.md)
+    requireContainerInsights,
+    requireNonRootContainers,
+    requireReadonlyRootFilesystem,
+    requireContainerLogging,
+    forbidPrivilegedContainers,
+    forbidSecretEnvironment,
+    requireMemoryLimit,
+    requireAccessPointPosixUser,
+    requireFileSystemBackup,
+    requireBucketEncryption,
+    requireAclsDisabled,
+    requireHttpRedirect,
+    requireListenerTlsPolicy,
+    requireDeletionProtection,
+    requireAccessLogs,
+    requireLogRetention,
+    requireLogGroupKms,
+    requireAlarmActions,
+    requireKeyRotation,
+    requireRsaKeyLength,
+    requireScanOnPush,
+    requireTagImmutability,
+    requireEcrLifecyclePolicy,
+    forbidWildcardActions,
+    requireDistributionWaf,
+    requireDistributionSni,
+    requireOriginTls,
 ];

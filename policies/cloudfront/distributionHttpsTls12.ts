@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 
-import { types } from "../lib/policy";
+import { types, whenStackHas } from "../lib/policy";
 import { StackIndex } from "../lib/stack";
 import { get, isUnknown, list, show } from "../lib/values";
 
@@ -22,8 +22,8 @@ export const requireHttpsTls12Distributions: StackValidationPolicy = {
     description: "CloudFront distributions redirect or refuse plain HTTP and use TLS 1.2 or newer.",
     enforcementLevel: "advisory",
     severity: "medium",
-    validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+    validateStack: whenStackHas(types.cloudfrontDistribution, (args, reportViolation) => {
+        const index = StackIndex.of(args.resources);
         for (const dist of index.ofType(types.cloudfrontDistribution)) {
             const problems: string[] = [];
             const ordered = list(dist.props.orderedCacheBehaviors);
@@ -46,5 +46,5 @@ export const requireHttpsTls12Distributions: StackValidationPolicy = {
                 reportViolation(`CloudFront distribution "${dist.name}" must serve HTTPS only with TLS 1.2 or newer, but ${problems.join("; ")}.`, dist.urn);
             }
         }
-    },
+    }),
 };

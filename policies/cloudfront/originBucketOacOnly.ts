@@ -102,7 +102,7 @@ export const requireOacOnlyOrigins: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const fix =
             `Use an aws.cloudfront.OriginAccessControl (originAccessControlOriginType "s3", signingBehavior "always", signingProtocol "sigv4") on the origin, ` +
             `block all public access on the bucket, and admit the distribution in the bucket policy with Principal { Service: "cloudfront.amazonaws.com" }, ` +

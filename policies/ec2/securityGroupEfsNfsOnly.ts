@@ -110,7 +110,7 @@ export const requireNfsOnlyEfsSecurityGroups: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: whenStackHas(types.efsMountTarget, (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const attached = new Map<string, { sg: StackNode; mountTargets: string[] }>();
 
         for (const mt of index.ofType(types.efsMountTarget)) {

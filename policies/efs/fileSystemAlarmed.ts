@@ -57,7 +57,7 @@ export const requireFileSystemAlarm: StackValidationPolicy = {
     },
     validateStack: whenStackHas(types.efsFileSystem, (args, reportViolation) => {
         const { requireActions } = args.getConfig<AlarmedConfig>();
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const alarms = index.ofType(METRIC_ALARM);
         for (const fs of index.ofType(types.efsFileSystem)) {
             const id = fs.props.id;

@@ -23,7 +23,7 @@ export const requireFileSystemTlsOnly: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     validateStack: whenStackHas(types.efsFileSystem, (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const fix =
             `Add to its aws.efs.FileSystemPolicy a Deny statement for requests without TLS: { Effect: "Deny", Principal: "*", ` +
             `Action: "*", Resource: <file system arn>, Condition: { Bool: { "aws:SecureTransport": "false" } } }. ` +

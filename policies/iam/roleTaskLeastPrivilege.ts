@@ -56,7 +56,7 @@ export const forbidBroadTaskRoleGrants: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "high",
     validateStack: whenStackHas(types.ecsTaskDefinition, (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const roles = new Map<string, StackNode>();
         for (const td of index.ofType(types.ecsTaskDefinition)) {
             for (const role of index.referencedBy(td, "taskRoleArn", [types.iamRole], ["arn"]).targets) {

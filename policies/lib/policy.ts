@@ -12,10 +12,19 @@ export function forType(type: string | readonly string[], validate: ResourceVali
     return (args, reportViolation) => (accepts(args.type) ? validate(args, reportViolation) : undefined);
 }
 
-/** Runs a stack validation only for stacks with at least one resource of `type`. */
+/**
+ * Runs a stack validation only for stacks with at least one resource of `type`. With a single type the function also
+ * carries it as `__pulumiType`, the mark @pulumi/policy's own typed stack validations carry (`getPulumiType`): the
+ * server then skips the policy before it builds its view of every resource of the stack, which is most of what a
+ * stack policy costs at 10,000 resources (bench/policy.bench.ts).
+ */
 export function whenStackHas(type: string | readonly string[], validate: StackValidation): StackValidation {
     const accepts = typeMatcher(type);
-    return (args, reportViolation) => (args.resources.some((r) => accepts(r.type)) ? validate(args, reportViolation) : undefined);
+    const fn: StackValidation & { __pulumiType?: string } = (args, reportViolation) => (args.resources.some((r) => accepts(r.type)) ? validate(args, reportViolation) : undefined);
+    if (typeof type === "string") {
+        fn.__pulumiType = type;
+    }
+    return fn;
 }
 
 function typeMatcher(type: string | readonly string[]): (candidate: string) => boolean {
@@ -57,4 +66,22 @@ export const types = {
     sqsQueue: "aws:sqs/queue:Queue",
     sqsQueuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
     sqsRedrivePolicy: "aws:sqs/redrivePolicy:RedrivePolicy",
+    iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
+    iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+    ecsCluster: "aws:ecs/cluster:Cluster",
+    efsBackupPolicy: "aws:efs/backupPolicy:BackupPolicy",
+    s3ServerSideEncryptions: [
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    ],
+    s3OwnershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    s3BucketAcls: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
+    /** `aws.lb.*` and its alias module `aws.alb.*`. */
+    loadBalancers: ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"],
+    listeners: ["aws:lb/listener:Listener", "aws:alb/listener:Listener"],
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    kmsKey: "aws:kms/key:Key",
+    ecrRepository: "aws:ecr/repository:Repository",
+    ecrLifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
 } as const;

@@ -20,7 +20,7 @@ export const requireBucketTlsOnly: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const fix = `Add to its aws.s3.BucketPolicy a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<bucket arn>, <bucket arn>/*], Condition: { Bool: { "aws:SecureTransport": "false" } } }.`;
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const policies = index.referrers(bucket, [types.s3BucketPolicy], "bucket", ["bucket", "id"]);

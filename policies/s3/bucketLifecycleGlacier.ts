@@ -65,7 +65,7 @@ export const requireGlacierLifecycle: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { maxDays } = args.getConfig<LifecycleGlacierConfig>();
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const verdicts: Verdict[] = [];
             for (const lc of index.referrers(bucket, [...types.s3LifecycleConfigurations], "bucket", ["bucket", "id"])) {

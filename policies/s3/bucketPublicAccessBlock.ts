@@ -22,7 +22,7 @@ export const requireBucketPublicAccessBlock: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const fix = `Add an aws.s3.BucketPublicAccessBlock for it with ${SETTINGS.map((s) => `${s}: true`).join(", ")}.`;
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const blocks = index.referrers(bucket, [types.s3PublicAccessBlock], "bucket", ["bucket", "id"]);

@@ -24,7 +24,7 @@ export const requireBucketVersioning: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         for (const bucket of index.ofType(...types.s3Buckets)) {
             const inline = get(bucket.props.versioning, "enabled");
             const versionings = index.referrers(bucket, [...types.s3BucketVersionings], "bucket", ["bucket", "id"]);

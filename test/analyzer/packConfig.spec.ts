@@ -3,10 +3,23 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { PolicyConfigError, runPolicies, startPolicyPack } from "../../tools/analyzer/client";
-import { compliantStack } from "../policies/fixtures";
+import { U, compliantStack } from "../policies/fixtures";
 import { check, pack } from "../policies/harness";
 
-const MANDATORY = ["ecs-taskdefinition-efs-transit-encryption", "ec2-securitygroup-efs-nfs-only", "s3-bucket-versioning-enabled", "cloudfront-origin-bucket-oac-only", "sqs-queue-encrypted-redrive-tls-only"];
+const MANDATORY = [
+    "ecs-taskdefinition-efs-transit-encryption",
+    "ec2-securitygroup-efs-nfs-only",
+    "s3-bucket-versioning-enabled",
+    "cloudfront-origin-bucket-oac-only",
+    // From the AWS proactive controls (docs/controls.md).
+    "ecs-taskdefinition-awsvpc",
+    "ecs-taskdefinition-no-host-pid",
+    "ecs-service-no-public-ip",
+    "elb-loadbalancer-drop-invalid-headers",
+    "elb-loadbalancer-desync-mitigation",
+    "ec2-securitygroup-open-ingress-web-only",
+    "sqs-queue-encrypted-redrive-tls-only",
+];
 
 /** A stack that breaks one mandatory and one advisory rule. */
 function brokenStack() {
@@ -34,7 +47,31 @@ function brokenForEveryRule() {
         .change("data-ap", (i) => (i.rootDirectory.path = "/"))
         .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })))
         .add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } })
-        .add("aws:cloudfront/distribution:Distribution", "cdn", { inputs: { defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } } })
+        .add("aws:cloudfront/distribution:Distribution", "cdn", {
+            inputs: {
+                defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" },
+                viewerCertificate: { acmCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1", sslSupportMethod: "vip", minimumProtocolVersion: "TLSv1" },
+                origins: [{ originId: "api", domainName: "api.example.org", customOriginConfig: { originProtocolPolicy: "http-only", originSslProtocols: ["TLSv1"] } }],
+            },
+        })
+        // The rules from the AWS proactive controls (docs/controls.md), each broken once.
+        .change("app-task", (i) => {
+            i.networkMode = "bridge";
+            i.pidMode = "host";
+            delete i.memory;
+        })
+        .change("app-service", (i) => (i.networkConfiguration = { assignPublicIp: true }))
+        .change("data-ap", (i) => delete i.posixUser)
+        .add("aws:ecs/cluster:Cluster", "cluster", { inputs: { settings: [{ name: "containerInsights", value: "disabled" }] } })
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: false, desyncMitigationMode: "monitor" } })
+        .add("aws:lb/listener:Listener", "http", { inputs: { loadBalancerArn: U, protocol: "HTTP", port: 80, defaultActions: [{ type: "forward" }] }, deps: { loadBalancerArn: ["alb"] } })
+        .add("aws:lb/listener:Listener", "https", { inputs: { loadBalancerArn: U, protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-2016-08" }, deps: { loadBalancerArn: ["alb"] } })
+        .add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh-from-anywhere", { inputs: { securityGroupId: U, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 22, toPort: 22 }, deps: { securityGroupId: ["tasks-sg"] } })
+        .add("aws:cloudwatch/logGroup:LogGroup", "logs", { inputs: { retentionInDays: 1 } })
+        .add("aws:cloudwatch/metricAlarm:MetricAlarm", "silent", { inputs: { namespace: "AWS/ECS", metricName: "RunningTaskCount" } })
+        .add("aws:kms/key:Key", "unrotated", { inputs: { enableKeyRotation: false } })
+        .add("aws:kms/key:Key", "rsa-2048", { inputs: { customerMasterKeySpec: "RSA_2048", keyUsage: "ENCRYPT_DECRYPT" } })
+        .add("aws:ecr/repository:Repository", "repo", { inputs: { imageTagMutability: "MUTABLE" } })
         .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
 }
 
@@ -45,10 +82,10 @@ describe("policy pack over the analyzer interface", () => {
         assert.match(info.version, /^\d+\.\d+\.\d+$/);
         assert.ok(info.supportsConfig);
         for (const p of info.policies) {
-            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|sqs)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
+            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|elb|cloudwatch|kms|ecr|sqs)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
             assert.strictEqual(p.enforcementLevel, MANDATORY.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        assert.strictEqual(info.policies.length, 16);
+        assert.strictEqual(info.policies.length, 49);
     });
 
     it('raises every rule to mandatory with { "all": "mandatory" }', async () => {

@@ -5,10 +5,12 @@
  */
 import * as assert from "assert";
 
+import { PolicyResource } from "@pulumi/policy";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 
 import { UNKNOWN_SENTINEL as U, analyzeStackRequest } from "../../tools/analyzer/client";
 import { decodeEachResourceOnce } from "../../policies/lib/decodeOnce";
+import { StackIndex } from "../../policies/lib/stack";
 import { plainObject, UNKNOWN } from "../../policies/lib/values";
 
 type Deserialize = (struct: object, proxySecrets: boolean) => Record<string, unknown>;
@@ -79,5 +81,47 @@ describe("the pack decodes each resource once per request (policies/lib/decodeOn
         const second = deserialize.deserializeProperties(struct, true);
         assert.equal(decodes, 2);
         assert.notStrictEqual(first, second);
+    });
+});
+
+describe("the stack policies of one request share one StackIndex (policies/lib/stack.ts StackIndex.of)", () => {
+    before(() => assert.equal(decodeEachResourceOnce(), true));
+    const resources = ["a", "b"].map((name) => ({
+        urn: `urn:pulumi:test::p::aws:s3/bucket:Bucket::${name}`,
+        type: "aws:s3/bucket:Bucket",
+        name,
+        custom: true,
+        inputs: {},
+        outputs: { bucket: name, arn: U },
+        dependencies: [],
+        propertyDependencies: {},
+    }));
+    const run = async (n: number) => {
+        const indexes: StackIndex[] = [];
+        const policies = Array.from({ length: n }, (_, i) => ({
+            name: `p${i}`,
+            description: `p${i}`,
+            enforcementLevel: "advisory",
+            validateStack: (args: { resources: PolicyResource[] }) => {
+                indexes.push(StackIndex.of(args.resources));
+            },
+        }));
+        const request = pb.AnalyzeStackRequest.deserializeBinary(analyzeStackRequest(resources).bytes);
+        await new Promise<void>((resolve, reject) => server.makeAnalyzeStackRpcFun("t", "1", "advisory", policies)({ request }, (err) => (err ? reject(err) : resolve())));
+        return indexes;
+    };
+
+    it("hands every stack policy of a request the same index, with every resource", async () => {
+        const [first, ...rest] = await run(3);
+        for (const other of rest) {
+            assert.strictEqual(other, first);
+        }
+        assert.deepStrictEqual(first.ofType("aws:s3/bucket:Bucket").map((n) => n.props.bucket), ["a", "b"]);
+    });
+
+    it("builds a new index for the next request", async () => {
+        const [one] = await run(1);
+        const [two] = await run(1);
+        assert.notStrictEqual(one, two);
     });
 });

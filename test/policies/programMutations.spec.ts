@@ -37,6 +37,15 @@ class Program {
         const sg = this.efsSecurityGroup.urn;
         return this.one("ingress rule on the EFS security group", (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && (r.propertyDependencies.securityGroupId ?? []).includes(sg));
     }
+    get loadBalancer() {
+        return this.one("application load balancer", (r) => r.type === "aws:lb/loadBalancer:LoadBalancer");
+    }
+    get service() {
+        return this.one("ECS service", (r) => r.type === "aws:ecs/service:Service");
+    }
+    get internetIngressRule() {
+        return this.one("ingress rule from the internet (the load balancer's)", (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.cidrIpv4 === "0.0.0.0/0");
+    }
     get bucketVersioning() {
         return this.one("bucket versioning", (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning");
     }
@@ -156,6 +165,23 @@ const mutations: Mutation[] = [
         policy: "s3-bucket-versioning-enabled",
         apply: (p) => p.resources.splice(p.resources.indexOf(p.bucketVersioning), 1),
     },
+    // The mandatory rules from the AWS proactive controls (docs/controls.md).
+    { name: "load balancer passing invalid headers on", policy: "elb-loadbalancer-drop-invalid-headers", apply: (p) => Program.both(p.loadBalancer, (lb) => (lb.dropInvalidHeaderFields = false)) },
+    { name: "load balancer desync mitigation in monitor mode", policy: "elb-loadbalancer-desync-mitigation", apply: (p) => Program.both(p.loadBalancer, (lb) => (lb.desyncMitigationMode = "monitor")) },
+    { name: "service assigning public IPs", policy: "ecs-service-no-public-ip", apply: (p) => Program.both(p.service, (s) => (s.networkConfiguration.assignPublicIp = true)) },
+    { name: "task definition sharing the host's PID namespace", policy: "ecs-taskdefinition-no-host-pid", apply: (p) => Program.both(p.taskDefinition, (t) => (t.pidMode = "host")) },
+    { name: "task definition in bridge network mode", policy: "ecs-taskdefinition-awsvpc", apply: (p) => Program.both(p.taskDefinition, (t) => (t.networkMode = "bridge")) },
+    { name: "the load balancer's internet ingress widened to SSH", policy: "ec2-securitygroup-open-ingress-web-only", apply: (p) => Program.both(p.internetIngressRule, (r) => Object.assign(r, { fromPort: 22, toPort: 22 })) },
+];
+
+/** The advisory rules on container definitions, which a preview cannot prove (the definitions embed the image digest). */
+const CONTAINER_RULES = [
+    "ecs-taskdefinition-container-non-root",
+    "ecs-taskdefinition-container-readonly-root",
+    "ecs-taskdefinition-container-logging",
+    "ecs-taskdefinition-container-non-privileged",
+    "ecs-taskdefinition-no-secret-environment",
+    "ecs-taskdefinition-memory-limit",
 ];
 
 for (const stack of ["dev", "prod"]) {
@@ -172,6 +198,13 @@ for (const stack of ["dev", "prod"]) {
                 const mandatory = (await check(recorded)).filter((d) => d.enforcementLevel === "mandatory");
                 assert.deepStrictEqual(mandatory, [], describeAll(mandatory));
             });
+
+            if (!preview) {
+                it("runs containers that pass the container rules once their definitions are known", async () => {
+                    const found = (await check(recorded)).filter((d) => CONTAINER_RULES.includes(d.policy));
+                    assert.deepStrictEqual(found, [], describeAll(found));
+                });
+            }
 
             it("has every mutation caught by the rule that guards it", async () => {
                 const survivors: string[] = [];

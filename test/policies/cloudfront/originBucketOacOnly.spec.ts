@@ -80,7 +80,7 @@ describe("cloudfront rules over the program itself (cdn on, a mocked update)", f
         if (mandatory.length > 0) throw new Error(describeAll(mandatory));
         const tls = ds.filter((d) => d.policy === "cloudfront-distribution-https-tls12");
         if (tls.length !== 1 || !/default \*\.cloudfront\.net certificate/.test(tls[0].message) || /viewerProtocolPolicy/.test(tls[0].message)) throw new Error(describeAll(tls));
-        const withCert = await recordStack({ stack: "dev", overrides: { "fargate-efs-s3:cdn": JSON.stringify({ enabled: true, aliases: ["cdn.example.org"], certificateArn: "arn:aws:acm:us-east-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80" }) } });
+        const withCert = await recordStack({ stack: "dev", overrides: { "fargate-efs-s3:cdn": JSON.stringify({ enabled: true, aliases: ["cdn.example.org"], certificateArn: "arn:aws:acm:us-east-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80", webAclArn: "arn:aws:wafv2:us-east-1:210987654321:global/webacl/cdn/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" }) } });
         const tls2 = (await check(withCert.resources)).filter((d) => d.policy.startsWith("cloudfront-"));
         if (tls2.length > 0) throw new Error(describeAll(tls2));
     });
