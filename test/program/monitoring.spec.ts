@@ -14,6 +14,7 @@ import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, st
 const T = {
     alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     topic: "aws:sns/topic:Topic",
+    key: "aws:kms/key:Key",
     subscription: "aws:sns/topicSubscription:TopicSubscription",
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
     policy: "aws:appautoscaling/policy:Policy",
@@ -114,13 +115,55 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
         });
     }
 
-    it("encrypts the topic with the AWS-managed SNS key by default, a configured key otherwise; subscribes an e-mail only when configured", async () => {
-        assert.strictEqual(oneOfType(await run("dev"), T.topic).inputs.kmsMasterKeyId, "alias/aws/sns");
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: alarms reach a person: the topic is encrypted with a customer managed key the component owns, rotated, that CloudWatch alarms of this account and region may use and the account root administers`, async () => {
+            const r = await run(stack);
+            const key = oneOfType(r, T.key);
+            assert.strictEqual(key.parent, oneOfType(r, T.topic).parent, "the key belongs to the Monitoring component");
+            assert.ok(oneOfType(r, T.topic).propertyDependencies.kmsMasterKeyId?.includes(key.urn), "the topic is encrypted with that key");
+            assert.strictEqual(key.inputs.enableKeyRotation, true);
+            const statements = json(key.inputs.policy).Statement;
+            assert.deepStrictEqual(statements, [
+                { Sid: "EnableIamPoliciesForTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "AllowCloudWatchAlarmsOfThisAccountToPublish",
+                    Effect: "Allow",
+                    Principal: { Service: "cloudwatch.amazonaws.com" },
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    Resource: "*",
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": "123456789012" },
+                        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*" },
+                    },
+                },
+            ]);
+        });
+    }
+
+    it("a customer managed key passed by ARN encrypts the topic instead (no key created); an e-mail is subscribed only when configured", async () => {
         assert.deepStrictEqual(allOfType(await run("dev"), T.subscription), []);
-        const r = await run("dev", { [`${NS}:monitoring`]: JSON.stringify({ alarmEmail: "ops@example.org", topicKmsKeyId: "alias/ops" }) });
-        assert.strictEqual(oneOfType(r, T.topic).inputs.kmsMasterKeyId, "alias/ops");
+        const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const r = await run("dev", { [`${NS}:monitoring`]: JSON.stringify({ alarmEmail: "ops@example.org", topicKmsKeyId: keyArn }) });
+        assert.strictEqual(oneOfType(r, T.topic).inputs.kmsMasterKeyId, keyArn);
+        assert.deepStrictEqual(allOfType(r, T.key), []);
         const sub = oneOfType(r, T.subscription);
         assert.deepStrictEqual([sub.inputs.protocol, sub.inputs.endpoint, sub.inputs.topic], ["email", "ops@example.org", oneOfType(r, T.topic).outputs.arn]);
+    });
+
+    it("alias/aws/sns (or any AWS managed key) for the topic is refused with monitoring.topicKmsKeyId named and why, before anything is built", () => {
+        for (const managed of ["alias/aws/sns", "arn:aws:kms:us-east-1:123456789012:alias/aws/sns", "alias/aws/kms"]) {
+            const raw = { "aws:region": "us-east-1", [`${NS}:allowPlainHttp`]: "true", [`${NS}:monitoring`]: JSON.stringify({ topicKmsKeyId: managed }) };
+            assert.throws(
+                () => parseStackConfig(raw),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError);
+                    assert.deepStrictEqual(e.problems.map((p) => p.key), [`${NS}:monitoring.topicKmsKeyId`]);
+                    assert.match(e.problems[0].reason, /AWS managed key.*cannot admit cloudwatch\.amazonaws\.com.*Leave monitoring\.topicKmsKeyId unset/);
+                    return true;
+                },
+                managed,
+            );
+        }
     });
 
     for (const stack of ["dev", "prod"] as const) {
@@ -188,8 +231,8 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
     });
     it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 15 for 11 alarms, prod 20 for 14), one dashboard, 9 EMF metrics per service", async () => {
         const dev = await run("dev");
-        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 15, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 15, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1, topicKeys: 1 });
         const prod = await run("prod");
-        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 20, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 20, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1, topicKeys: 1 });
     });
 });
