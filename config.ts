@@ -26,7 +26,7 @@ import {
 import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
-import { CdnSettings, parseCdn } from "./configDelivery";
+import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./configDelivery";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
@@ -144,8 +144,10 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
-    const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
+    // What the CDN serves must stay readable by GetObject: its own lifecycle default, or a named refusal (configDelivery.ts).
+    const archiveLifecycle = lifecycleServedByCdn(v.archiveLifecycle, lifecycle, cdn.enabled, problems);
+    const logAnalytics = parseLogAnalytics(v, archiveLifecycle, problems);
     const monitoring = parseMonitoringSettings(v.monitoring, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
@@ -232,7 +234,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         network,
         fileSystem,
         accessPoint,
-        archive: { lifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
+        archive: { lifecycle: archiveLifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
         service,
         worker,
         monitoring,
