@@ -3,6 +3,7 @@ import { Policies } from "@pulumi/policy";
 
 import { requireHttpsTls12Distributions } from "./cloudfront/distributionHttpsTls12";
 import { requireOacOnlyOrigins } from "./cloudfront/originBucketOacOnly";
+import { requireReadableServedPaths } from "./cloudfront/originServedPathsReadable";
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
 import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersion";
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
@@ -16,6 +17,7 @@ import { requireBucketTlsOnly } from "./s3/bucketDenyInsecureTransport";
 import { requireGlacierLifecycle } from "./s3/bucketLifecycleGlacier";
 import { requireBucketPublicAccessBlock } from "./s3/bucketPublicAccessBlock";
 import { requireBucketVersioning } from "./s3/bucketVersioningEnabled";
+import { requireAlarmTopicKeyForCloudWatch } from "./sns/topicAlarmKeyAdmitsCloudWatch";
 
 export const policies: Policies = [
     // Mandatory
@@ -23,6 +25,8 @@ export const policies: Policies = [
     requireNfsOnlyEfsSecurityGroups,
     requireBucketVersioning,
     requireOacOnlyOrigins,
+    requireAlarmTopicKeyForCloudWatch,
+    requireReadableServedPaths,
     // Advisory by default; each can be raised to mandatory through the policy-pack config.
     requireEfsEncryptionAtRest,
     requireEfsIamAndAccessPoint,
