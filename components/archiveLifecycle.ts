@@ -39,8 +39,8 @@ export const UNREADABLE_BY_GET_OBJECT: readonly ArchiveStorageClass[] = ["GLACIE
 
 /**
  * The current-version transitions of an archive whose objects a CDN serves, when the stack sets none: Glacier Instant
- * Retrieval after 90 days, which GetObject reads in milliseconds ("S3 Glacier Instant Retrieval … for long-lived data
- * that is rarely accessed and requires retrieval in milliseconds", https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html).
+ * Retrieval after 90 days, which GetObject reads directly, in milliseconds (it is not among the classes GetObject
+ * refuses, above; storage classes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html).
  */
 export const CDN_READABLE_TRANSITIONS: readonly LifecycleTransition[] = [{ days: 90, storageClass: "GLACIER_IR" }];
 

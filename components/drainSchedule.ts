@@ -92,8 +92,9 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
             description: `Runs "archive --once" (${name}'s drain task definition): drains EFS to S3 even when no service task runs`,
             scheduleExpression: args.schedule,
             flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 15 },
-            // The universal target calls ecs:RunTask with exactly this request ("Input: … the request parameters the
-            // API action expects", https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
+            // The universal target calls ecs:RunTask with exactly this request ("Input – A well-formed JSON you specify
+            // with the request parameters that EventBridge Scheduler sends to the target API",
+            // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
             // Command and role live in the drain's own task definition, so the request needs no overrides.
             target: {
                 arn: "arn:aws:scheduler:::aws-sdk:ecs:runTask",
