@@ -26,7 +26,7 @@ import {
 import { ConfigError, fullKey, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
-import { CdnSettings, parseCdn } from "./configDelivery";
+import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./configDelivery";
 import { parseWorkQueue, WorkQueueSettings } from "./configQueue";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
@@ -147,8 +147,10 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     problems.push(...lifecycleProblems);
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
-    const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
+    // What the CDN serves must stay readable by GetObject: its own lifecycle default, or a named refusal (configDelivery.ts).
+    const archiveLifecycle = lifecycleServedByCdn(v.archiveLifecycle, lifecycle, cdn.enabled, problems);
+    const logAnalytics = parseLogAnalytics(v, archiveLifecycle, problems);
     const monitoring = parseMonitoringSettings(v.monitoring, problems);
     // issue 19: the work queue
     const workQueue = parseWorkQueue(v.workQueue, problems);
@@ -237,7 +239,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         network,
         fileSystem,
         accessPoint,
-        archive: { lifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
+        archive: { lifecycle: archiveLifecycle, kmsKeyArn: v.archiveKmsKeyArn, retainOnDelete: v.retainOnDelete },
         service,
         worker,
         monitoring,

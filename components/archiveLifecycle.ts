@@ -26,6 +26,24 @@ export type ArchiveStorageClass = (typeof STORAGE_CLASS_ORDER)[number];
 /** The Glacier classes: a lifecycle that reaches one of these archives objects for real. */
 export const GLACIER_CLASSES: readonly ArchiveStorageClass[] = ["GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"];
 
+/**
+ * The classes GetObject cannot read until the object is restored: CloudFront (and a presigned URL) then gets an error.
+ * Amazon S3 API reference, GetObject: "If the object you are retrieving is stored in the S3 Glacier Flexible Retrieval
+ * storage class, the S3 Glacier Deep Archive storage class, the S3 Intelligent-Tiering Archive Access tier, or the S3
+ * Intelligent-Tiering Deep Archive Access tier, before you can retrieve the object you must first restore a copy using
+ * RestoreObject. Otherwise, this operation returns an InvalidObjectState error."
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ * (The Intelligent-Tiering archive tiers are opt-in through a bucket configuration this stack never creates.)
+ */
+export const UNREADABLE_BY_GET_OBJECT: readonly ArchiveStorageClass[] = ["GLACIER", "DEEP_ARCHIVE"];
+
+/**
+ * The current-version transitions of an archive whose objects a CDN serves, when the stack sets none: Glacier Instant
+ * Retrieval after 90 days, which GetObject reads directly, in milliseconds (it is not among the classes GetObject
+ * refuses, above; storage classes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html).
+ */
+export const CDN_READABLE_TRANSITIONS: readonly LifecycleTransition[] = [{ days: 90, storageClass: "GLACIER_IR" }];
+
 /** Infrequent-access classes, which S3 only accepts 30 days or more after creation (or after the previous class). */
 const INFREQUENT_ACCESS_CLASSES: readonly ArchiveStorageClass[] = ["STANDARD_IA", "ONEZONE_IA"];
 

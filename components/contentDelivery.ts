@@ -13,15 +13,29 @@ export const DEFAULT_SERVED_PREFIXES: readonly string[] = ["uploads/*/thumbnails
  */
 export const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
-/** Viewers get TLS 1.2 or newer (needs a custom certificate: the *.cloudfront.net one allows TLS 1.0). */
+/** With a certificate (and so aliases), viewers get TLS 1.2 or newer. */
 export const MINIMUM_PROTOCOL_VERSION = "TLSv1.2_2021";
+
+/**
+ * What CloudFront enforces on its default *.cloudfront.net certificate, rendered as it is so that the configuration
+ * claims nothing CloudFront does not do (and does not drift on refresh). CloudFront API reference,
+ * ViewerCertificate.MinimumProtocolVersion: "If the distribution uses the CloudFront domain name such as
+ * d111111abcdef8.cloudfront.net (you set CloudFrontDefaultCertificate to true), CloudFront automatically sets the
+ * security policy to TLSv1 regardless of the value that you set here."
+ * https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html
+ * TLS 1.2 for viewers needs `aliases` and `certificateArn`.
+ */
+export const DEFAULT_CERTIFICATE_PROTOCOL_VERSION = "TLSv1";
 
 export interface ContentDeliveryArgs {
     /** The archive bucket; it admits this distribution in its own policy (never public, never an OAI). */
     readonly bucket: ArchiveBucket;
     /** Key patterns served (bucket-policy wildcards). Defaults to {@link DEFAULT_SERVED_PREFIXES}. */
     readonly servedPrefixes?: readonly string[];
-    /** Custom domain names. Require `certificateArn`. Defaults to none (the *.cloudfront.net name). */
+    /**
+     * Custom domain names. Require `certificateArn`; with both, viewers need TLS 1.2 or newer (`TLSv1.2_2021`).
+     * Defaults to none: the *.cloudfront.net name, on which CloudFront accepts TLS 1.0 and newer whatever is asked.
+     */
     readonly aliases?: readonly string[];
     /** An ACM certificate in us-east-1 covering `aliases` (CloudFront reads certificates there only). Defaults to none. */
     readonly certificateArn?: string;
@@ -98,7 +112,7 @@ export class ContentDelivery extends pulumi.ComponentResource {
                 restrictions: { geoRestriction: { restrictionType: "none" } },
                 viewerCertificate: args.certificateArn
                     ? { acmCertificateArn: args.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: MINIMUM_PROTOCOL_VERSION }
-                    : { cloudfrontDefaultCertificate: true, minimumProtocolVersion: MINIMUM_PROTOCOL_VERSION },
+                    : { cloudfrontDefaultCertificate: true, minimumProtocolVersion: DEFAULT_CERTIFICATE_PROTOCOL_VERSION },
             },
             { parent: this },
         );

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceBucket } from "./fargateServiceArgs";
 import { SharedFileSystem } from "./sharedFileSystem";
+import { createTaskDefinition, TaskDefinitionArgs } from "./taskDefinition";
 import { createTaskRole, RoleScope } from "./taskRoles";
 import { ServiceQueue } from "./workQueue";
 
@@ -9,9 +10,8 @@ export interface DrainScheduleArgs {
     /** An EventBridge Scheduler expression, checked by validateServiceArgs. */
     readonly schedule: string;
     readonly cluster: aws.ecs.Cluster;
-    /** The service's task definition; the drain runs its `app` container with `archive --once`. */
-    readonly taskDefinition: aws.ecs.TaskDefinition;
-    readonly executionRole: aws.iam.Role;
+    /** The service's container settings (image, size, environment, logs); the drain runs them with `archive --once`. */
+    readonly task: Omit<TaskDefinitionArgs, "taskRole" | "efs" | "command" | "publishPort" | "healthCheck">;
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     readonly securityGroup: aws.ec2.SecurityGroup;
     readonly fileSystem: SharedFileSystem;
@@ -28,8 +28,10 @@ export interface DrainScheduleArgs {
  * One extra task with `archive --once` on a schedule, which drains whatever is left on EFS (after a crash, a
  * scale-in, or while the service runs no task) to S3 and exits. It runs under a task role of its own, granted only
  * what `archive --once` does: mount the access point read-write, write new objects and read them back to verify
- * them (no presigned downloads, so no GetObjectVersion). The scheduler may start only this task definition on this
- * cluster and pass only that role and the execution role, only to ECS tasks.
+ * them (no presigned downloads, so no GetObjectVersion). It has a task definition of its own — the service's
+ * container with that command and role, no published port and no health check: `archive --once` serves no
+ * `/healthz`, and a RunTask override cannot remove the service's check. The scheduler may start only this task
+ * definition on this cluster and pass only that role and the execution role, only to ECS tasks.
  */
 export function createDrainSchedule(name: string, args: DrainScheduleArgs, parent: pulumi.Resource): aws.scheduler.Schedule {
     const taskRole = createTaskRole(`${name}-drain-task-role`, args.scope, parent);
@@ -37,6 +39,12 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
     const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
     const s3 = [args.bucket.grantWrite(grantee, args.prefixes), args.bucket.grantRead(grantee, args.prefixes)];
     const queue = args.queue.connect(grantee).grants;
+    const taskDefinition = createTaskDefinition(
+        `${name}-drain`,
+        { ...args.task, taskRole, efs, command: ["archive", "--once"], publishPort: false, healthCheck: false },
+        parent,
+    );
+    const executionRole = args.task.executionRole;
 
     const schedulerRole = new aws.iam.Role(
         `${name}-drain-scheduler-role`,
@@ -66,7 +74,7 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
                         Sid: "RunTheDrainTask",
                         Effect: "Allow",
                         Action: "ecs:RunTask",
-                        Resource: args.taskDefinition.arn,
+                        Resource: taskDefinition.arn,
                         Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
                     },
                     {
@@ -74,7 +82,7 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
                         Sid: "PassTheDrainRolesToEcsTasks",
                         Effect: "Allow",
                         Action: "iam:PassRole",
-                        Resource: [args.executionRole.arn, taskRole.arn],
+                        Resource: [executionRole.arn, taskRole.arn],
                         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
                     },
                 ],
@@ -85,24 +93,25 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
     return new aws.scheduler.Schedule(
         `${name}-drain`,
         {
-            description: `Runs "archive --once" on ${name}'s task definition: drains EFS to S3 even when no service task runs`,
+            description: `Runs "archive --once" (${name}'s drain task definition): drains EFS to S3 even when no service task runs`,
             scheduleExpression: args.schedule,
             flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 15 },
-            // The universal target calls ecs:RunTask with exactly this request, overrides included (the templated
-            // ECS target has no field for container overrides).
+            // The universal target calls ecs:RunTask with exactly this request ("Input – A well-formed JSON you specify
+            // with the request parameters that EventBridge Scheduler sends to the target API",
+            // https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html).
+            // Command and role live in the drain's own task definition, so the request needs no overrides.
             target: {
                 arn: "arn:aws:scheduler:::aws-sdk:ecs:runTask",
                 roleArn: schedulerRole.arn,
                 input: pulumi.jsonStringify({
                     Cluster: args.cluster.arn,
-                    TaskDefinition: args.taskDefinition.arn,
+                    TaskDefinition: taskDefinition.arn,
                     LaunchType: "FARGATE",
                     PlatformVersion: "1.4.0",
                     Count: 1,
                     NetworkConfiguration: {
                         AwsvpcConfiguration: { Subnets: args.subnetIds, SecurityGroups: [args.securityGroup.id], AssignPublicIp: "DISABLED" },
                     },
-                    Overrides: { TaskRoleArn: taskRole.arn, ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }] },
                 }),
                 retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
             },

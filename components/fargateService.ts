@@ -63,11 +63,8 @@ export class FargateService extends pulumi.ComponentResource {
             METRICS_SERVICE_NAME: metricsServiceName(name),
             ...queue.environment,
         };
-        const taskDefinition = createTaskDefinition(
-            name,
-            { image, cpu: settings.cpu, memory: settings.memory, containerPort, executionRole: execution.role, taskRole, efs, environment, logGroup, region: scope.region },
-            this,
-        );
+        const container = { image, cpu: settings.cpu, memory: settings.memory, containerPort, executionRole: execution.role, environment, logGroup, region: scope.region };
+        const taskDefinition = createTaskDefinition(name, { ...container, taskRole, efs }, this);
         const lb = createLoadBalancer(
             name,
             { vpcId: args.vpcId, subnetIds: args.publicSubnetIds, taskSecurityGroup, containerPort, certificateArn: args.certificateArn, deletionProtection },
@@ -106,8 +103,7 @@ export class FargateService extends pulumi.ComponentResource {
                 {
                     schedule: drainSchedule,
                     cluster,
-                    taskDefinition,
-                    executionRole: execution.role,
+                    task: container,
                     subnetIds: args.privateSubnetIds,
                     securityGroup: taskSecurityGroup,
                     fileSystem: args.fileSystem,

@@ -12,6 +12,8 @@ import { throwIfProblems } from "./validation";
  */
 export class Monitoring extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
+    /** The KMS key that encrypts the topic: the one this component created, or the one passed in `topicKmsKeyId`. */
+    public readonly topicKeyArn: pulumi.Output<string>;
     public readonly dashboardName: pulumi.Output<string>;
     /** Alarm names by role (`efs-client-connections`, `app-backlog-bytes`, …). */
     public readonly alarmNames: Record<string, pulumi.Output<string>>;
@@ -23,10 +25,10 @@ export class Monitoring extends pulumi.ComponentResource {
         if (args.services.length === 0) throw new Error(`Monitoring "${name}": services must name at least the web service`);
         const settings = monitoringDefaults(args);
 
-        // Alarm notifications can carry resource names; the topic is encrypted at rest like everything else here.
-        // CloudWatch can publish to a topic encrypted with alias/aws/sns. A customer key needs a key policy that lets
-        // cloudwatch.amazonaws.com use it: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
-        const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: settings.topicKmsKeyId }, { parent: this });
+        // Alarm notifications can carry resource names; the topic is encrypted at rest like everything else here, with a
+        // customer managed key that CloudWatch may use (alias/aws/sns would silently drop every notification).
+        const topicKey = settings.topicKmsKeyId === undefined ? createTopicKey(name, this) : undefined;
+        const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: topicKey?.arn ?? settings.topicKmsKeyId }, { parent: this });
         if (settings.alarmEmail !== undefined) {
             new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: settings.alarmEmail }, { parent: this });
         }
@@ -50,10 +52,72 @@ export class Monitoring extends pulumi.ComponentResource {
         );
 
         this.topicArn = topic.arn;
+        this.topicKeyArn = topicKey ? topicKey.arn : pulumi.output(settings.topicKmsKeyId!);
         this.dashboardName = dashboard.dashboardName;
         this.alarmNames = Object.fromEntries(specs.map((s, i) => [s.role, alarms[i].name]));
-        this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames });
+        this.registerOutputs({ topicArn: this.topicArn, topicKeyArn: this.topicKeyArn, dashboardName: this.dashboardName, alarmNames: this.alarmNames });
     }
+}
+
+/**
+ * The alarm topic's key: customer managed, rotated yearly, and usable by CloudWatch alarms of this account and region
+ * only (a confused-deputy guard). Its policy keeps the account root's `kms:*` (KMS's default key policy), so that IAM
+ * policies can manage the key and it can never become unmanageable.
+ * - CloudWatch → encrypted topic: "To allow the AWS service to have the kms:GenerateDataKey* and kms:Decrypt
+ *   permissions, add the following statement to the KMS policy" (Principal { Service: "<service>.amazonaws.com" }).
+ *   https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ * - The conditions: "we recommend using the aws:SourceArn and aws:SourceAccount global condition context keys in
+ *   resource policies to limit the permissions that the service gives another service to the resource."
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html ; alarm ARNs read
+ *   arn:aws:cloudwatch:<region>:<account>:alarm:<name> (Service Authorization Reference, Amazon CloudWatch).
+ * - The root statement: "Allows access to the AWS account and enables IAM policies … prevents the KMS key from
+ *   becoming unmanageable." https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ * The alarms' ARNs cannot be named one by one: each alarm depends on the topic, which depends on this key.
+ */
+export function topicKeyPolicy(scope: { partition: pulumi.Input<string>; account: pulumi.Input<string>; region: pulumi.Input<string> }): pulumi.Output<string> {
+    return pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "EnableIamPoliciesForTheAccount",
+                Effect: "Allow",
+                Principal: { AWS: pulumi.interpolate`arn:${scope.partition}:iam::${scope.account}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "AllowCloudWatchAlarmsOfThisAccountToPublish",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": scope.account },
+                    ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${scope.partition}:cloudwatch:${scope.region}:${scope.account}:alarm:*` },
+                },
+            },
+        ],
+    });
+}
+
+function createTopicKey(name: string, parent: pulumi.Resource): aws.kms.Key {
+    const identity = aws.getCallerIdentityOutput({}, { parent });
+    const scope = {
+        // The caller's ARN names the partition (arn:<partition>:iam::…), one data-source call fewer.
+        partition: identity.arn.apply((arn) => arn.split(":")[1]),
+        account: identity.accountId,
+        region: aws.getRegionOutput({}, { parent }).region,
+    };
+    return new aws.kms.Key(
+        `${name}-alarms-key`,
+        {
+            description: "Encrypts the alarm topic; CloudWatch alarms of this account and region may use it to publish",
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: topicKeyPolicy(scope),
+        },
+        { parent },
+    );
 }
 
 /** One CloudWatch alarm from its spec; both its alarm and OK actions notify the topic. */

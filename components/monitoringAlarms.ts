@@ -68,8 +68,14 @@ export function alarmSpecs(args: MonitoringArgs): AlarmSpec[] {
             specs.push({
                 role, ...every, evaluationPeriods: 5, datapointsToAlarm: 5, comparison: "GreaterThanOrEqualToThreshold", threshold: 1, treatMissingData: "notBreaching",
                 description: `No NFS client connected to EFS for 5 minutes while tasks run: the tasks cannot mount (the article's "Mount timeout"). ${DOCTOR} It checks that the EFS security group admits TCP 2049 from the task security group, that every task subnet's AZ has an available mount target, that the VPC has DNS support and hostnames, and it translates the stopped tasks' ResourceInitializationError.`,
+                // No FILL: what FILL does for a metric with no data point at all in the window (a file system never mounted,
+                // the case this alarm exists for) is not documented. What is: "When comparison operators are used between
+                // two time series, and only one of the time series has a value for a particular time stamp, the function
+                // treats the missing value in the other time series as 0", and for arithmetic "Missing values in a time
+                // series are treated as 0". https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+                // So at every minute a task runs, (running >= 1) is 1 and is compared with the connections, 0 when missing.
                 expression: {
-                    expr: `IF(FILL(connections, 0) < 1 AND (${Object.keys(tasks).join(" + ")}) >= 1, 1, 0)`,
+                    expr: `(${Object.keys(tasks).join(" + ")} >= 1) > connections`,
                     label: "Tasks running with no EFS client connection (1 = yes)",
                     metrics: { connections: { namespace: "AWS/EFS", name: "ClientConnections", dimensions: efs, stat: "Sum" }, ...tasks },
                 },

@@ -7,7 +7,12 @@ import { Problem } from "./validation";
 export interface MonitoringSettings {
     /** An address subscribed to the alarm topic (SNS sends a confirmation mail first). Defaults to none. */
     readonly alarmEmail?: string;
-    /** KMS key (ARN or alias) that encrypts the topic. Defaults to `alias/aws/sns`, the AWS-managed key. */
+    /**
+     * A customer managed KMS key (key ARN or alias ARN) that encrypts the alarm topic instead of the key the Monitoring
+     * component creates; its key policy must let `cloudwatch.amazonaws.com` use it (kms:Decrypt, kms:GenerateDataKey*),
+     * or no alarm notification is ever delivered. AWS managed keys (`alias/aws/sns`, any `alias/aws/*`) are refused:
+     * their policies cannot admit CloudWatch. Defaults to a key the component creates, with rotation on and that grant.
+     */
     readonly topicKmsKeyId?: string;
     /** Alarm when the EFS backlog exceeds this share of `backlogLimitBytes` (uploads get 503 at 100). Defaults to 80. */
     readonly backlogAlarmPercent?: number;
@@ -38,7 +43,7 @@ export const MONITORING_FIELDS = [
 export function monitoringDefaults(s: MonitoringSettings) {
     return {
         alarmEmail: s.alarmEmail,
-        topicKmsKeyId: s.topicKmsKeyId ?? "alias/aws/sns",
+        topicKmsKeyId: s.topicKmsKeyId,
         backlogAlarmPercent: s.backlogAlarmPercent ?? 80,
         oldestItemMinutes: s.oldestItemMinutes ?? 30,
         latencyP99Seconds: s.latencyP99Seconds ?? 10,
@@ -49,7 +54,22 @@ export function monitoringDefaults(s: MonitoringSettings) {
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const KMS_KEY = /^(alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
+/** A KMS key ARN or alias ARN: a key passed in is named by ARN, so that the account and region it lives in are explicit. */
+const KMS_KEY_OR_ALIAS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;
+/** AWS managed keys' aliases (`alias/aws/sns`, …), as a name or inside an alias ARN. */
+const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
+
+/**
+ * Why `alias/aws/sns` cannot encrypt a topic that CloudWatch alarms notify: the AWS managed key's policy does not admit
+ * cloudwatch.amazonaws.com and cannot be changed. Amazon SNS Developer Guide, "Enable compatibility between event
+ * sources from AWS services and encrypted topics": "1. Use a customer managed KMS key. 2. To allow the AWS service to
+ * have the kms:GenerateDataKey* and kms:Decrypt permissions, add the following statement to the KMS policy."
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ */
+export const AWS_MANAGED_TOPIC_KEY_REASON =
+    "is an AWS managed key: its key policy cannot admit cloudwatch.amazonaws.com, so CloudWatch could never publish an alarm to the topic " +
+    "(every alarm action fails with KMS AccessDenied). Leave monitoring.topicKmsKeyId unset (the stack creates a customer managed key that admits " +
+    "CloudWatch) or name a customer managed key whose policy grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*";
 
 /** Pure validation; properties are the field names (the config reports them as `monitoring.<field>`). */
 export function validateMonitoringSettings(s: MonitoringSettings): Problem[] {
@@ -57,8 +77,15 @@ export function validateMonitoringSettings(s: MonitoringSettings): Problem[] {
     if (s.alarmEmail !== undefined && !(typeof s.alarmEmail === "string" && EMAIL.test(s.alarmEmail))) {
         problems.push({ property: "alarmEmail", reason: `must be an e-mail address like ops@example.com; got ${JSON.stringify(s.alarmEmail)}` });
     }
-    if (s.topicKmsKeyId !== undefined && !(typeof s.topicKmsKeyId === "string" && KMS_KEY.test(s.topicKmsKeyId))) {
-        problems.push({ property: "topicKmsKeyId", reason: `must be a KMS key id, key ARN, alias/<name> or alias ARN; got ${JSON.stringify(s.topicKmsKeyId)}` });
+    if (s.topicKmsKeyId !== undefined) {
+        if (typeof s.topicKmsKeyId === "string" && AWS_MANAGED_ALIAS.test(s.topicKmsKeyId)) {
+            problems.push({ property: "topicKmsKeyId", reason: `${JSON.stringify(s.topicKmsKeyId)} ${AWS_MANAGED_TOPIC_KEY_REASON}` });
+        } else if (!(typeof s.topicKmsKeyId === "string" && KMS_KEY_OR_ALIAS_ARN.test(s.topicKmsKeyId))) {
+            problems.push({
+                property: "topicKmsKeyId",
+                reason: `must be the ARN of a customer managed KMS key or of its alias (arn:aws:kms:<region>:<account>:key/<id> or …:alias/<name>), or be left unset for a key the stack creates; got ${JSON.stringify(s.topicKmsKeyId)}`,
+            });
+        }
     }
     const range = (field: keyof MonitoringSettings, min: number, max: number, what: string) => {
         const n = s[field];

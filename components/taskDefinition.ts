@@ -80,6 +80,15 @@ export interface TaskDefinitionArgs {
     readonly command?: readonly string[];
     /** Publish `containerPort` to the task's network (the load balancer's target). Defaults to true; the worker's port is for its own health check only. */
     readonly publishPort?: boolean;
+    /**
+     * Judge the container by `GET /healthz` on `containerPort`. Defaults to true; false for a command that serves no
+     * `/healthz` (`archive --once`), which would otherwise always be reported UNHEALTHY. ECS: "If a health check isn't
+     * defined in the container definition, the container health status is UNKNOWN" — and a RunTask container override
+     * cannot change a health check (ContainerOverride has no healthCheck field), so such a command needs a task
+     * definition of its own. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_healthcheck
+     * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerOverride.html
+     */
+    readonly healthCheck?: boolean;
 }
 
 /**
@@ -114,13 +123,16 @@ export function createTaskDefinition(name: string, args: TaskDefinitionArgs, par
                         .sort(([a], [b]) => a.localeCompare(b))
                         .map(([key, value]) => ({ name: key, value })),
                     mountPoints: [{ sourceVolume: efs.volume.name, containerPath: EFS_MOUNT_PATH, readOnly: efs.readOnly }],
-                    healthCheck: {
-                        command: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${containerPort}/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-                        interval: 30,
-                        timeout: 5,
-                        retries: 3,
-                        startPeriod: 30,
-                    },
+                    healthCheck:
+                        args.healthCheck === false
+                            ? undefined
+                            : {
+                                  command: ["CMD", "node", "-e", `fetch("http://127.0.0.1:${containerPort}/healthz").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+                                  interval: 30,
+                                  timeout: 5,
+                                  retries: 3,
+                                  startPeriod: 30,
+                              },
                     stopTimeout: 60,
                     logConfiguration: {
                         logDriver: "awslogs",

@@ -36,6 +36,7 @@ import { requireDistributionSni } from "./cloudfront/distributionSni";
 import { requireDistributionWaf } from "./cloudfront/distributionWaf";
 import { requireHttpsTls12Distributions } from "./cloudfront/distributionHttpsTls12";
 import { requireOacOnlyOrigins } from "./cloudfront/originBucketOacOnly";
+import { requireReadableServedPaths } from "./cloudfront/originServedPathsReadable";
 import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
 import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersion";
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
@@ -50,6 +51,7 @@ import { requireGlacierLifecycle } from "./s3/bucketLifecycleGlacier";
 import { requireBucketPublicAccessBlock } from "./s3/bucketPublicAccessBlock";
 import { requireBucketVersioning } from "./s3/bucketVersioningEnabled";
 import { requireQueueEncryptionRedriveAndTls } from "./sqs/queueEncryptedRedriveTlsOnly";
+import { requireAlarmTopicKeyForCloudWatch } from "./sns/topicAlarmKeyAdmitsCloudWatch";
 
 export const policies: Policies = [
     // Mandatory
@@ -58,6 +60,8 @@ export const policies: Policies = [
     requireBucketVersioning,
     requireOacOnlyOrigins,
     requireQueueEncryptionRedriveAndTls,
+    requireAlarmTopicKeyForCloudWatch,
+    requireReadableServedPaths,
     // Mandatory, from the AWS proactive controls (docs/controls.md)
     requireAwsvpcNetworkMode,
     forbidHostPidMode,

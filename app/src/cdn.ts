@@ -37,8 +37,32 @@ function matches(pattern: string, key: string): boolean {
     return re.test(key);
 }
 
-/** The CDN URL of each key the CDN serves, each path segment percent-encoded as S3 keys must be in a URL. */
-export function cdnUrls(cdn: CdnConfig | undefined, keys: readonly string[]): string[] {
+/**
+ * Storage classes whose objects GetObject (so CloudFront) cannot read until restored. Amazon S3 API reference,
+ * GetObject: "If the object you are retrieving is stored in the S3 Glacier Flexible Retrieval storage class, the S3
+ * Glacier Deep Archive storage class, the S3 Intelligent-Tiering Archive Access tier, or the S3 Intelligent-Tiering Deep
+ * Archive Access tier, before you can retrieve the object you must first restore a copy using RestoreObject. Otherwise,
+ * this operation returns an InvalidObjectState error." https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ * ListObjectsV2 names GLACIER and DEEP_ARCHIVE; the Intelligent-Tiering archive tiers are opt-in (a bucket
+ * configuration the stack never creates). A restored copy expires, so a URL to it would break later: not handed out.
+ */
+export const FROZEN_STORAGE_CLASSES: readonly string[] = ["GLACIER", "DEEP_ARCHIVE"];
+
+/** An object as ListObjectsV2 lists it (`Contents[]`): its key and storage class (absent means STANDARD). */
+export interface ListedObject {
+    readonly Key?: string;
+    readonly StorageClass?: string;
+}
+
+/**
+ * The CDN URL of each listed object the CDN serves and GetObject can read now, each path segment percent-encoded as S3
+ * keys must be in a URL.
+ */
+export function cdnUrls(cdn: CdnConfig | undefined, objects: readonly ListedObject[]): string[] {
     if (!cdn) return [];
-    return keys.filter((k) => cdn.servedPrefixes.some((p) => matches(p, k))).map((k) => `${cdn.baseUrl}/${k.split("/").map(encodeURIComponent).join("/")}`);
+    return objects
+        .filter((o) => !FROZEN_STORAGE_CLASSES.includes(o.StorageClass ?? "STANDARD"))
+        .flatMap((o) => (o.Key !== undefined ? [o.Key] : []))
+        .filter((k) => cdn.servedPrefixes.some((p) => matches(p, k)))
+        .map((k) => `${cdn.baseUrl}/${k.split("/").map(encodeURIComponent).join("/")}`);
 }

@@ -238,7 +238,7 @@ async function locate(ctx: Context, id: string): Promise<{ status: UploadStatus;
         const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.config.bucket, Key: key }));
         // The thumbnails sit one level down (uploads/<id>/thumbnails/), outside the delimited listing above.
         const all = ctx.config.cdn ? await ctx.client.send(new ListObjectsV2Command({ Bucket: ctx.config.bucket, Prefix: prefix, MaxKeys: 100 })) : undefined;
-        const urls = cdnUrls(ctx.config.cdn, (all?.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : [])));
+        const urls = cdnUrls(ctx.config.cdn, all?.Contents ?? []);
         return {
             status: { id, name: key.slice(prefix.length), size: head.ContentLength ?? 0, sha256: head.Metadata?.sha256 ?? "", status: "archived", key, versionId: head.VersionId, ...(urls.length > 0 ? { cdnUrls: urls } : {}) },
             contentType: head.ContentType ?? "application/octet-stream",

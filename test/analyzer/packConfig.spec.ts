@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 import { PolicyConfigError, runPolicies, startPolicyPack } from "../../tools/analyzer/client";
-import { U, compliantStack } from "../policies/fixtures";
+import { compliantStack, U } from "../policies/fixtures";
 import { check, pack } from "../policies/harness";
 
 const MANDATORY = [
@@ -19,6 +19,8 @@ const MANDATORY = [
     "elb-loadbalancer-desync-mitigation",
     "ec2-securitygroup-open-ingress-web-only",
     "sqs-queue-encrypted-redrive-tls-only",
+    "sns-topic-alarm-key-admits-cloudwatch",
+    "cloudfront-origin-served-paths-readable",
 ];
 
 /** A stack that breaks one mandatory and one advisory rule. */
@@ -46,6 +48,11 @@ function brokenForEveryRule() {
         .remove("data-connections")
         .change("data-ap", (i) => (i.rootDirectory.path = "/"))
         .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })))
+        .change("alarms", (i) => (i.kmsMasterKeyId = "alias/aws/sns"))
+        .add("aws:cloudwatch/metricAlarm:MetricAlarm", "app-5xx", {
+            inputs: { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 60, evaluationPeriods: 5, comparisonOperator: "GreaterThanThreshold", threshold: 5, alarmActions: [U] },
+            deps: { alarmActions: ["alarms"] },
+        })
         .add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } })
         .add("aws:cloudfront/distribution:Distribution", "cdn", {
             inputs: {
@@ -72,6 +79,14 @@ function brokenForEveryRule() {
         .add("aws:kms/key:Key", "unrotated", { inputs: { enableKeyRotation: false } })
         .add("aws:kms/key:Key", "rsa-2048", { inputs: { customerMasterKeySpec: "RSA_2048", keyUsage: "ENCRYPT_DECRYPT" } })
         .add("aws:ecr/repository:Repository", "repo", { inputs: { imageTagMutability: "MUTABLE" } })
+        .add("aws:s3/bucketIntelligentTieringConfiguration:BucketIntelligentTieringConfiguration", "archive-tiering", {
+            inputs: { bucket: "archive-1234", name: "all", status: "Enabled", tierings: [{ accessTier: "DEEP_ARCHIVE_ACCESS", days: 180 }] },
+            deps: { bucket: ["archive"] },
+        })
+        .add("aws:cloudfront/distribution:Distribution", "cdn-archive", {
+            inputs: { origins: [{ originId: "archive", domainName: "archive-1234.s3.eu-west-1.amazonaws.com" }], defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } },
+            deps: { origins: ["archive"] },
+        })
         .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
 }
 
@@ -82,10 +97,10 @@ describe("policy pack over the analyzer interface", () => {
         assert.match(info.version, /^\d+\.\d+\.\d+$/);
         assert.ok(info.supportsConfig);
         for (const p of info.policies) {
-            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|elb|cloudwatch|kms|ecr|sqs)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
+            assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|elb|cloudwatch|kms|ecr|sqs|sns)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
             assert.strictEqual(p.enforcementLevel, MANDATORY.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        assert.strictEqual(info.policies.length, 49);
+        assert.strictEqual(info.policies.length, 51);
     });
 
     it('raises every rule to mandatory with { "all": "mandatory" }', async () => {

@@ -40,6 +40,21 @@ describe("app: GET /uploads/:id returns CDN URLs for served prefixes once archiv
         assert.deepStrictEqual(listed.Contents.map((o: any) => o.Key), [`uploads/${s.id}/thumbnails/red photo.png.webp`], "the URL names the object S3 holds");
     });
 
+    it("no CDN URL for an object in GLACIER or DEEP_ARCHIVE (GetObject answers InvalidObjectState until it is restored)", async () => {
+        for (const storageClass of ["GLACIER", "DEEP_ARCHIVE"]) {
+            const s = await archivedStatus({ CDN_BASE_URL: CDN }, "frozen.png", await png());
+            const thumbnail = `uploads/${s.id}/thumbnails/frozen.png.webp`;
+            assert.deepStrictEqual(s.cdnUrls, [`${CDN}/${thumbnail}`], "(control) served while readable");
+            // What a lifecycle transition does to the object: the same key, another storage class.
+            aws(suite.s3.endpoint, ["s3api", "copy-object", "--bucket", s.bucket, "--key", thumbnail, "--copy-source", `${s.bucket}/${thumbnail}`, "--storage-class", storageClass]);
+            const listed = aws(suite.s3.endpoint, ["s3api", "list-objects-v2", "--bucket", s.bucket, "--prefix", thumbnail]);
+            assert.deepStrictEqual(listed.Contents.map((o: any) => o.StorageClass), [storageClass], "S3 lists the object in its new class");
+            const now: any = await (await fetch(`${apps[apps.length - 1].url}/uploads/${s.id}`)).json();
+            assert.equal(now.status, "archived");
+            assert.equal(now.cdnUrls, undefined, `${storageClass}: ${JSON.stringify(now.cdnUrls)}`);
+        }
+    });
+
     it("no CDN_BASE_URL: no CDN URLs", async () => {
         const s = await archivedStatus({}, "plain.png", await png());
         assert.equal(s.cdnUrls, undefined);

@@ -87,6 +87,19 @@ export const denyInsecureTransport = (resource: string) => ({
     Condition: { Bool: { "aws:SecureTransport": "false" } },
 });
 
+/** The alarm topic key's policy as the Monitoring component writes it: the account root administers, CloudWatch alarms may use it. */
+export const alarmKeyStatements = () => [
+    { Sid: "EnableIamPoliciesForTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+    {
+        Sid: "AllowCloudWatchAlarmsOfThisAccountToPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*" } },
+    },
+];
+
 export function efsVolume(name: string, extra: Record<string, unknown> = {}) {
     return {
         name,
@@ -133,7 +146,8 @@ export function compliantStack(): Stack {
             },
             deps: { fileSystemId: ["data"] },
         })
-        .add("aws:sns/topic:Topic", "alarms", { inputs: { kmsMasterKeyId: "alias/aws/sns" } })
+        .add("aws:kms/key:Key", "alarms-key", { inputs: { enableKeyRotation: true, policy: policyDoc(alarmKeyStatements()) } })
+        .add("aws:sns/topic:Topic", "alarms", { inputs: { kmsMasterKeyId: U }, deps: { kmsMasterKeyId: ["alarms-key"] } })
         .add("aws:cloudwatch/metricAlarm:MetricAlarm", "data-connections", {
             inputs: {
                 namespace: "AWS/EFS",

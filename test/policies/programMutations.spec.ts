@@ -46,6 +46,13 @@ class Program {
     get internetIngressRule() {
         return this.one("ingress rule from the internet (the load balancer's)", (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.cidrIpv4 === "0.0.0.0/0");
     }
+    get alarmTopic() {
+        return this.one("the alarm topic", (r) => r.type === "aws:sns/topic:Topic");
+    }
+    get alarmTopicKey() {
+        const keyUrn = this.alarmTopic.propertyDependencies.kmsMasterKeyId?.[0];
+        return this.one("the alarm topic's KMS key", (r) => r.urn === keyUrn && r.type === "aws:kms/key:Key");
+    }
     get bucketVersioning() {
         return this.one("bucket versioning", (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning");
     }
@@ -153,6 +160,25 @@ const mutations: Mutation[] = [
             Program.both(mt, (m) => delete m.securityGroups);
             delete mt.propertyDependencies.securityGroups;
         },
+    },
+    {
+        name: "the alarm topic encrypted with alias/aws/sns",
+        policy: "sns-topic-alarm-key-admits-cloudwatch",
+        apply: (p) => {
+            const topic = p.alarmTopic;
+            Program.both(topic, (t) => (t.kmsMasterKeyId = "alias/aws/sns"));
+            delete topic.propertyDependencies.kmsMasterKeyId;
+        },
+    },
+    {
+        name: "the alarm topic key's policy without the CloudWatch statement",
+        policy: "sns-topic-alarm-key-admits-cloudwatch",
+        apply: (p) =>
+            Program.both(p.alarmTopicKey, (k) => {
+                const doc = JSON.parse(k.policy);
+                doc.Statement = doc.Statement.filter((st: Props) => st.Principal?.Service !== "cloudwatch.amazonaws.com");
+                k.policy = JSON.stringify(doc);
+            }),
     },
     { name: "versioning Suspended", policy: "s3-bucket-versioning-enabled", apply: (p) => Program.both(p.bucketVersioning, (v) => (v.versioningConfiguration.status = "Suspended")) },
     {

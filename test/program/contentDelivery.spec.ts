@@ -1,7 +1,8 @@
 /**
  * Issue 11: CloudFront in front of the archive bucket (config `cdn`), off in dev and prod. The bucket stays private and
  * admits only this distribution through origin access control: principal cloudfront.amazonaws.com, AWS:SourceArn equal
- * to the distribution, s3:GetObject only, on the served patterns only. HTTPS only, TLS 1.2+, CachingOptimized.
+ * to the distribution, s3:GetObject only, on the served patterns only. HTTPS only, TLS 1.2+ with a certificate (TLSv1,
+ * what CloudFront enforces, on its default one), CachingOptimized.
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
  */
 import * as assert from "assert";
@@ -18,6 +19,7 @@ const T = {
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 };
 const CERT = "arn:aws:acm:us-east-1:210987654321:certificate/8f3c1a52-6b0e-4d2f-9c7a-1e5b2d4f6a80";
 const WAF = "arn:aws:wafv2:us-east-1:210987654321:global/webacl/edge/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
@@ -46,13 +48,13 @@ describe("program: content delivery through CloudFront with origin access contro
         assert.strictEqual(d.origins[0].domainName, oneOfType(run, T.bucket, "archive-bucket").outputs.bucketRegionalDomainName);
     });
 
-    it("redirects HTTP to HTTPS, asks TLS 1.2 or newer, caches with the managed CachingOptimized policy, GET and HEAD only", async () => {
+    it("redirects HTTP to HTTPS, claims on the default certificate only the TLSv1 policy CloudFront enforces there, caches with the managed CachingOptimized policy, GET and HEAD only", async () => {
         const d = oneOfType(await withCdn(), T.distribution).inputs as any;
         assert.strictEqual(d.defaultCacheBehavior.viewerProtocolPolicy, "redirect-to-https");
         assert.strictEqual(d.defaultCacheBehavior.cachePolicyId, "658327ea-f89d-4fab-a63d-7e88639e58f6");
         assert.deepStrictEqual(d.defaultCacheBehavior.allowedMethods, ["GET", "HEAD"]);
-        assert.strictEqual(d.viewerCertificate.minimumProtocolVersion, "TLSv1.2_2021");
-        assert.strictEqual(d.viewerCertificate.cloudfrontDefaultCertificate, true);
+        // CloudFront sets TLSv1 on the default certificate whatever is asked (API_ViewerCertificate); TLS 1.2 needs a certificate (below).
+        assert.deepStrictEqual(d.viewerCertificate, { cloudfrontDefaultCertificate: true, minimumProtocolVersion: "TLSv1" });
     });
 
     it("the bucket policy admits cloudfront.amazonaws.com for this distribution only (AWS:SourceArn), GetObject only, on the thumbnails only", async () => {
@@ -93,6 +95,13 @@ describe("program: content delivery through CloudFront with origin access contro
         const env = json<any[]>(oneOfType(run, T.taskDefinition, "app-task").inputs.containerDefinitions)[0].environment;
         assert.deepStrictEqual(env.find((e: any) => e.name === "CDN_BASE_URL").value, "https://cdn.example.org");
     });
+
+    it("what the CDN serves is never frozen: with the CDN on, current versions move to GLACIER_IR (GetObject reads it), never GLACIER or DEEP_ARCHIVE; without it, the GLACIER default stays", async () => {
+        const currentTransitions = (run: Awaited<ReturnType<typeof withCdn>>) =>
+            (oneOfType(run, T.lifecycle).inputs as any).rules.filter((r: any) => r.status === "Enabled").flatMap((r: any) => r.transitions ?? []);
+        assert.deepStrictEqual(currentTransitions(await withCdn()), [{ days: 90, storageClass: "GLACIER_IR" }]);
+        assert.deepStrictEqual(currentTransitions(await stackRun({ stack: "dev" })), [{ days: 90, storageClass: "GLACIER" }]);
+    });
 });
 
 describe("config: cdn", () => {
@@ -118,5 +127,13 @@ describe("config: cdn", () => {
         assert.deepStrictEqual(bad({ webAclArn: WAF.replace("global", "regional") }), ["cdn.webAclArn"]);
         assert.deepStrictEqual(bad({ servedPrefixes: ["/uploads/*"] }), ["cdn.servedPrefixes"]);
         assert.deepStrictEqual(bad({}), [], "(control) the defaults are accepted");
+    });
+    it("refuses a GLACIER or DEEP_ARCHIVE transition of current versions with the CDN on, naming archiveLifecycle.transitions[i].storageClass and cdn.enabled", () => {
+        const lifecycle = (transitions: object[]) => ({ "fargate-efs-s3:archiveLifecycle": JSON.stringify({ transitions }) });
+        const p = keys({ ...CDN_ON, ...lifecycle([{ days: 30, storageClass: "STANDARD_IA" }, { days: 120, storageClass: "GLACIER" }, { days: 400, storageClass: "DEEP_ARCHIVE" }]) });
+        assert.deepStrictEqual(p.map((l) => l.split(": ")[0]), ["fargate-efs-s3:archiveLifecycle.transitions[1].storageClass", "fargate-efs-s3:archiveLifecycle.transitions[2].storageClass"]);
+        assert.match(p[0], /GLACIER while cdn\.enabled is true.*InvalidObjectState.*GLACIER_IR/);
+        assert.deepStrictEqual(keys({ ...CDN_ON, ...lifecycle([{ days: 90, storageClass: "GLACIER_IR" }]) }), [], "(control) GLACIER_IR is readable");
+        assert.deepStrictEqual(keys(lifecycle([{ days: 90, storageClass: "GLACIER" }])), [], "(control) GLACIER without the CDN");
     });
 });

@@ -7,6 +7,8 @@
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
  */
 import * as assert from "assert";
+import { WatchedService } from "../../components";
+import { AlarmSpec, alarmSpecs } from "../../components/monitoringAlarms";
 import { ConfigError, parseStackConfig } from "../../config";
 import { costInputFromStack } from "../../tools/preview/costInput";
 import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun } from "../mocks";
@@ -14,6 +16,7 @@ import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, st
 const T = {
     alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     topic: "aws:sns/topic:Topic",
+    key: "aws:kms/key:Key",
     subscription: "aws:sns/topicSubscription:TopicSubscription",
     dashboard: "aws:cloudwatch/dashboard:Dashboard",
     policy: "aws:appautoscaling/policy:Policy",
@@ -116,13 +119,55 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
         });
     }
 
-    it("encrypts the topic with the AWS-managed SNS key by default, a configured key otherwise; subscribes an e-mail only when configured", async () => {
-        assert.strictEqual(oneOfType(await run("dev"), T.topic).inputs.kmsMasterKeyId, "alias/aws/sns");
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: alarms reach a person: the topic is encrypted with a customer managed key the component owns, rotated, that CloudWatch alarms of this account and region may use and the account root administers`, async () => {
+            const r = await run(stack);
+            const key = oneOfType(r, T.key);
+            assert.strictEqual(key.parent, oneOfType(r, T.topic).parent, "the key belongs to the Monitoring component");
+            assert.ok(oneOfType(r, T.topic).propertyDependencies.kmsMasterKeyId?.includes(key.urn), "the topic is encrypted with that key");
+            assert.strictEqual(key.inputs.enableKeyRotation, true);
+            const statements = json(key.inputs.policy).Statement;
+            assert.deepStrictEqual(statements, [
+                { Sid: "EnableIamPoliciesForTheAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "AllowCloudWatchAlarmsOfThisAccountToPublish",
+                    Effect: "Allow",
+                    Principal: { Service: "cloudwatch.amazonaws.com" },
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    Resource: "*",
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": "123456789012" },
+                        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*" },
+                    },
+                },
+            ]);
+        });
+    }
+
+    it("a customer managed key passed by ARN encrypts the topic instead (no key created); an e-mail is subscribed only when configured", async () => {
         assert.deepStrictEqual(allOfType(await run("dev"), T.subscription), []);
-        const r = await run("dev", { [`${NS}:monitoring`]: JSON.stringify({ alarmEmail: "ops@example.org", topicKmsKeyId: "alias/ops" }) });
-        assert.strictEqual(oneOfType(r, T.topic).inputs.kmsMasterKeyId, "alias/ops");
+        const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const r = await run("dev", { [`${NS}:monitoring`]: JSON.stringify({ alarmEmail: "ops@example.org", topicKmsKeyId: keyArn }) });
+        assert.strictEqual(oneOfType(r, T.topic).inputs.kmsMasterKeyId, keyArn);
+        assert.deepStrictEqual(allOfType(r, T.key), []);
         const sub = oneOfType(r, T.subscription);
         assert.deepStrictEqual([sub.inputs.protocol, sub.inputs.endpoint, sub.inputs.topic], ["email", "ops@example.org", oneOfType(r, T.topic).outputs.arn]);
+    });
+
+    it("alias/aws/sns (or any AWS managed key) for the topic is refused with monitoring.topicKmsKeyId named and why, before anything is built", () => {
+        for (const managed of ["alias/aws/sns", "arn:aws:kms:us-east-1:123456789012:alias/aws/sns", "alias/aws/kms"]) {
+            const raw = { "aws:region": "us-east-1", [`${NS}:allowPlainHttp`]: "true", [`${NS}:monitoring`]: JSON.stringify({ topicKmsKeyId: managed }) };
+            assert.throws(
+                () => parseStackConfig(raw),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError);
+                    assert.deepStrictEqual(e.problems.map((p) => p.key), [`${NS}:monitoring.topicKmsKeyId`]);
+                    assert.match(e.problems[0].reason, /AWS managed key.*cannot admit cloudwatch\.amazonaws\.com.*Leave monitoring\.topicKmsKeyId unset/);
+                    return true;
+                },
+                managed,
+            );
+        }
     });
 
     for (const stack of ["dev", "prod"] as const) {
@@ -187,8 +232,95 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
     });
     it("the cost estimate counts what CloudWatch bills: one alarm metric per metric read (dev 18 for 13 alarms, prod 23 for 16), one dashboard, 9 EMF metrics per service", async () => {
         const dev = await run("dev");
-        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 18, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(dev.config, dev.resources).monitoring, { alarmMetrics: 18, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 9, snsTopics: 1, topicKeys: 1 });
         const prod = await run("prod");
-        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 23, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1 });
+        assert.deepStrictEqual(costInputFromStack(prod.config, prod.resources).monitoring, { alarmMetrics: 23, highResolutionAlarmMetrics: 0, dashboards: 1, customMetrics: 18, snsTopics: 1, topicKeys: 1 });
+    });
+});
+
+/**
+ * The EFS ClientConnections alarm evaluated as CloudWatch metric math documents it, over the minutes the alarm reads:
+ * a series is a map minute → value, a minute without a data point is absent. Documented rules used here
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html): arithmetic — "Missing values
+ * in a time series are treated as 0"; comparison of two time series — "only one of the time series has a value for a
+ * particular time stamp, the function treats the missing value in the other time series as 0"; a time series against a
+ * scalar keeps the series' own time stamps. Anything else in the expression (FILL, IF, …) is refused: undocumented here.
+ */
+function evaluateMetricMath(expr: string, series: Record<string, Map<number, number>>): Map<number, number> {
+    type V = Map<number, number> | number;
+    const tokens = expr.match(/\d+(\.\d+)?|[a-z][A-Za-z0-9_]*|>=|<=|[()+><]|\S/g)!;
+    let i = 0;
+    const union = (a: Map<number, number>, b: Map<number, number>) => [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+    const apply = (a: V, b: V, f: (x: number, y: number) => number): V => {
+        if (typeof a === "number" && typeof b === "number") return f(a, b);
+        if (typeof a === "number") return new Map([...(b as Map<number, number>)].map(([t, v]) => [t, f(a, v)]));
+        if (typeof b === "number") return new Map([...a].map(([t, v]) => [t, f(v, b)]));
+        return new Map(union(a, b).map((t) => [t, f(a.get(t) ?? 0, b.get(t) ?? 0)]));
+    };
+    const primary = (): V => {
+        const t = tokens[i++];
+        if (t === "(") {
+            const v = comparison();
+            assert.strictEqual(tokens[i++], ")");
+            return v;
+        }
+        if (/^\d/.test(t)) return Number(t);
+        if (series[t] !== undefined) return series[t];
+        throw new Error(`not evaluated here (undocumented for missing data): ${t}`);
+    };
+    const sum = (): V => {
+        let v = primary();
+        while (tokens[i] === "+") {
+            i++;
+            v = apply(v, primary(), (x, y) => x + y);
+        }
+        return v;
+    };
+    const comparison = (): V => {
+        let v = sum();
+        while ([">", ">=", "<"].includes(tokens[i])) {
+            const op = tokens[i++];
+            v = apply(v, sum(), (x, y) => Number(op === ">" ? x > y : op === ">=" ? x >= y : x < y));
+        }
+        return v;
+    };
+    const result = comparison();
+    assert.strictEqual(i, tokens.length, `unparsed: ${tokens.slice(i).join(" ")}`);
+    assert.ok(result instanceof Map, "an alarm expression yields a time series");
+    return result;
+}
+
+describe("the EFS ClientConnections alarm under CloudWatch's documented metric-math rules for missing data", () => {
+    const minutes = [0, 1, 2, 3, 4];
+    const every = (v: number) => new Map(minutes.map((m) => [m, v]));
+    const none = () => new Map<number, number>();
+    const alarm = (workers: boolean) => {
+        const services: WatchedService[] = [{ role: "app", clusterName: "c", serviceName: "app", metricsServiceName: "app" }];
+        if (workers) services.push({ role: "worker", clusterName: "c", serviceName: "worker", metricsServiceName: "worker" });
+        const spec = alarmSpecs({
+            fileSystemId: "fs-1",
+            throughputMode: "elastic",
+            performanceMode: "generalPurpose",
+            loadBalancerArnSuffix: "app/lb/1",
+            targetGroupArnSuffix: "targetgroup/tg/1",
+            services,
+            backlogLimitBytes: 1e9,
+            region: "us-east-1",
+        }).find((s: AlarmSpec) => s.role === "efs-client-connections")!;
+        return { spec, breaching: (data: Record<string, Map<number, number>>) => [...evaluateMetricMath(spec.expression!.expr, data).values()].filter((v) => v >= spec.threshold).length };
+    };
+
+    it("fires when tasks run and ClientConnections was never published (a file system never mounted): 5 of 5 minutes breach", () => {
+        const { spec, breaching } = alarm(false);
+        assert.strictEqual(breaching({ tasks0: every(2), connections: none() }), 5);
+        assert.strictEqual(spec.datapointsToAlarm, 5);
+        assert.strictEqual(spec.comparison, "GreaterThanOrEqualToThreshold");
+    });
+    it("fires with web and worker services when connections report 0, and stays quiet while tasks are connected or none run", () => {
+        const { breaching } = alarm(true);
+        assert.strictEqual(breaching({ tasks0: every(1), tasks1: none(), connections: every(0) }), 5);
+        assert.strictEqual(breaching({ tasks0: every(2), tasks1: every(1), connections: every(3) }), 0);
+        assert.strictEqual(breaching({ tasks0: every(0), tasks1: every(0), connections: none() }), 0);
+        assert.strictEqual(breaching({ tasks0: none(), tasks1: none(), connections: every(0) }), 0, "no task metric at all: nothing runs");
     });
 });

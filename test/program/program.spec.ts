@@ -334,11 +334,8 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(schedule.scheduleExpression, "rate(1 hour)");
                 assert.strictEqual(schedule.target.arn, "arn:aws:scheduler:::aws-sdk:ecs:runTask");
                 const request = JSON.parse(schedule.target.input);
-                assert.deepStrictEqual(request.Overrides, {
-                    TaskRoleArn: oneOfType(run, T.role, "app-drain-task-role").outputs.arn,
-                    ContainerOverrides: [{ Name: "app", Command: ["archive", "--once"] }],
-                });
-                assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef, "app-task").outputs.arn);
+                assert.strictEqual(request.Overrides, undefined, "command and role come from the drain's own task definition");
+                assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef, "app-drain-task").outputs.arn);
                 assert.strictEqual(request.Cluster, oneOfType(run, T.cluster).outputs.arn);
                 assert.strictEqual(request.PlatformVersion, "1.4.0");
                 assert.strictEqual(request.LaunchType, "FARGATE");
@@ -350,9 +347,21 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 const policy = allOfType(run, T.rolePolicy).find((p) => p.name === "app-drain-scheduler-access")!;
                 const [runTask, passRole] = policyStatements(policy.inputs.policy);
                 assert.strictEqual(runTask.Action, "ecs:RunTask");
-                assert.ok(!String(runTask.Resource).includes("*"), "RunTask on this task definition only");
+                assert.strictEqual(runTask.Resource, oneOfType(run, T.taskDef, "app-drain-task").outputs.arn, "RunTask on the drain's task definition only");
                 assert.deepStrictEqual(passRole.Resource, ["app-execution-role", "app-drain-task-role"].map((n) => oneOfType(run, T.role, n).outputs.arn));
                 assert.deepStrictEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+            });
+            it("the drain task's health is judged by nothing its command cannot answer: its own task definition runs `archive --once` under its own role, with no /healthz check and no published port", () => {
+                const drain = oneOfType(run, T.taskDef, "app-drain-task").inputs as any;
+                const [container] = JSON.parse(drain.containerDefinitions);
+                assert.deepStrictEqual(container.command, ["archive", "--once"]);
+                assert.strictEqual(container.healthCheck, undefined);
+                assert.deepStrictEqual(container.portMappings, []);
+                assert.strictEqual(drain.taskRoleArn, oneOfType(run, T.role, "app-drain-task-role").outputs.arn);
+                const [web] = JSON.parse((oneOfType(run, T.taskDef, "app-task").inputs as any).containerDefinitions);
+                assert.match(web.healthCheck.command.join(" "), /\/healthz/, "(control) the web task keeps its /healthz check");
+                assert.strictEqual(container.image, web.image, "the same image");
+                assert.deepStrictEqual(container.mountPoints, web.mountPoints, "the same EFS mount");
             });
             it("builds the image from app/ when config gives no image URI", () => {
                 const image = oneOfType(run, T.image).inputs as any;

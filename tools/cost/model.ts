@@ -50,6 +50,8 @@ export interface CostInput {
         /** Distinct (namespace, name, dimensions) the app emits as EMF. */
         readonly customMetrics: number;
         readonly snsTopics: number;
+        /** Customer managed KMS keys that encrypt alarm topics (the Monitoring component's own key). Defaults to 0. */
+        readonly topicKeys?: number;
     };
     /** issue 19: the SQS work queue and its dead-letter queue, when the stack has them. */
     readonly queue?: {
@@ -62,7 +64,7 @@ export interface CostLine {
     /** What is billed, e.g. "EFS Standard storage". */
     readonly item: string;
     /** The AWS service the line is billed under. */
-    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena" | "CloudWatch" | "SNS" | "SQS";
+    readonly service: "EFS" | "S3" | "Fargate" | "VPC" | "ELB" | "Backup" | "CloudFront" | "Athena" | "CloudWatch" | "SNS" | "SQS" | "KMS";
     readonly quantity: number;
     readonly unit: string;
     readonly unitPriceUsd: number;
@@ -171,6 +173,13 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
         add("CloudWatch dashboards", "CloudWatch", m.dashboards, prices.cloudWatchDashboard, "free while the account has at most 3 dashboards (CloudWatch free tier, per account)");
         add("CloudWatch custom metrics (app EMF)", "CloudWatch", m.customMetrics, prices.cloudWatchCustomMetric, "app metrics × services (ServiceName the only dimension; TaskId is a property)");
         add("SNS alarm topic", "SNS", m.snsTopics, prices.snsTopic, "notifications within the SNS free tier");
+        add(
+            "KMS key of the alarm topic",
+            "KMS",
+            m.topicKeys ?? 0,
+            prices.kmsKey,
+            "rotation on: +$1/month after the first and after the second yearly rotation (then no more); SNS reuses a data key for 5 minutes, so its requests stay within the KMS free tier",
+        );
     }
 
     if (input.queue) {

@@ -37,6 +37,7 @@ const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalan
 const cloudFrontPage = "Amazon CloudFront pricing (aws.amazon.com/cloudfront/pricing), pay as you go, United States, Mexico & Canada";
 const athenaPage = "Amazon Athena pricing (aws.amazon.com/athena/pricing), US East (N. Virginia), SQL queries";
 const cloudWatchPage = "Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing), US East (N. Virginia), paid tier";
+const kmsPage = "AWS Key Management Service pricing (aws.amazon.com/kms/pricing), US East (N. Virginia)";
 const snsPage = "Amazon SNS pricing (aws.amazon.com/sns/pricing), US East (N. Virginia)";
 const backupPage = "AWS Backup pricing (aws.amazon.com/backup/pricing), US East (N. Virginia)";
 const sqsPage = "Amazon SQS pricing (aws.amazon.com/sqs/pricing), US East (N. Virginia)";
@@ -97,6 +98,7 @@ export const LIST_PRICES = {
     // issue 19: every SQS API action is a request, and each 64 KB chunk of a payload is billed as one request.
     sqsStandardRequests: { usd: 0.4, unit: "million requests", source: `${sqsPage}: Standard queue, per million requests (from 1 million to 100 billion requests/month)` },
     snsTopic: { usd: 0, unit: "topic-month", source: `${snsPage}: topics have no charge; e-mail notifications within the first 1,000 per month and publishes within the first million are free` },
+    kmsKey: { usd: 1.0, unit: "key-month", source: `${kmsPage}: each customer managed key, per month (prorated hourly); 20,000 requests per month free` },
 } as const satisfies Record<string, Price>;
 
 export type PriceKey = keyof typeof LIST_PRICES;

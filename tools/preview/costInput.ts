@@ -32,6 +32,7 @@ function monitoringOf(config: StackConfig, resources: readonly Pick<RecordedReso
         dashboards: resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length,
         customMetrics: Object.keys(APP_METRICS).length * services,
         snsTopics: resources.filter((r) => r.type === "aws:sns/topic:Topic").length,
+        topicKeys: resources.filter((r) => r.type === "aws:kms/key:Key").length,
     };
 }
 

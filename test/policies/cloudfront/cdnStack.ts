@@ -13,8 +13,17 @@ export const cloudFrontAllow = (extra: Record<string, unknown> = {}) => ({
     ...extra,
 });
 
+/** The archive's lifecycle with the CDN on: current versions to GLACIER_IR, which GetObject (so CloudFront) reads. */
+export const CDN_LIFECYCLE_RULES = [
+    { id: "archive-current-versions", status: "Enabled", filter: {}, transitions: [{ days: 90, storageClass: "GLACIER_IR" }] },
+    { id: "archive-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER" }] },
+];
+
 export function cdnStack(): Stack {
     return compliantStack()
+        .change("archive-lifecycle", (i) => {
+            i.rules = structuredClone(CDN_LIFECYCLE_RULES);
+        })
         .change("archive-policy", (i) => {
             i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [denyInsecureTransport("arn:aws:s3:::archive-1234/*"), cloudFrontAllow()] });
         })
