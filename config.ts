@@ -21,9 +21,10 @@ import {
     validateArchiveLifecycle,
     validateNetworkArgs,
     validateServiceArgs,
+    validateMonitoringSettings,
     validateSharedFileSystemArgs,
 } from "./components";
-import { ConfigError, fullKey, readKeys } from "./configKeys";
+import { ConfigError, fullKey, NAMESPACE, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
 import { CdnSettings, parseCdn } from "./configDelivery";
@@ -146,7 +147,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const worker = parseWorker(v.worker, problems);
     const logAnalytics = parseLogAnalytics(v, lifecycle, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
-    const monitoring = parseMonitoringSettings(v.monitoring, problems);
+    const monitoring = withAlarmEmail(parseMonitoringSettings(v.monitoring, problems), v.alarmEmail, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -254,15 +255,84 @@ function renamed(problems: readonly Problem[], names: Readonly<Record<string, st
  * region's AZ list is the only lookup, made before any resource is registered.
  */
 export async function readStackConfig(): Promise<StackConfig> {
-    const raw = pulumi.runtime.allConfig();
+    const { raw, conflicts, stackKey } = inProjectNamespace(pulumi.runtime.allConfig(), pulumi.getProject());
     const operation: Operation = pulumi.runtime.isDryRun() ? "preview" : "update";
+    const parse = (region: RegionFacts) => reportedAsSet(() => parseStackConfig(raw, region, operation), conflicts, stackKey);
     if (!raw["aws:region"]) {
-        return parseStackConfig(raw, {}, operation); // throws, naming aws:region along with everything else that is wrong
+        return parse({}); // throws, naming aws:region along with everything else that is wrong
     }
     const zones = await aws.getAvailabilityZones({
         state: "available",
         // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count.
         filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
     });
-    return parseStackConfig(raw, { availabilityZones: zones.names }, operation);
+    return parse({ availabilityZones: zones.names });
+}
+
+// ---- issue 21: a project made from the template (`pulumi new`), and the template's alarmEmail prompt -------------
+
+/** The stack's config with the project's keys read as this program's, and how to name a key as the stack set it. */
+export interface ProjectConfig {
+    /** Full keys to values, the project's own keys under `fargate-efs-s3:` (what parseStackConfig reads). */
+    readonly raw: Record<string, string>;
+    /** Keys set in both namespaces with different values. */
+    readonly conflicts: { key: string; reason: string }[];
+    /** The key the stack set for one parseStackConfig names (`fargate-efs-s3:azCount` → `my-app:azCount`). */
+    readonly stackKey: (key: string) => string;
+}
+
+/**
+ * `pulumi new` names the project after the user's choice (by default the directory), and project config keys live
+ * in the project's namespace: Pulumi.yaml's declarations and the template's prompts become `<project>:<key>`
+ * (https://www.pulumi.com/docs/iac/concepts/config/: "In cases where a simple name without a colon is used, Pulumi
+ * automatically uses the current project name from `Pulumi.yaml` as the namespace."). The program reads its keys in
+ * the project's namespace under any project name, and still reads the stack files the template ships (keys in this
+ * repository's namespace, `fargate-efs-s3:`); a key set in both with different values is a problem naming both.
+ */
+export function inProjectNamespace(all: Readonly<Record<string, string>>, project: string): ProjectConfig {
+    const raw: Record<string, string> = { ...all };
+    const conflicts: { key: string; reason: string }[] = [];
+    const renamed = new Set<string>();
+    if (project !== NAMESPACE) {
+        for (const [key, value] of Object.entries(all)) {
+            if (!key.startsWith(`${project}:`)) continue;
+            const shipped = fullKey(key.slice(project.length + 1));
+            if (all[shipped] !== undefined && all[shipped] !== value) {
+                conflicts.push({ key, reason: `is ${JSON.stringify(value)} but ${shipped} (the template's namespace) is ${JSON.stringify(all[shipped])}: remove one of them` });
+            }
+            delete raw[key];
+            raw[shipped] = value;
+            renamed.add(shipped);
+        }
+    }
+    const stackKey = (key: string) => {
+        const [full] = key.split("."); // a problem may name a field: fargate-efs-s3:worker.cpu
+        return renamed.has(full) || (project !== NAMESPACE && key.startsWith(`${NAMESPACE}:`) && !(full in all)) ? `${project}:${key.slice(NAMESPACE.length + 1)}` : key;
+    };
+    return { raw, conflicts, stackKey };
+}
+
+/** Parses, and reports every problem at once by the keys the stack set, with the conflicts among them. */
+function reportedAsSet(parse: () => StackConfig, conflicts: readonly { key: string; reason: string }[], stackKey: (key: string) => string): StackConfig {
+    try {
+        const config = parse();
+        if (conflicts.length > 0) throw new ConfigError(conflicts);
+        return config;
+    } catch (error) {
+        if (!(error instanceof ConfigError) || error.problems === conflicts) throw error;
+        throw new ConfigError([...error.problems.map((p) => ({ ...p, key: stackKey(p.key) })), ...conflicts]);
+    }
+}
+
+/** `alarmEmail`: the same setting as `monitoring.alarmEmail`, for the template's prompt; both set must agree. */
+function withAlarmEmail(monitoring: MonitoringSettings, alarmEmail: string | undefined, problems: Problem[]): MonitoringSettings {
+    if (alarmEmail === undefined) {
+        return monitoring;
+    }
+    if (monitoring.alarmEmail !== undefined && monitoring.alarmEmail !== alarmEmail) {
+        problems.push({ property: "alarmEmail", reason: `is ${JSON.stringify(alarmEmail)} but monitoring.alarmEmail is ${JSON.stringify(monitoring.alarmEmail)}: set one of them` });
+        return monitoring;
+    }
+    problems.push(...validateMonitoringSettings({ alarmEmail }).map((p) => ({ ...p, property: "alarmEmail" })));
+    return { ...monitoring, alarmEmail };
 }

@@ -69,6 +69,8 @@ export const KEYS = {
     logQueryDays: "integer",
     athenaBytesScannedCutoffMb: "integer",
     cdn: "object",
+    // ---- issue 21: the template's prompt for monitoring.alarmEmail (a `pulumi new` prompt sets only a top-level key)
+    alarmEmail: "string",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

@@ -183,7 +183,7 @@ describe("declared config: the defaults Pulumi writes into a stack build what th
             const configFile = stack === "minimal" ? minimal : path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
             // As after an update (every output known), so that values computed from the config, like the task
             // definition's environment, are compared too; prod's placeholder certificate is refused by an update.
-            const certificate = stack === "prod" ? { [`${NAMESPACE}:certificateArn`]: "arn:aws:acm:us-east-1:210987654321:certificate/abcd1234-5678-90ab-cdef-1234567890ab" } : {};
+            const certificate: Record<string, string> = stack === "prod" ? { [`${NAMESPACE}:certificateArn`]: "arn:aws:acm:us-east-1:210987654321:certificate/abcd1234-5678-90ab-cdef-1234567890ab" } : {};
             const plain = await recordStack({ stack, configFile, overrides: certificate });
             const overrides = withDeclaredDefaults(configFile);
             assert.ok(Object.keys(overrides).length > 0, "the stack sets every key: nothing to compare");
