@@ -44,6 +44,12 @@ function normalized(resources: readonly RecordedResource[], root: string | undef
         .sort((a, b) => a.urn.localeCompare(b.urn));
 }
 
+/**
+ * An output's value, or its error: what the provider server awaits when it serializes a Construct's state
+ * (`OutputImpl.promise()`, internal to the SDK; `apply` would never run on a rejected output).
+ */
+const settled = <T>(output: unknown): Promise<T> => (output as { promise(): Promise<T> }).promise();
+
 /** One provider for every case: it infers the schema (its outputs' definitions) once, as a served provider does. */
 let shared: ComponentProvider | undefined;
 const theProvider = () => (shared ??= new ComponentProvider({ name: "fargate-efs-s3", dirname: REPO_ROOT, components: [Architecture] }));
@@ -56,8 +62,8 @@ async function construct(stack: string, args: Record<string, unknown>) {
     let state: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         const result = await provider.construct(NAME, TOKEN, args as pulumi.Inputs, {});
-        urn = await (result.urn as pulumi.Output<string>).promise();
-        state = Object.fromEntries(await Promise.all(Object.entries(result.state).map(async ([k, v]) => [k, await (v as pulumi.Output<unknown>)?.promise()])));
+        urn = await settled<string>(result.urn);
+        state = Object.fromEntries(await Promise.all(Object.entries(result.state).map(async ([k, v]) => [k, await settled(v)])));
         return {};
     });
     await registrationsSettled();
@@ -97,7 +103,7 @@ describe("package: Construct of Architecture builds what index.ts builds", funct
         await pulumi.runtime.runInPulumiStack(async () => {
             const result = await provider.construct(NAME, TOKEN, { azCount: 9, efsThroughputMode: "turbo" } as pulumi.Inputs, {});
             try {
-                await (result.state.serviceUrl as pulumi.Output<string>).promise();
+                await settled(result.state.serviceUrl);
             } catch (e) {
                 error = e;
             }
