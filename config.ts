@@ -255,9 +255,9 @@ function renamed(problems: readonly Problem[], names: Readonly<Record<string, st
  * region's AZ list is the only lookup, made before any resource is registered.
  */
 export async function readStackConfig(): Promise<StackConfig> {
-    const { raw, conflicts, stackKey } = inProjectNamespace(pulumi.runtime.allConfig(), pulumi.getProject());
+    const { raw, foreign, stackKey } = inProjectNamespace(pulumi.runtime.allConfig(), pulumi.getProject());
     const operation: Operation = pulumi.runtime.isDryRun() ? "preview" : "update";
-    const parse = (region: RegionFacts) => reportedAsSet(() => parseStackConfig(raw, region, operation), conflicts, stackKey);
+    const parse = (region: RegionFacts) => reportedAsSet(() => parseStackConfig(raw, region, operation), foreign, stackKey);
     if (!raw["aws:region"]) {
         return parse({}); // throws, naming aws:region along with everything else that is wrong
     }
@@ -271,13 +271,13 @@ export async function readStackConfig(): Promise<StackConfig> {
 
 // ---- issue 21: a project made from the template (`pulumi new`), and the template's alarmEmail prompt -------------
 
-/** The stack's config with the project's keys read as this program's, and how to name a key as the stack set it. */
+/** The stack's config with the project's keys read as this program's, and how to name a key as the stack sets it. */
 export interface ProjectConfig {
     /** Full keys to values, the project's own keys under `fargate-efs-s3:` (what parseStackConfig reads). */
     readonly raw: Record<string, string>;
-    /** Keys set in both namespaces with different values. */
-    readonly conflicts: { key: string; reason: string }[];
-    /** The key the stack set for one parseStackConfig names (`fargate-efs-s3:azCount` → `my-app:azCount`). */
+    /** Keys this program cannot read in a project named otherwise (those of this repository's namespace). */
+    readonly foreign: { key: string; reason: string }[];
+    /** The key to name in a problem: `fargate-efs-s3:azCount` → `<project>:azCount`. */
     readonly stackKey: (key: string) => string;
 }
 
@@ -286,42 +286,44 @@ export interface ProjectConfig {
  * in the project's namespace: Pulumi.yaml's declarations and the template's prompts become `<project>:<key>`
  * (https://www.pulumi.com/docs/iac/concepts/config/: "In cases where a simple name without a colon is used, Pulumi
  * automatically uses the current project name from `Pulumi.yaml` as the namespace."). The program reads its keys in
- * the project's namespace under any project name, and still reads the stack files the template ships (keys in this
- * repository's namespace, `fargate-efs-s3:`); a key set in both with different values is a problem naming both.
+ * the project's namespace under any project name. A key left in this repository's namespace (a stack file copied
+ * from the template) is reported with the key to use: the CLI writes every declared default into the project's
+ * namespace, so reading both would pit each copied value against a default the stack never chose.
  */
 export function inProjectNamespace(all: Readonly<Record<string, string>>, project: string): ProjectConfig {
-    const raw: Record<string, string> = { ...all };
-    const conflicts: { key: string; reason: string }[] = [];
-    const renamed = new Set<string>();
-    if (project !== NAMESPACE) {
-        for (const [key, value] of Object.entries(all)) {
-            if (!key.startsWith(`${project}:`)) continue;
-            const shipped = fullKey(key.slice(project.length + 1));
-            if (all[shipped] !== undefined && all[shipped] !== value) {
-                conflicts.push({ key, reason: `is ${JSON.stringify(value)} but ${shipped} (the template's namespace) is ${JSON.stringify(all[shipped])}: remove one of them` });
-            }
-            delete raw[key];
-            raw[shipped] = value;
-            renamed.add(shipped);
+    if (project === NAMESPACE) {
+        return { raw: { ...all }, foreign: [], stackKey: (key) => key };
+    }
+    const raw: Record<string, string> = {};
+    const foreign: { key: string; reason: string }[] = [];
+    for (const [key, value] of Object.entries(all)) {
+        if (key.startsWith(`${project}:`)) {
+            raw[fullKey(key.slice(project.length + 1))] = value;
+        } else if (key.startsWith(`${NAMESPACE}:`)) {
+            const name = key.slice(NAMESPACE.length + 1);
+            foreign.push({ key, reason: `is in the template's namespace, but this project is ${project}: set ${project}:${name} instead (in the stack file, rename the key)` });
+        } else {
+            raw[key] = value;
         }
     }
-    const stackKey = (key: string) => {
-        const [full] = key.split("."); // a problem may name a field: fargate-efs-s3:worker.cpu
-        return renamed.has(full) || (project !== NAMESPACE && key.startsWith(`${NAMESPACE}:`) && !(full in all)) ? `${project}:${key.slice(NAMESPACE.length + 1)}` : key;
-    };
-    return { raw, conflicts, stackKey };
+    const stackKey = (key: string) => (key.startsWith(`${NAMESPACE}:`) ? `${project}:${key.slice(NAMESPACE.length + 1)}` : key);
+    return { raw, foreign, stackKey };
 }
 
-/** Parses, and reports every problem at once by the keys the stack set, with the conflicts among them. */
-function reportedAsSet(parse: () => StackConfig, conflicts: readonly { key: string; reason: string }[], stackKey: (key: string) => string): StackConfig {
+/** Parses, and reports every problem at once by the keys the stack sets, the foreign keys among them. */
+function reportedAsSet(parse: () => StackConfig, foreign: readonly { key: string; reason: string }[], stackKey: (key: string) => string): StackConfig {
+    let problems: { key: string; reason: string }[] = [];
+    let config: StackConfig | undefined;
     try {
-        const config = parse();
-        if (conflicts.length > 0) throw new ConfigError(conflicts);
-        return config;
+        config = parse();
     } catch (error) {
-        if (!(error instanceof ConfigError) || error.problems === conflicts) throw error;
-        throw new ConfigError([...error.problems.map((p) => ({ ...p, key: stackKey(p.key) })), ...conflicts]);
+        if (!(error instanceof ConfigError)) throw error;
+        problems = error.problems.map((p) => ({ ...p, key: stackKey(p.key) }));
     }
+    if (problems.length > 0 || foreign.length > 0) {
+        throw new ConfigError([...foreign, ...problems]);
+    }
+    return config!;
 }
 
 /** `alarmEmail`: the same setting as `monitoring.alarmEmail`, for the template's prompt; both set must agree. */
