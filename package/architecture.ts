@@ -7,7 +7,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureOutputs, buildArchitecture } from "../components/architecture";
-import { ConfigError, NAMESPACE, parseStackConfig } from "../config";
+import type { MonitoringSettings } from "../components/monitoringArgs";
+import { ConfigError, NAMESPACE, parseStackConfig, WorkerSettings } from "../config";
 
 /** The repository: the app's Docker build context when no image is given, wherever the consuming program runs. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -32,46 +33,6 @@ export interface ArchitectureLifecycle {
     readonly noncurrentExpirationDays?: number;
     /** Days after which incomplete multipart uploads are aborted. Defaults to 7. */
     readonly abortIncompleteMultipartUploadDays?: number;
-}
-
-/** The background worker service: `work` (archive only) on the same access point, its own role, no load balancer. */
-export interface ArchitectureWorker {
-    /** Whether the worker service runs. */
-    readonly enabled: boolean;
-    /** CPU units, a Fargate size pair with memory. Defaults to 256. */
-    readonly cpu?: number;
-    /** Memory in MiB. Defaults to 512. */
-    readonly memory?: number;
-    /** Tasks to start with. Defaults to minCount. */
-    readonly desiredCount?: number;
-    /** Fewest tasks. Defaults to 1. */
-    readonly minCount?: number;
-    /** Most tasks. Defaults to 2. */
-    readonly maxCount?: number;
-    /** CPU target of target-tracking scaling, 10 to 90. Defaults to 60. */
-    readonly cpuTargetPercent?: number;
-    /** Days the worker's logs are kept. Defaults to 30. */
-    readonly logRetentionDays?: number;
-}
-
-/** Alarms, their SNS topic and the dashboard. */
-export interface ArchitectureMonitoring {
-    /** E-mail address subscribed to the alarm topic (confirmed by mail). Defaults to none. */
-    readonly alarmEmail?: string;
-    /** KMS key of the alarm topic. Defaults to alias/aws/sns. */
-    readonly topicKmsKeyId?: string;
-    /** Backlog alarm, percent of backlogLimitBytes. Defaults to 80. */
-    readonly backlogAlarmPercent?: number;
-    /** Oldest waiting item alarm, minutes. Defaults to 30. */
-    readonly oldestItemMinutes?: number;
-    /** Load balancer p99 latency alarm, seconds. Defaults to 10. */
-    readonly latencyP99Seconds?: number;
-    /** 5xx error-rate alarm, percent. Defaults to 5. */
-    readonly errorRatePercent?: number;
-    /** CPU and memory utilization alarm, percent. Defaults to 85. */
-    readonly utilizationPercent?: number;
-    /** Backlog files per task that backlog scaling targets. Defaults to 5000. */
-    readonly backlogFilesPerTask?: number;
 }
 
 /** CloudFront in front of the archive for some key patterns. */
@@ -156,10 +117,10 @@ export interface ArchitectureArgs {
     readonly retainOnDelete?: boolean;
     /** Load-balancer deletion protection. Defaults to true. */
     readonly deletionProtection?: boolean;
-    /** The background worker service. Defaults to off. */
-    readonly worker?: ArchitectureWorker;
+    /** The background worker service: `work` (archive only) on the same access point, its own role, no load balancer. Defaults to off. */
+    readonly worker?: WorkerSettings;
     /** Alarms, their topic and the dashboard. Defaults to every field's default. */
-    readonly monitoring?: ArchitectureMonitoring;
+    readonly monitoring?: MonitoringSettings;
     /** E-mail address for the alarms; the same as monitoring.alarmEmail. Defaults to none. */
     readonly alarmEmail?: string;
     /** A Glue table and an Athena workgroup over the archived logs. Defaults to false. */
