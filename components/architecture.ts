@@ -124,6 +124,8 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
             ],
             backlogLimitBytes: Number(config.service.environment?.BACKLOG_MAX_BYTES ?? DEFAULT_BACKLOG_MAX_BYTES),
             region: config.region,
+            // A dashboard name is unique per account and region: each Architecture in a stack gets its own.
+            ...(placement.namePrefix ? { dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}-${placement.namePrefix}` } : {}),
         },
         opts,
     );

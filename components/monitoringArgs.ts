@@ -114,6 +114,11 @@ export interface MonitoringArgs extends MonitoringSettings {
     /** The app's BACKLOG_MAX_BYTES, above which uploads get 503. */
     readonly backlogLimitBytes: number;
     readonly region: pulumi.Input<string>;
+    /**
+     * The dashboard's name, unique in the account and region (a physical name). Defaults to `<project>-<stack>`;
+     * a program with more than one Monitoring (the package's Architecture, twice in a stack) gives each its own.
+     */
+    readonly dashboardName?: string;
 }
 
 /** `monitoring` in the stack config: a map of {@link MONITORING_FIELDS}; problems are reported as `monitoring.<field>`. */

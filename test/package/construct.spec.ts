@@ -39,6 +39,9 @@ function normalized(resources: readonly RecordedResource[], root: string | undef
                 delete inputs.context;
                 delete inputs.dockerfile;
             }
+            if (r.type === "aws:cloudwatch/dashboard:Dashboard") {
+                delete inputs.dashboardName; // a physical name, unique per account and region: asserted on its own below
+            }
             return { urn: strip(r.urn), type: r.type, parent: r.parent === root ? "<root>" : strip(r.parent ?? ""), inputs, dependencies: r.dependencies.map(strip).sort() };
         })
         .sort((a, b) => a.urn.localeCompare(b.urn));
@@ -89,6 +92,14 @@ describe("package: Construct of Architecture builds what index.ts builds", funct
             assert.deepStrictEqual(Object.keys(viaPackage.state).filter((k) => viaPackage.state[k] !== undefined).sort(), Object.keys(viaIndex.outputs).sort());
         });
     }
+
+    it("the dashboard (a physical name) is the component's own, so two Architectures can share a stack", async () => {
+        const built = await construct("dev", argumentsOf("dev", {}));
+        const dashboards = built.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard");
+        assert.deepStrictEqual(dashboards.map((d) => d.inputs.dashboardName), ["fargate-efs-s3-dev-site"]);
+        const viaIndex = await recordStack({ stack: "dev" });
+        assert.deepStrictEqual(viaIndex.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").map((d) => d.inputs.dashboardName), ["fargate-efs-s3-dev"]);
+    });
 
     it("the app image is built from the package's own app/ wherever the consuming program runs", async () => {
         const built = await construct("dev", argumentsOf("dev", {}));
