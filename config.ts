@@ -21,9 +21,10 @@ import {
     validateArchiveLifecycle,
     validateNetworkArgs,
     validateServiceArgs,
+    validateMonitoringSettings,
     validateSharedFileSystemArgs,
 } from "./components";
-import { ConfigError, fullKey, readKeys } from "./configKeys";
+import { ConfigError, fullKey, NAMESPACE, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
 import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./configDelivery";
@@ -151,7 +152,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     // What the CDN serves must stay readable by GetObject: its own lifecycle default, or a named refusal (configDelivery.ts).
     const archiveLifecycle = lifecycleServedByCdn(v.archiveLifecycle, lifecycle, cdn.enabled, problems);
     const logAnalytics = parseLogAnalytics(v, archiveLifecycle, problems);
-    const monitoring = parseMonitoringSettings(v.monitoring, problems);
+    const monitoring = withAlarmEmail(parseMonitoringSettings(v.monitoring, problems), v.alarmEmail, problems);
     // issue 19: the work queue
     const workQueue = parseWorkQueue(v.workQueue, problems);
 
@@ -262,15 +263,86 @@ function renamed(problems: readonly Problem[], names: Readonly<Record<string, st
  * region's AZ list is the only lookup, made before any resource is registered.
  */
 export async function readStackConfig(): Promise<StackConfig> {
-    const raw = pulumi.runtime.allConfig();
+    const { raw, foreign, stackKey } = inProjectNamespace(pulumi.runtime.allConfig(), pulumi.getProject());
     const operation: Operation = pulumi.runtime.isDryRun() ? "preview" : "update";
+    const parse = (region: RegionFacts) => reportedAsSet(() => parseStackConfig(raw, region, operation), foreign, stackKey);
     if (!raw["aws:region"]) {
-        return parseStackConfig(raw, {}, operation); // throws, naming aws:region along with everything else that is wrong
+        return parse({}); // throws, naming aws:region along with everything else that is wrong
     }
     const zones = await aws.getAvailabilityZones({
         state: "available",
         // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count.
         filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
     });
-    return parseStackConfig(raw, { availabilityZones: zones.names }, operation);
+    return parse({ availabilityZones: zones.names });
+}
+
+// ---- issue 21: a project made from the template (`pulumi new`), and the template's alarmEmail prompt -------------
+
+/** The stack's config with the project's keys read as this program's, and how to name a key as the stack sets it. */
+export interface ProjectConfig {
+    /** Full keys to values, the project's own keys under `fargate-efs-s3:` (what parseStackConfig reads). */
+    readonly raw: Record<string, string>;
+    /** Keys this program cannot read in a project named otherwise (those of this repository's namespace). */
+    readonly foreign: { key: string; reason: string }[];
+    /** The key to name in a problem: `fargate-efs-s3:azCount` → `<project>:azCount`. */
+    readonly stackKey: (key: string) => string;
+}
+
+/**
+ * `pulumi new` names the project after the user's choice (by default the directory), and project config keys live
+ * in the project's namespace: Pulumi.yaml's declarations and the template's prompts become `<project>:<key>`
+ * (https://www.pulumi.com/docs/iac/concepts/config/: "In cases where a simple name without a colon is used, Pulumi
+ * automatically uses the current project name from `Pulumi.yaml` as the namespace."). The program reads its keys in
+ * the project's namespace under any project name. A key left in this repository's namespace (a stack file copied
+ * from the template) is reported with the key to use: the CLI writes every declared default into the project's
+ * namespace, so reading both would pit each copied value against a default the stack never chose.
+ */
+export function inProjectNamespace(all: Readonly<Record<string, string>>, project: string): ProjectConfig {
+    if (project === NAMESPACE) {
+        return { raw: { ...all }, foreign: [], stackKey: (key) => key };
+    }
+    const raw: Record<string, string> = {};
+    const foreign: { key: string; reason: string }[] = [];
+    for (const [key, value] of Object.entries(all)) {
+        if (key.startsWith(`${project}:`)) {
+            raw[fullKey(key.slice(project.length + 1))] = value;
+        } else if (key.startsWith(`${NAMESPACE}:`)) {
+            const name = key.slice(NAMESPACE.length + 1);
+            foreign.push({ key, reason: `is in the template's namespace, but this project is ${project}: set ${project}:${name} instead (in the stack file, rename the key)` });
+        } else {
+            raw[key] = value;
+        }
+    }
+    const stackKey = (key: string) => (key.startsWith(`${NAMESPACE}:`) ? `${project}:${key.slice(NAMESPACE.length + 1)}` : key);
+    return { raw, foreign, stackKey };
+}
+
+/** Parses, and reports every problem at once by the keys the stack sets, the foreign keys among them. */
+function reportedAsSet(parse: () => StackConfig, foreign: readonly { key: string; reason: string }[], stackKey: (key: string) => string): StackConfig {
+    let problems: { key: string; reason: string }[] = [];
+    let config: StackConfig | undefined;
+    try {
+        config = parse();
+    } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems = error.problems.map((p) => ({ ...p, key: stackKey(p.key) }));
+    }
+    if (problems.length > 0 || foreign.length > 0) {
+        throw new ConfigError([...foreign, ...problems]);
+    }
+    return config!;
+}
+
+/** `alarmEmail`: the same setting as `monitoring.alarmEmail`, for the template's prompt; both set must agree. */
+function withAlarmEmail(monitoring: MonitoringSettings, alarmEmail: string | undefined, problems: Problem[]): MonitoringSettings {
+    if (alarmEmail === undefined) {
+        return monitoring;
+    }
+    if (monitoring.alarmEmail !== undefined && monitoring.alarmEmail !== alarmEmail) {
+        problems.push({ property: "alarmEmail", reason: `is ${JSON.stringify(alarmEmail)} but monitoring.alarmEmail is ${JSON.stringify(monitoring.alarmEmail)}: set one of them` });
+        return monitoring;
+    }
+    problems.push(...validateMonitoringSettings({ alarmEmail }).map((p) => ({ ...p, property: "alarmEmail" })));
+    return { ...monitoring, alarmEmail };
 }

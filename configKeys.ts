@@ -71,6 +71,8 @@ export const KEYS = {
     cdn: "object",
     // issue 19: the work queue
     workQueue: "object",
+    // ---- issue 21: the template's prompt for monitoring.alarmEmail (a `pulumi new` prompt sets only a top-level key)
+    alarmEmail: "string",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;
@@ -149,6 +151,15 @@ export function readKeys(raw: Readonly<Record<string, string>>): { values: Value
             continue;
         }
         const name = full.slice(NAMESPACE.length + 1);
+        // issue 21 (declared config): an empty value is a key left unset. The CLI writes a declared `default` into
+        // every stack that leaves the key out, and refuses a stack that leaves out a declared key of the project's
+        // namespace that has no default ("Stack '<stack>' is missing configuration value '<key>'"; pulumi/pulumi
+        // pkg/workspace/config.go, missingStackConfigurationKeysError), so Pulumi.yaml declares `default: ""` for the
+        // keys whose absence means something (no certificate, the AWS-managed key, the app's own limit).
+        // https://www.pulumi.com/docs/iac/concepts/projects/project-file/ (config)
+        if (value === "" && name in KEYS) {
+            continue;
+        }
         if (!(name in KEYS)) {
             const guess = closest(name);
             problems.push({ property: name, reason: `is not a setting of this project${guess ? `; did you mean ${fullKey(guess)}?` : ""} (see the README's configuration reference)` });
@@ -164,3 +175,4 @@ export function readKeys(raw: Readonly<Record<string, string>>): { values: Value
     }
     return { values: values as Values, problems, badKeys };
 }
+

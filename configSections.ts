@@ -7,7 +7,9 @@ import { ArchiveLifecycle, ArchiveStorageClass, DEFAULT_ARCHIVE_LIFECYCLE, Probl
 
 /** `worker`: whether the stack runs the background worker service, and its sizing (unset fields: `workerDefaults`). */
 export interface WorkerSettings extends ServiceSizing {
+    /** Whether the worker service runs (the stack must say it). */
     readonly enabled: boolean;
+    /** Days the worker's logs are kept, a CloudWatch Logs retention value. Defaults to 30. */
     readonly logRetentionDays?: number;
 }
 

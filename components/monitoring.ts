@@ -38,7 +38,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const dashboard = new aws.cloudwatch.Dashboard(
             `${name}-dashboard`,
             {
-                dashboardName: `${pulumi.getProject()}-${pulumi.getStack()}`,
+                dashboardName: args.dashboardName ?? `${pulumi.getProject()}-${pulumi.getStack()}`,
                 dashboardBody: dashboardBody({
                     title: `${pulumi.getProject()} ${pulumi.getStack()}`,
                     region: args.region,

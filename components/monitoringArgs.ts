@@ -143,6 +143,11 @@ export interface MonitoringArgs extends MonitoringSettings {
     readonly region: pulumi.Input<string>;
     /** issue 19: the work queue and its dead-letter queue (their `QueueName` dimensions), watched when given. */
     readonly queue?: { readonly queueName: pulumi.Input<string>; readonly deadLetterQueueName: pulumi.Input<string> };
+    /**
+     * The dashboard's name, unique in the account and region (a physical name). Defaults to `<project>-<stack>`;
+     * a program with more than one Monitoring (the package's Architecture, twice in a stack) gives each its own.
+     */
+    readonly dashboardName?: string;
 }
 
 /** `monitoring` in the stack config: a map of {@link MONITORING_FIELDS}; problems are reported as `monitoring.<field>`. */
