@@ -5,7 +5,14 @@
 import { Problem, validateWorkQueueArgs, WorkQueueArgs } from "./components";
 
 /** What a stack decides about the queue; the largest item comes from `maxUploadBytes`, not from here. */
-export type WorkQueueSettings = Pick<WorkQueueArgs, "maxReceiveCount" | "messageRetentionDays"> & { readonly kmsKeyArn?: string };
+export interface WorkQueueSettings {
+    /** Receives before a message moves to the dead-letter queue, 1 to 1,000. Defaults to 3. */
+    readonly maxReceiveCount?: WorkQueueArgs["maxReceiveCount"];
+    /** Days the work queue keeps a message, 1 to 13 (the dead-letter queue keeps 14). Defaults to 7. */
+    readonly messageRetentionDays?: WorkQueueArgs["messageRetentionDays"];
+    /** A KMS key ARN for SSE-KMS on both queues. Defaults to SSE-SQS (SQS-managed keys). */
+    readonly kmsKeyArn?: string;
+}
 
 const WORK_QUEUE_FIELDS = ["maxReceiveCount", "messageRetentionDays", "kmsKeyArn"] as const satisfies readonly (keyof WorkQueueSettings)[];
 

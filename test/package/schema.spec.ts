@@ -91,11 +91,11 @@ describe("package: GetSchema over the provider's gRPC interface", function () {
     it("Architecture's outputs are the stack outputs, the always-present ones required", () => {
         const outputs: Record<string, any> = architecture().properties;
         assert.deepStrictEqual(Object.keys(outputs).sort(), [
-            "accessPointId", "alarmTopicArn", "athenaDatabase", "athenaWorkgroup", "bucketName", "cdnBaseUrl", "clusterName", "dashboardName",
-            "fileSystemId", "logGroupName", "serviceName", "serviceUrl", "vpcId", "workerServiceName",
+            "accessPointId", "alarmTopicArn", "athenaDatabase", "athenaWorkgroup", "bucketName", "cdnBaseUrl", "clusterName", "dashboardName", "deadLetterQueueUrl",
+            "fileSystemId", "logGroupName", "queueUrl", "serviceName", "serviceUrl", "vpcId", "workerServiceName",
         ]);
         assert.deepStrictEqual([...architecture().required].sort(), [
-            "accessPointId", "alarmTopicArn", "bucketName", "clusterName", "dashboardName", "fileSystemId", "logGroupName", "serviceName", "serviceUrl", "vpcId",
+            "accessPointId", "alarmTopicArn", "bucketName", "clusterName", "dashboardName", "deadLetterQueueUrl", "fileSystemId", "logGroupName", "queueUrl", "serviceName", "serviceUrl", "vpcId",
         ]);
         for (const [name, prop] of Object.entries(outputs)) {
             assert.strictEqual(prop.type, "string", name);

@@ -17,6 +17,7 @@ import * as YAML from "yaml";
 import { KEYS, NAMESPACE } from "../../configKeys";
 import { parseLifecycle, parseUsage, parseWorker } from "../../configSections";
 import { parseCdn } from "../../configDelivery";
+import { parseWorkQueue } from "../../configQueue";
 import { parseMonitoringSettings, Problem } from "../../components";
 import { recordStack, REPO_ROOT } from "../../tools/stackRun";
 
@@ -126,6 +127,7 @@ describe("declared config: Pulumi.yaml, configKeys.ts and the README name the sa
             monitoring: fieldsFromRefusal((p) => parseMonitoringSettings({ notAField: 1 }, p)),
             usage: fieldsFromRefusal((p) => parseUsage({ notAField: 1 }, p)),
             archiveLifecycle: fieldsFromRefusal((p) => parseLifecycle({ notAField: 1 }, p)),
+            workQueue: fieldsFromRefusal((p) => parseWorkQueue({ notAField: 1 }, p)),
         };
         const problems: string[] = [];
         for (const [key, fields] of Object.entries(structured)) {
