@@ -69,6 +69,12 @@ export const KEYS = {
     logQueryDays: "integer",
     athenaBytesScannedCutoffMb: "integer",
     cdn: "object",
+    // Issue 22 (cost and operability): configPlatform.ts reads these.
+    cpuArchitecture: "string",
+    capacityProviders: "object",
+    exec: "object",
+    efsTransitionToArchiveDays: "integer",
+    efsReplication: "object",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

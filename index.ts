@@ -19,6 +19,7 @@ import {
     serviceDefaults,
     SharedFileSystem,
     WorkerService,
+    workerDefaults,
 } from "./components";
 import { readStackConfig } from "./config";
 
@@ -47,8 +48,13 @@ export = async () => {
     const cdn = cdnOn ? new ContentDelivery("cdn", { ...delivery, bucket: archive }) : undefined;
     const cdnEnvironment: Record<string, pulumi.Input<string>> = cdn ? { CDN_BASE_URL: cdn.baseUrl, CDN_SERVED_PREFIXES: (delivery.servedPrefixes ?? DEFAULT_SERVED_PREFIXES).join(",") } : {};
 
+    // The worker runs X86_64 when it is on Fargate Spot (the default): the image is built for its architecture too.
+    const { enabled, ...workerSizing } = config.worker;
+    const workerArchitecture = workerDefaults({ ...workerSizing, capacityProviderStrategy: config.placement.worker, cpuArchitecture: config.placement.cpuArchitecture }).cpuArchitecture;
+
     const app = new FargateService("app", {
         ...config.service,
+        extraImageArchitectures: enabled ? [workerArchitecture] : [],
         environment: { ...config.service.environment, ...cdnEnvironment },
         vpcId: network.vpcId,
         publicSubnetIds: network.publicSubnetIds,
@@ -60,7 +66,6 @@ export = async () => {
     });
 
     // The article's background worker: the same image, archiving only, on the same access point, with its own role.
-    const { enabled, ...workerSizing } = config.worker;
     const worker = enabled
         ? new WorkerService("worker", {
               ...workerSizing,
@@ -68,7 +73,11 @@ export = async () => {
               subnetIds: network.privateSubnetIds,
               clusterArn: app.clusterArn,
               clusterName: app.clusterName,
-              image: app.image,
+              clusterCapacity: app.clusterCapacity,
+              image: app.images[workerArchitecture]!,
+              capacityProviderStrategy: config.placement.worker,
+              cpuArchitecture: config.placement.cpuArchitecture,
+              execSessionLog: app.execSessionLog,
               fileSystem,
               accessPoint: "app",
               bucket: archive,

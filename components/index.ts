@@ -7,6 +7,8 @@ export * from "./sharedFileSystem";
 export * from "./archiveLifecycle";
 export * from "./archiveBucket";
 export * from "./fargateSizing";
+export * from "./capacity";
+export * from "./execAccess";
 export * from "./fargateServiceArgs";
 export * from "./taskRoles";
 export * from "./loadBalancer";
