@@ -121,3 +121,19 @@ export function serviceStrategy(strategy: CapacityProviderStrategy) {
 export function runTaskStrategy(strategy: CapacityProviderStrategy) {
     return strategy.map((i) => ({ CapacityProvider: i.capacityProvider, Base: i.base ?? 0, Weight: i.weight ?? 0 }));
 }
+
+/**
+ * How ECS spreads `tasks` over a strategy: the provider with a base gets up to that many first, and the rest go by
+ * weight ("After the base value is satisfied, the weight value is used", ECS developer guide, capacity provider
+ * strategies). Returns the share on FARGATE_SPOT (a whole-task count, rounded as the weights allow).
+ */
+export function spotTaskCount(strategy: CapacityProviderStrategy, tasks: number): number {
+    const withBase = strategy.find((i) => (i.base ?? 0) > 0);
+    const baseTasks = Math.min(tasks, withBase?.base ?? 0);
+    const rest = tasks - baseTasks;
+    const total = strategy.reduce((sum, i) => sum + (i.weight ?? 0), 0);
+    const spot = strategy.filter((i) => i.capacityProvider === "FARGATE_SPOT");
+    const spotWeight = spot.reduce((sum, i) => sum + (i.weight ?? 0), 0);
+    const spotBase = withBase?.capacityProvider === "FARGATE_SPOT" ? baseTasks : 0;
+    return spotBase + (total > 0 ? Math.round((rest * spotWeight) / total) : 0);
+}
