@@ -7,7 +7,10 @@
  * https://docs.aws.amazon.com/efs/latest/ug/lifecycle-management-efs.html
  */
 import * as assert from "assert";
-import { allOfType, deps, json, oneOfType, PROD_UPDATE_OVERRIDES, stackRun, StackRun } from "../mocks";
+import { allOfType, deps, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun } from "../mocks";
+
+/** The one resource of a type (and name), its inputs and outputs untyped for reading nested fields. */
+const anyOf = (run: StackRun, type: string, name?: string): RecordedResource & { inputs: any; outputs: any } => oneOfType(run, type, name) as RecordedResource & { inputs: any; outputs: any };
 
 
 const NS = "fargate-efs-s3";
@@ -26,11 +29,11 @@ const T = {
 };
 const dev = (overrides: Record<string, string> = {}) => stackRun({ stack: "dev", overrides });
 const prod = (overrides: Record<string, string> = {}) => stackRun({ stack: "prod", overrides: { ...PROD_UPDATE_OVERRIDES, ...overrides } });
-const container = (run: StackRun, name: string) => json<any[]>(oneOfType(run, T.taskDefinition, name).inputs.containerDefinitions)[0];
+const container = (run: StackRun, name: string) => json<any[]>(anyOf(run, T.taskDefinition, name).inputs.containerDefinitions)[0];
 const execOn = (logging?: string) => ({ [`${NS}:exec`]: JSON.stringify({ enabled: true, ...(logging ? { logging } : {}) }) });
 /** The exec statements a role's policies hold, by role name. */
 function execPolicy(run: StackRun, role: string): any | undefined {
-    const r = oneOfType(run, T.role, role);
+    const r = anyOf(run, T.role, role);
     const found = allOfType(run, T.rolePolicy).filter((p) => deps(p, "role").includes(r.urn) && p.name.endsWith("-exec"));
     return found.length === 0 ? undefined : json(found[0].inputs.policy);
 }
@@ -39,21 +42,21 @@ describe("program: Graviton by default (cpuArchitecture)", function () {
     this.timeout(180_000);
 
     it("runs dev's web tier on ARM64 Linux when the stack says nothing", async () => {
-        const task = oneOfType(await dev(), T.taskDefinition, "app-task").inputs;
+        const task: any = anyOf(await dev(), T.taskDefinition, "app-task").inputs;
         assert.deepStrictEqual(task.runtimePlatform, { operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" });
     });
     it("runs the web tier on X86_64 with cpuArchitecture: X86_64", async () => {
-        const task = oneOfType(await dev({ [`${NS}:cpuArchitecture`]: "X86_64" }), T.taskDefinition, "app-task").inputs;
+        const task: any = anyOf(await dev({ [`${NS}:cpuArchitecture`]: "X86_64" }), T.taskDefinition, "app-task").inputs;
         assert.strictEqual(task.runtimePlatform.cpuArchitecture, "X86_64");
     });
     it("runs prod's worker on X86_64, the only architecture Fargate Spot runs, and the web tier on ARM64", async () => {
         const run = await prod();
-        assert.strictEqual(oneOfType(run, T.taskDefinition, "app-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
-        assert.strictEqual(oneOfType(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "X86_64");
+        assert.strictEqual(anyOf(run, T.taskDefinition, "app-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
+        assert.strictEqual(anyOf(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "X86_64");
     });
     it("runs the worker on ARM64 when its strategy is FARGATE only", async () => {
         const run = await prod({ [`${NS}:capacityProviders`]: JSON.stringify({ worker: [{ capacityProvider: "FARGATE", weight: 1 }] }) });
-        assert.strictEqual(oneOfType(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
+        assert.strictEqual(anyOf(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
     });
 });
 
@@ -62,15 +65,15 @@ describe("program: capacity providers (Fargate Spot for archiving)", function ()
 
     it("associates the cluster with FARGATE and FARGATE_SPOT, the web tier's strategy as the default", async () => {
         const run = await prod();
-        const capacity = oneOfType(run, T.capacity).inputs;
+        const capacity = anyOf(run, T.capacity).inputs;
         assert.deepStrictEqual(capacity.capacityProviders, ["FARGATE", "FARGATE_SPOT"]);
         assert.deepStrictEqual(capacity.defaultCapacityProviderStrategies, [{ capacityProvider: "FARGATE", base: 0, weight: 1 }]);
-        assert.deepStrictEqual(deps(oneOfType(run, T.capacity), "clusterName"), [oneOfType(run, T.cluster).urn]);
+        assert.deepStrictEqual(deps(anyOf(run, T.capacity), "clusterName"), [anyOf(run, T.cluster).urn]);
     });
     it("keeps the web service on FARGATE and puts the worker's tasks beyond one on FARGATE_SPOT, with no launchType", async () => {
         const run = await prod();
-        const web = oneOfType(run, T.service, "app-service");
-        const worker = oneOfType(run, T.service, "worker-service");
+        const web = anyOf(run, T.service, "app-service");
+        const worker = anyOf(run, T.service, "worker-service");
         assert.deepStrictEqual(web.inputs.capacityProviderStrategies, [{ capacityProvider: "FARGATE", base: 0, weight: 1 }]);
         assert.deepStrictEqual(worker.inputs.capacityProviderStrategies, [
             { capacityProvider: "FARGATE", base: 1, weight: 0 },
@@ -78,16 +81,16 @@ describe("program: capacity providers (Fargate Spot for archiving)", function ()
         ]);
         for (const s of [web, worker]) {
             assert.strictEqual(s.inputs.launchType, undefined, `${s.name}: launchType and capacityProviderStrategies exclude each other`);
-            assert.ok(s.dependencies.includes(oneOfType(run, T.capacity).urn), `${s.name} waits for the cluster's capacity providers`);
+            assert.ok(s.dependencies.includes(anyOf(run, T.capacity).urn), `${s.name} waits for the cluster's capacity providers`);
         }
     });
     it("runs the scheduled drain with a capacity provider strategy in its RunTask request, never a launch type", async () => {
         const run = await prod({ [`${NS}:cpuArchitecture`]: "X86_64", [`${NS}:capacityProviders`]: JSON.stringify({ drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }) });
-        const schedule = oneOfType(run, T.schedule);
+        const schedule = anyOf(run, T.schedule);
         const request = json(schedule.inputs.target.input);
         assert.strictEqual(request.LaunchType, undefined);
         assert.deepStrictEqual(request.CapacityProviderStrategy, [{ CapacityProvider: "FARGATE_SPOT", Base: 0, Weight: 1 }]);
-        assert.ok(schedule.dependencies.includes(oneOfType(run, T.capacity).urn));
+        assert.ok(schedule.dependencies.includes(anyOf(run, T.capacity).urn));
     });
     it("builds the image for each architecture the tiers run: ARM64 for the web tier, X86_64 for the worker on Spot", async () => {
         // No `image` in Pulumi.prod.yaml: the program builds app/ once per architecture.
@@ -111,7 +114,7 @@ describe("program: ECS Exec on demand (exec)", function () {
     it("is off by default: no exec on the services, no session log, no ssmmessages, a read-only root", async () => {
         const run = await prod();
         for (const s of allOfType(run, T.service)) assert.strictEqual(s.inputs.enableExecuteCommand, false, s.name);
-        assert.strictEqual(oneOfType(run, T.cluster).inputs.configuration, undefined);
+        assert.strictEqual(anyOf(run, T.cluster).inputs.configuration, undefined);
         assert.strictEqual(execPolicy(run, "app-task-role"), undefined);
         assert.strictEqual(execPolicy(run, "worker-task-role"), undefined);
         assert.strictEqual(container(run, "app-task").readonlyRootFilesystem, true);
@@ -119,7 +122,7 @@ describe("program: ECS Exec on demand (exec)", function () {
     it("when on, enables exec on both services and grants each task role exactly the four ssmmessages actions and its session log", async () => {
         const run = await prod(execOn());
         for (const s of allOfType(run, T.service)) assert.strictEqual(s.inputs.enableExecuteCommand, true, s.name);
-        const logGroup = oneOfType(run, T.logGroup, "app-exec-sessions");
+        const logGroup = anyOf(run, T.logGroup, "app-exec-sessions");
         for (const role of ["app-task-role", "worker-task-role"]) {
             const doc = execPolicy(run, role);
             assert.ok(doc, `${role} has an exec grant`);
@@ -134,9 +137,9 @@ describe("program: ECS Exec on demand (exec)", function () {
     });
     it("logs sessions to a log group encrypted with a KMS key of its own, which CloudWatch Logs may use only for this account's groups", async () => {
         const run = await prod(execOn("cloudwatch"));
-        const config = oneOfType(run, T.cluster).inputs.configuration.executeCommandConfiguration;
-        const logGroup = oneOfType(run, T.logGroup, "app-exec-sessions");
-        const key = oneOfType(run, T.kmsKey, "app-exec-logs-key");
+        const config = anyOf(run, T.cluster).inputs.configuration.executeCommandConfiguration;
+        const logGroup = anyOf(run, T.logGroup, "app-exec-sessions");
+        const key = anyOf(run, T.kmsKey, "app-exec-logs-key");
         assert.deepStrictEqual(config, { logging: "OVERRIDE", logConfiguration: { cloudWatchLogGroupName: logGroup.outputs.name, cloudWatchEncryptionEnabled: true } });
         assert.strictEqual(logGroup.inputs.kmsKeyId, key.outputs.arn);
         const logsStatement = (json(key.inputs.policy).Statement as any[]).find((s) => s.Sid === "CloudWatchLogsEncrypts");
@@ -145,18 +148,18 @@ describe("program: ECS Exec on demand (exec)", function () {
     });
     it("logs sessions to the archive bucket's exec-sessions/ prefix with logging: s3, granted by the bucket's owner", async () => {
         const run = await prod(execOn("s3"));
-        const config = oneOfType(run, T.cluster).inputs.configuration.executeCommandConfiguration;
+        const config = anyOf(run, T.cluster).inputs.configuration.executeCommandConfiguration;
         assert.strictEqual(config.logging, "OVERRIDE");
         assert.strictEqual(config.logConfiguration.s3KeyPrefix, "exec-sessions");
-        const bucketArn = oneOfType(run, "aws:s3/bucket:Bucket").outputs.arn as string;
-        const write = json(oneOfType(run, T.rolePolicy, "worker-archive-write").inputs.policy);
+        const bucketArn = anyOf(run, "aws:s3/bucket:Bucket").outputs.arn as string;
+        const write = json(anyOf(run, T.rolePolicy, "worker-archive-write").inputs.policy);
         assert.ok((write.Statement as any[]).some((s) => (s.Resource as string[]).includes(`${bucketArn}/exec-sessions/*`)));
         assert.strictEqual(allOfType(run, T.kmsKey).length, 0);
         assert.deepStrictEqual(Object.keys(execPolicy(run, "worker-task-role").Statement.reduce((o: any, s: any) => ({ ...o, [s.Sid]: 1 }), {})), ["ExecSessionChannels"]);
     });
     it("with logging: none (the named opt-out), turns session logs off on the cluster", async () => {
         const run = await prod(execOn("none"));
-        assert.deepStrictEqual(oneOfType(run, T.cluster).inputs.configuration.executeCommandConfiguration, { logging: "NONE" });
+        assert.deepStrictEqual(anyOf(run, T.cluster).inputs.configuration.executeCommandConfiguration, { logging: "NONE" });
     });
 });
 
@@ -164,21 +167,21 @@ describe("program: EFS Archive and replication", function () {
     this.timeout(180_000);
 
     it("has no Archive tier and no replica unless the stack asks, and keeps its own replication overwrite protection on", async () => {
-        const fs = oneOfType(await prod(), T.fs).inputs;
+        const fs = anyOf(await prod(), T.fs).inputs;
         assert.deepStrictEqual(fs.lifecyclePolicies, [{ transitionToIa: "AFTER_30_DAYS" }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }]);
         assert.deepStrictEqual(fs.protection, { replicationOverwrite: "ENABLED" });
         assert.strictEqual(allOfType(await prod(), T.replication).length, 0);
     });
     it("moves files to Archive after efsTransitionToArchiveDays, one transition per lifecycle policy", async () => {
-        const fs = oneOfType(await dev({ [`${NS}:efsTransitionToArchiveDays`]: "90" }), T.fs).inputs;
+        const fs = anyOf(await dev({ [`${NS}:efsTransitionToArchiveDays`]: "90" }), T.fs).inputs;
         assert.deepStrictEqual(fs.lifecyclePolicies, [{ transitionToIa: "AFTER_30_DAYS" }, { transitionToArchive: "AFTER_90_DAYS" }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }]);
     });
     it("replicates to a new file system in another region, with the key given", async () => {
         const key = "arn:aws:kms:us-west-2:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c";
         const run = await prod({ [`${NS}:efsReplication`]: JSON.stringify({ region: "us-west-2", kmsKeyArn: key }) });
-        const replication = oneOfType(run, T.replication);
+        const replication = anyOf(run, T.replication);
         assert.deepStrictEqual(replication.inputs.destination, { region: "us-west-2", kmsKeyId: key });
         assert.strictEqual(replication.inputs.destination.fileSystemId, undefined, "never an existing file system, which replication would overwrite");
-        assert.deepStrictEqual(deps(replication, "sourceFileSystemId"), [oneOfType(run, T.fs).urn]);
+        assert.deepStrictEqual(deps(replication, "sourceFileSystemId"), [anyOf(run, T.fs).urn]);
     });
 });
