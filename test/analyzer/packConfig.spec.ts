@@ -34,7 +34,11 @@ function brokenForEveryRule() {
         .change("data-ap", (i) => (i.rootDirectory.path = "/"))
         .change("task-role-data", (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })))
         .add("aws:cloudfront/originAccessIdentity:OriginAccessIdentity", "cdn-oai", { inputs: { comment: "legacy" } })
-        .add("aws:cloudfront/distribution:Distribution", "cdn", { inputs: { defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } } });
+        .add("aws:cloudfront/distribution:Distribution", "cdn", { inputs: { defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } } })
+        // Issue 22: exec on in a cluster outside the stack (unlogged, as far as the stack shows), and a prod-like
+        // stack (deletion protection) whose file system has neither backup nor replica.
+        .change("app-service", (i) => Object.assign(i, { enableExecuteCommand: true, cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere" }))
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", enableDeletionProtection: true } });
 }
 
 describe("policy pack over the analyzer interface", () => {
