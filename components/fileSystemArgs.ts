@@ -104,8 +104,17 @@ export function fileSystemDefaults(args: Pick<SharedFileSystemArgs, "performance
         transitionToIaDays: args.transitionToIaDays ?? (30 as IaTransitionDays),
         backup: args.backup ?? true,
         retainOnDelete: args.retainOnDelete ?? true,
-        transitionToArchiveDays: args.transitionToArchiveDays,
-        replication: args.replication,
+        // Optional features: present only when the stack asks for them.
+        ...(args.transitionToArchiveDays === undefined ? {} : { transitionToArchiveDays: args.transitionToArchiveDays }),
+        ...(args.replication === undefined ? {} : { replication: args.replication }),
+    } as {
+        performanceMode: PerformanceMode;
+        throughputMode: ThroughputMode;
+        transitionToIaDays: IaTransitionDays;
+        backup: boolean;
+        retainOnDelete: boolean;
+        transitionToArchiveDays?: ArchiveTransitionDays;
+        replication?: FileSystemReplication;
     };
 }
 

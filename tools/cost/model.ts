@@ -129,7 +129,7 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     if (efs.replicaRegion !== undefined) {
         const where = `the replica in ${efs.replicaRegion}, priced at us-east-1 rates`;
         add("EFS replica Standard storage", "EFS", efsStandardGb, prices.efsStandardStorage, `${where}; the same share in Standard as the source`);
-        add("EFS replica Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, iaPrice, `${where}; the replica has IA but no Archive lifecycle of its own`);
+        add("EFS replica Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, iaPrice, `${where}; with the source's IA share (the replica's own lifecycle is set on it in its region)`);
         add("EFS replication data transfer", "EFS", usage.efsElasticWriteGb, prices.efsReplicaTransfer, "every GB written is copied to the replica's region");
     }
     switch (efs.throughputMode) {
