@@ -84,7 +84,7 @@ export interface ExecSessionLog {
  */
 export function createExecSessionLog(
     name: string,
-    args: { logging: ExecLogging; scope: RoleScope; retentionInDays: number; bucketName: pulumi.Input<string> },
+    args: { logging: ExecLogging; scope: RoleScope; retentionInDays: number; bucketName: pulumi.Input<string>; retainOnDelete: boolean },
     parent: pulumi.Resource,
 ): ExecSessionLog {
     if (args.logging === "none") {
@@ -123,9 +123,10 @@ export function createExecSessionLog(
                 ],
             }),
         },
-        { parent },
+        // An audit trail outlives turning exec off or destroying a protected stack, and its key with it.
+        { parent, retainOnDelete: args.retainOnDelete },
     );
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-exec-sessions`, { retentionInDays: args.retentionInDays, kmsKeyId: key.arn }, { parent });
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-exec-sessions`, { retentionInDays: args.retentionInDays, kmsKeyId: key.arn }, { parent, retainOnDelete: args.retainOnDelete });
     return {
         logging: "cloudwatch",
         logGroup,

@@ -48,7 +48,7 @@ export class FargateService extends pulumi.ComponentResource {
         const { containerPort, archivePrefix, deletionProtection, drainSchedule, cpuArchitecture, exec } = settings;
         const scope = roleScope(this);
 
-        const execLog = exec.enabled ? createExecSessionLog(name, { logging: exec.logging, scope, retentionInDays: settings.logRetentionDays, bucketName: args.bucket.bucketName }, this) : undefined;
+        const execLog = exec.enabled ? createExecSessionLog(name, { logging: exec.logging, scope, retentionInDays: settings.logRetentionDays, bucketName: args.bucket.bucketName, retainOnDelete: deletionProtection }, this) : undefined;
         const cluster = new aws.ecs.Cluster(
             `${name}-cluster`,
             {
