@@ -23,12 +23,14 @@ import {
     validateServiceArgs,
     validateMonitoringSettings,
     validateSharedFileSystemArgs,
+    validateWorkerArgs,
 } from "./components";
 import { ConfigError, fullKey, NAMESPACE, readKeys } from "./configKeys";
 import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
 import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
 import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./configDelivery";
 import { parseWorkQueue, WorkQueueSettings } from "./configQueue";
+import { fileSystemExtras, parseCapacityProviders, PlacementSettings, toConfigKey } from "./configPlatform";
 
 export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
 export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
@@ -61,6 +63,8 @@ export interface StackConfig {
     readonly cdn: CdnSettings;
     /** The SQS work queue and its dead-letter queue (`workQueue`); every field has a default. */
     readonly workQueue: WorkQueueSettings;
+    /** Issue 22: the CPU architecture, each tier's capacity provider strategy and ECS Exec (configPlatform.ts). */
+    readonly placement: PlacementSettings;
 }
 
 /** The program's access point: the app's directory, owned by the image's user (app/Dockerfile builds it for 1000:1000). */
@@ -155,6 +159,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const monitoring = withAlarmEmail(parseMonitoringSettings(v.monitoring, problems), v.alarmEmail, problems);
     // issue 19: the work queue
     const workQueue = parseWorkQueue(v.workQueue, problems);
+    const placementCapacity = parseCapacityProviders(v.capacityProviders, problems);
 
     const network = { cidrBlock: v.vpcCidr, natGateways: v.natGateways as NetworkArgs["natGateways"] };
     problems.push(...renamed(validateNetworkArgs({ ...network, availabilityZoneNames: azNames }), { cidrBlock: "vpcCidr" }));
@@ -173,6 +178,8 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         transitionToIaDays: v.efsTransitionToIaDays as SharedFileSystemArgs["transitionToIaDays"],
         backup: v.efsBackup,
         retainOnDelete: v.retainOnDelete,
+        // Issue 22: the Archive tier and the cross-region replica.
+        ...fileSystemExtras(v),
     };
     problems.push(
         ...renamed(
@@ -180,7 +187,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
                 ...fileSystem,
                 subnets: azNames.map((availabilityZone) => ({ availabilityZone, subnetId: undefined as never })),
                 accessPoints: { app: accessPoint },
-            }),
+            }, regionName),
             {
                 performanceMode: "efsPerformanceMode",
                 throughputMode: "efsThroughputMode",
@@ -191,7 +198,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
                 "accessPoints.app.gid": "posixGid",
                 "accessPoints.app.permissions": "accessPointPermissions",
             },
-        ),
+        ).map((p) => ({ ...p, property: toConfigKey(p.property) })),
     );
 
     // The app has its own defaults for these (app/src/config.ts); a variable is passed only when the stack sets it.
@@ -215,8 +222,15 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         allowPlainHttp: v.allowPlainHttp,
         deletionProtection: v.deletionProtection,
         environment,
+        // Issue 22: the web tier's architecture and capacity, the drain's capacity, ECS Exec.
+        ...(v.cpuArchitecture === undefined ? {} : { cpuArchitecture: v.cpuArchitecture as ServiceSettings["cpuArchitecture"] }),
+        ...(placementCapacity.web === undefined ? {} : { capacityProviderStrategy: placementCapacity.web }),
+        ...(placementCapacity.drain === undefined ? {} : { drainCapacityProviderStrategy: placementCapacity.drain }),
+        ...(v.exec === undefined ? {} : { exec: v.exec as unknown as ServiceSettings["exec"] }),
     };
-    problems.push(...validateServiceArgs({ ...service, accessPoint: "app" }));
+    problems.push(...validateServiceArgs({ ...service, accessPoint: "app" }).map((p) => ({ ...p, property: toConfigKey(p.property) })));
+    const workerCapacityProblems = validateWorkerArgs({ capacityProviderStrategy: placementCapacity.worker });
+    problems.push(...workerCapacityProblems.map((p) => ({ ...p, property: p.property.replace(/^capacityProviderStrategy/, "capacityProviders.worker") })));
     const placeholder = operation === "update" && v.certificateArn !== undefined ? placeholderArnReason(v.certificateArn) : undefined;
     if (placeholder) {
         problems.push({
@@ -248,6 +262,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         logAnalytics,
         cdn,
         workQueue,
+        placement: { cpuArchitecture: service.cpuArchitecture, ...placementCapacity, exec: service.exec },
     };
 }
 

@@ -73,6 +73,12 @@ export const KEYS = {
     workQueue: "object",
     // ---- issue 21: the template's prompt for monitoring.alarmEmail (a `pulumi new` prompt sets only a top-level key)
     alarmEmail: "string",
+    // Issue 22 (cost and operability): configPlatform.ts reads these.
+    cpuArchitecture: "string",
+    capacityProviders: "object",
+    exec: "object",
+    efsTransitionToArchiveDays: "integer",
+    efsReplication: "object",
 } as const satisfies Record<string, Kind>;
 
 type Key = keyof typeof KEYS;

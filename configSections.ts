@@ -67,6 +67,8 @@ export interface UsageAssumptions {
     readonly athenaScannedGb?: number;
     /** issue 19: items (work-queue messages) per month. Defaults to 100000. */
     readonly queueMessages?: number;
+    /** Issue 22: share of EFS data in Archive, 0 to 100, taken out of IA's (priced only with `efsTransitionToArchiveDays`). Defaults to 20. */
+    readonly efsArchivePercent?: number;
 }
 
 export const DEFAULT_USAGE: UsageAssumptions = {
@@ -84,6 +86,7 @@ export const DEFAULT_USAGE: UsageAssumptions = {
     athenaScannedGb: 10,
     // issue 19
     queueMessages: 100_000,
+    efsArchivePercent: 20,
 };
 
 /** `archiveLifecycle`: a list left out keeps the component's default; expirations are taken as given once any is set. */
@@ -124,12 +127,18 @@ export function parseUsage(raw: Record<string, unknown>, problems: Problem[]): U
             problems.push({ property: `usage.${k}`, reason: `is not a usage assumption; use ${Object.keys(DEFAULT_USAGE).join(", ")}` });
             continue;
         }
-        const max = k === "efsInfrequentAccessPercent" ? 100 : Number.MAX_SAFE_INTEGER;
+        const max = k === "efsInfrequentAccessPercent" || k === "efsArchivePercent" ? 100 : Number.MAX_SAFE_INTEGER;
         if (typeof v !== "number" || !(v >= 0 && v <= max)) {
             problems.push({ property: `usage.${k}`, reason: `must be a number from 0 to ${max === 100 ? 100 : "any size"}; got ${JSON.stringify(v)}` });
             continue;
         }
         usage[k] = v;
+    }
+    if ("efsArchivePercent" in raw && usage.efsArchivePercent > usage.efsInfrequentAccessPercent) {
+        problems.push({
+            property: "usage.efsArchivePercent",
+            reason: `must not exceed usage.efsInfrequentAccessPercent (${usage.efsInfrequentAccessPercent}): files reach Archive only through IA, so Archive is a part of the IA share; got ${usage.efsArchivePercent}`,
+        });
     }
     return usage as unknown as UsageAssumptions;
 }

@@ -16,7 +16,7 @@ import { ATHENA_RESULTS_EXPIRATION_DAYS, ATHENA_RESULTS_PREFIX, LogAnalytics } f
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { SharedFileSystem } from "./sharedFileSystem";
-import { WorkerService } from "./workerService";
+import { workerDefaults, WorkerService } from "./workerService";
 import { WorkQueue } from "./workQueue";
 
 /** Where the parts go: the stack itself (index.ts) or a component that owns them (the package's Architecture). */
@@ -74,10 +74,15 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
     const maxUploadBytes = config.service.environment?.MAX_UPLOAD_BYTES;
     const queue = new WorkQueue(named("work"), { ...config.workQueue, maxUploadBytes: maxUploadBytes === undefined ? undefined : Number(maxUploadBytes) }, opts);
 
+    // The worker runs X86_64 when it is on Fargate Spot (the default): the image is built for its architecture too.
+    const { enabled: workerOn, ...workerSizing } = config.worker;
+    const workerArchitecture = workerDefaults({ ...workerSizing, capacityProviderStrategy: config.placement.worker, cpuArchitecture: config.placement.cpuArchitecture }).cpuArchitecture;
+
     const app = new FargateService(
         named("app"),
         {
             ...config.service,
+            extraImageArchitectures: workerOn ? [workerArchitecture] : [],
             ...(placement.build ? { build: placement.build } : {}),
             environment: { ...config.service.environment, ...cdnEnvironment },
             vpcId: network.vpcId,
@@ -93,7 +98,6 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
     );
 
     // The article's background worker: the same image, archiving only, on the same access point, with its own role.
-    const { enabled: workerOn, ...workerSizing } = config.worker;
     const worker = workerOn
         ? new WorkerService(
               named("worker"),
@@ -103,7 +107,11 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
                   subnetIds: network.privateSubnetIds,
                   clusterArn: app.clusterArn,
                   clusterName: app.clusterName,
-                  image: app.image,
+                  clusterCapacity: app.clusterCapacity,
+                  image: app.images[workerArchitecture]!,
+                  capacityProviderStrategy: config.placement.worker,
+                  cpuArchitecture: config.placement.cpuArchitecture,
+                  execSessionLog: app.execSessionLog,
                   fileSystem,
                   accessPoint: "app",
                   bucket: archive,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CapacityProviderStrategy, runTaskStrategy } from "./capacity";
 import { ServiceBucket } from "./fargateServiceArgs";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskDefinition, TaskDefinitionArgs } from "./taskDefinition";
@@ -22,6 +23,10 @@ export interface DrainScheduleArgs {
     /** The key prefixes the drain archives to (the uploads' and the app logs'). */
     readonly prefixes: readonly string[];
     readonly scope: RoleScope;
+    /** Where the drain task runs; the cluster must be associated with its providers (`capacity`). */
+    readonly capacityProviderStrategy: CapacityProviderStrategy;
+    /** The cluster's capacity provider association, which RunTask needs before it can place the task. */
+    readonly capacity: pulumi.Resource;
 }
 
 /**
@@ -106,7 +111,9 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
                 input: pulumi.jsonStringify({
                     Cluster: args.cluster.arn,
                     TaskDefinition: taskDefinition.arn,
-                    LaunchType: "FARGATE",
+                    // RunTask, like CreateService: "If a capacityProviderStrategy is specified, the launchType
+                    // parameter must be omitted." https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+                    CapacityProviderStrategy: runTaskStrategy(args.capacityProviderStrategy),
                     PlatformVersion: "1.4.0",
                     Count: 1,
                     NetworkConfiguration: {
@@ -116,6 +123,6 @@ export function createDrainSchedule(name: string, args: DrainScheduleArgs, paren
                 retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
             },
         },
-        { parent, dependsOn: [...efs.ready, ...s3, ...queue, access] },
+        { parent, dependsOn: [...efs.ready, ...s3, ...queue, access, args.capacity] },
     );
 }

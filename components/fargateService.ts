@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
+import { CpuArchitecture, FARGATE_CAPACITY_PROVIDERS, serviceStrategy } from "./capacity";
+import { createExecSessionLog, EXEC_S3_PREFIX, ExecLogging, ExecSessionLog, grantExec } from "./execAccess";
 import { createDrainSchedule } from "./drainSchedule";
 import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
@@ -23,7 +25,14 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly logGroupName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly taskSecurityGroupId: pulumi.Output<string>;
+    /** The web tier's image. */
     public readonly image: pulumi.Output<string>;
+    /** The image for each architecture it was built (or given) for: the web tier's and `extraImageArchitectures`. */
+    public readonly images: Partial<Record<CpuArchitecture, pulumi.Output<string>>>;
+    /** The cluster's ECS Exec session log, for other services on the cluster; undefined while exec is off. */
+    public readonly execSessionLog: ExecSessionLog | undefined;
+    /** The cluster's association with FARGATE and FARGATE_SPOT: what a service on the cluster waits on. */
+    public readonly clusterCapacity: aws.ecs.ClusterCapacityProviders;
     /** `app/<name>/<id>`, the `LoadBalancer` dimension of the load balancer's metrics. */
     public readonly loadBalancerArnSuffix: pulumi.Output<string>;
     /** `targetgroup/<name>/<id>`, the `TargetGroup` dimension. */
@@ -36,10 +45,19 @@ export class FargateService extends pulumi.ComponentResource {
 
         throwIfProblems(`FargateService "${name}"`, validateServiceArgs(args));
         const settings = serviceDefaults(args);
-        const { containerPort, archivePrefix, deletionProtection, drainSchedule } = settings;
+        const { containerPort, archivePrefix, deletionProtection, drainSchedule, cpuArchitecture, exec } = settings;
         const scope = roleScope(this);
 
-        const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent: this });
+        const execLog = exec.enabled ? createExecSessionLog(name, { logging: exec.logging, scope, retentionInDays: settings.logRetentionDays, bucketName: args.bucket.bucketName, retainOnDelete: deletionProtection }, this) : undefined;
+        const cluster = new aws.ecs.Cluster(
+            `${name}-cluster`,
+            {
+                settings: [{ name: "containerInsights", value: "enabled" }],
+                ...(execLog ? { configuration: { executeCommandConfiguration: execLog.clusterConfiguration } } : {}),
+            },
+            { parent: this },
+        );
+        const capacity = createClusterCapacity(name, cluster, settings.capacityProviderStrategy, this);
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);
@@ -49,10 +67,22 @@ export class FargateService extends pulumi.ComponentResource {
         const grantee = { name, role: taskRole, securityGroup: taskSecurityGroup, parent: this };
         const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
         const prefixes = [archivePrefix, APP_LOG_PREFIX];
-        const s3 = [args.bucket.grantWrite(grantee, prefixes), args.bucket.grantRead(grantee, prefixes, { versions: true })];
+        const s3 = [args.bucket.grantWrite(grantee, withExecPrefix(prefixes, execLog?.logging)), args.bucket.grantRead(grantee, prefixes, { versions: true })];
+        const execGrant = execLog ? [grantExec(grantee, execLog)] : [];
         const queue = args.queue.connect(grantee);
 
-        const image = resolveImage(name, { image: args.image, build: args.build ?? { context: ".", dockerfile: "app/Dockerfile" }, posixUser: efs.posixUser, deletionProtection }, this);
+        const images = resolveImage(
+            name,
+            {
+                image: args.image,
+                build: args.build ?? { context: ".", dockerfile: "app/Dockerfile" },
+                posixUser: efs.posixUser,
+                deletionProtection,
+                architectures: [cpuArchitecture, ...(args.extraImageArchitectures ?? [])],
+            },
+            this,
+        );
+        const image = images[cpuArchitecture]!;
         const environment: Record<string, pulumi.Input<string>> = {
             ...args.environment,
             DATA_DIR: EFS_MOUNT_PATH,
@@ -63,8 +93,18 @@ export class FargateService extends pulumi.ComponentResource {
             METRICS_SERVICE_NAME: metricsServiceName(name),
             ...queue.environment,
         };
-        const container = { image, cpu: settings.cpu, memory: settings.memory, containerPort, executionRole: execution.role, environment, logGroup, region: scope.region };
-        const taskDefinition = createTaskDefinition(name, { ...container, taskRole, efs }, this);
+        const container = {
+            image,
+            cpu: settings.cpu,
+            memory: settings.memory,
+            containerPort,
+            executionRole: execution.role,
+            environment,
+            logGroup,
+            region: scope.region,
+            cpuArchitecture,
+        };
+        const taskDefinition = createTaskDefinition(name, { ...container, taskRole, efs, execEnabled: exec.enabled }, this);
         const lb = createLoadBalancer(
             name,
             { vpcId: args.vpcId, subnetIds: args.publicSubnetIds, taskSecurityGroup, containerPort, certificateArn: args.certificateArn, deletionProtection },
@@ -77,7 +117,11 @@ export class FargateService extends pulumi.ComponentResource {
                 cluster: cluster.arn,
                 taskDefinition: taskDefinition.arn,
                 desiredCount: settings.desiredCount,
-                launchType: "FARGATE",
+                // No launchType: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted."
+                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
+                capacityProviderStrategies: serviceStrategy(settings.capacityProviderStrategy),
+                // The provider: "Updating this argument [capacityProviderStrategies] requires forceNewDeployment = true".
+                forceNewDeployment: true,
                 // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
                 platformVersion: "1.4.0",
                 networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [taskSecurityGroup.id], assignPublicIp: false },
@@ -86,13 +130,14 @@ export class FargateService extends pulumi.ComponentResource {
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
-                enableExecuteCommand: false,
+                enableExecuteCommand: exec.enabled,
                 propagateTags: "SERVICE",
                 waitForSteadyState: true,
             },
             // Autoscaling owns desiredCount once the service runs. Tasks start only once they can pull, log, mount
-            // and archive: a task that starts earlier fails its health check and counts against the circuit breaker.
-            { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3, ...queue.grants], ignoreChanges: ["desiredCount"] },
+            // and archive (and be placed: the cluster's capacity providers), and open exec sessions when asked to: a
+            // task that starts earlier fails its health check and counts against the circuit breaker.
+            { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3, ...queue.grants, capacity, ...execGrant], ignoreChanges: ["desiredCount"] },
         );
         const scaling = createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
         createBacklogScaling(name, { target: scaling, clusterName: cluster.name, serviceName: service.name, queueName: args.queue.queueName, filesPerTask: args.backlogFilesPerTask }, this);
@@ -112,6 +157,8 @@ export class FargateService extends pulumi.ComponentResource {
                     queue: args.queue,
                     prefixes,
                     scope,
+                    capacityProviderStrategy: settings.drainCapacityProviderStrategy,
+                    capacity,
                 },
                 this,
             );
@@ -125,6 +172,9 @@ export class FargateService extends pulumi.ComponentResource {
         this.taskRoleArn = taskRole.arn;
         this.taskSecurityGroupId = taskSecurityGroup.id;
         this.image = image;
+        this.images = images;
+        this.execSessionLog = execLog;
+        this.clusterCapacity = capacity;
         this.loadBalancerArnSuffix = lb.arnSuffix;
         this.targetGroupArnSuffix = lb.targetGroup.arnSuffix;
         this.metricsServiceName = metricsServiceName(name);
@@ -141,6 +191,24 @@ export class FargateService extends pulumi.ComponentResource {
             targetGroupArnSuffix: this.targetGroupArnSuffix,
         });
     }
+}
+
+/**
+ * Associates the cluster with both Fargate capacity providers ("To use them, all you need to do is associate them
+ * with a cluster", ECS developer guide, Fargate capacity providers), with the web tier's strategy as the default.
+ * Every service and RunTask names its own strategy, so the default only matters to a task started by hand.
+ */
+export function createClusterCapacity(name: string, cluster: aws.ecs.Cluster, defaultStrategy: Parameters<typeof serviceStrategy>[0], parent: pulumi.Resource): aws.ecs.ClusterCapacityProviders {
+    return new aws.ecs.ClusterCapacityProviders(
+        `${name}-capacity`,
+        { clusterName: cluster.name, capacityProviders: [...FARGATE_CAPACITY_PROVIDERS], defaultCapacityProviderStrategies: serviceStrategy(defaultStrategy) },
+        { parent },
+    );
+}
+
+/** The prefixes a write grant covers: with session logs in S3, their prefix too (the agent writes them as the task role). */
+export function withExecPrefix(prefixes: readonly string[], logging: ExecLogging | undefined): string[] {
+    return logging === "s3" ? [...prefixes, EXEC_S3_PREFIX] : [...prefixes];
 }
 
 /** The tasks' group: no inline rules; the load balancer and the file system's grant add theirs, plus HTTPS out. */

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArchiveBucket, KEY_PREFIX } from "./archiveBucket";
+import { CapacityProviderStrategy, CPU_ARCHITECTURES, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, DRAIN_CAPACITY, tierArchitecture, usesSpot, validateCapacityStrategy, WEB_CAPACITY } from "./capacity";
+import { execDefaults, ExecSettings, validateExecSettings } from "./execAccess";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { Problem } from "./validation";
@@ -55,14 +57,38 @@ export interface FargateServiceArgs extends ServiceSizing {
      * `rate(1 hour)` or `cron(0 3 * * ? *)`, or false for none. Defaults to `rate(1 hour)`.
      */
     readonly drainSchedule?: string | false;
+    /**
+     * The CPU of the tasks on on-demand Fargate. A tier whose strategy has FARGATE_SPOT runs X86_64 whatever this
+     * says: Fargate Spot runs nothing else. Defaults to "ARM64" (Graviton).
+     */
+    readonly cpuArchitecture?: CpuArchitecture;
+    /** Where the web tier's tasks run. Excludes `launchType` (ECS takes one or the other). Defaults to FARGATE only. */
+    readonly capacityProviderStrategy?: CapacityProviderStrategy;
+    /**
+     * Where the scheduled drain task runs. It runs the web tier's task definition, so FARGATE_SPOT here needs the web
+     * tier on X86_64. Defaults to FARGATE only.
+     */
+    readonly drainCapacityProviderStrategy?: CapacityProviderStrategy;
+    /** ECS Exec on the services, with the cluster's session log. Defaults to off. */
+    readonly exec?: ExecSettings;
+    /** More architectures to build the image for (the worker's, when it runs on Spot). Defaults to none. */
+    readonly extraImageArchitectures?: readonly CpuArchitecture[];
 }
 
 /**
  * The service's effective settings: the one place its defaults live. The stack config leaves unset keys undefined,
  * and tools that need a figure (the cost estimate) ask here.
  */
-export function serviceDefaults(args: ServiceSizing & Pick<FargateServiceArgs, "archivePrefix" | "containerPort" | "logRetentionDays" | "allowPlainHttp" | "deletionProtection" | "drainSchedule">) {
+export function serviceDefaults(
+    args: ServiceSizing &
+        Pick<FargateServiceArgs, "archivePrefix" | "containerPort" | "logRetentionDays" | "allowPlainHttp" | "deletionProtection" | "drainSchedule" | "cpuArchitecture" | "capacityProviderStrategy" | "drainCapacityProviderStrategy" | "exec">,
+) {
+    const capacityProviderStrategy = args.capacityProviderStrategy ?? WEB_CAPACITY;
     return {
+        cpuArchitecture: tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, capacityProviderStrategy),
+        capacityProviderStrategy,
+        drainCapacityProviderStrategy: args.drainCapacityProviderStrategy ?? DRAIN_CAPACITY,
+        exec: execDefaults(args.exec),
         ...sizingDefaults(args),
         archivePrefix: args.archivePrefix ?? "uploads/",
         containerPort: args.containerPort ?? 8080,
@@ -109,8 +135,38 @@ export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "pu
     } else if (rate && rate[3]?.startsWith("minute") && Number(rate[2]) < 5) {
         problems.push({ property: "drainSchedule", reason: `would start a task every ${rate[2]} minute(s); use 5 minutes or more (every service task already archives continuously)` });
     }
+    problems.push(...validatePlacement(args));
     if (typeof args.certificateArn === "string" && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(args.certificateArn)) {
         problems.push({ property: "certificateArn", reason: `must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>); got ${JSON.stringify(args.certificateArn)}` });
     }
+    return problems;
+}
+
+/** The architecture, the capacity strategies and ECS Exec: each checked, and the drain against the web tier it shares a task definition with. */
+function validatePlacement(args: Pick<FargateServiceArgs, "cpuArchitecture" | "capacityProviderStrategy" | "drainCapacityProviderStrategy" | "exec">): Problem[] {
+    const problems: Problem[] = [];
+    if (args.cpuArchitecture !== undefined && !CPU_ARCHITECTURES.includes(args.cpuArchitecture)) {
+        problems.push({ property: "cpuArchitecture", reason: `must be one of ${CPU_ARCHITECTURES.join(", ")}; got ${JSON.stringify(args.cpuArchitecture)}` });
+    }
+    const strategy = (property: "capacityProviderStrategy" | "drainCapacityProviderStrategy") => {
+        const value = args[property];
+        const found = value === undefined ? [] : validateCapacityStrategy(value);
+        problems.push(...found.map((p) => ({ property: `${property}${p.property}`, reason: p.reason })));
+        return found.length === 0;
+    };
+    const webOk = strategy("capacityProviderStrategy");
+    const drainOk = strategy("drainCapacityProviderStrategy");
+    if (webOk && drainOk && args.drainCapacityProviderStrategy && usesSpot(args.drainCapacityProviderStrategy)) {
+        const web = tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, args.capacityProviderStrategy ?? WEB_CAPACITY);
+        if (web !== "X86_64") {
+            problems.push({
+                property: "drainCapacityProviderStrategy",
+                reason:
+                    `puts the drain on FARGATE_SPOT, which runs X86_64 tasks only, but the drain runs the web tier's ${web} task definition; ` +
+                    `keep the drain on FARGATE, or set cpuArchitecture: X86_64`,
+            });
+        }
+    }
+    problems.push(...validateExecSettings(args.exec).map((p) => ({ property: `exec.${p.property}`.replace(/\.$/, ""), reason: p.reason })));
     return problems;
 }

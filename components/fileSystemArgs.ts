@@ -27,6 +27,23 @@ export const PERFORMANCE_MODES: readonly PerformanceMode[] = ["generalPurpose", 
 export const IA_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
 export type IaTransitionDays = (typeof IA_TRANSITION_DAYS)[number];
 
+/**
+ * The ages EFS accepts for moving files to Archive. "TransitionToArchive must either not be set or must be later than
+ * TransitionToIA. The Archive storage class is available only for file systems that use the Elastic throughput mode
+ * and the General Purpose performance mode." https://docs.aws.amazon.com/efs/latest/ug/API_LifecyclePolicy.html,
+ * https://docs.aws.amazon.com/efs/latest/ug/API_PutLifecycleConfiguration.html
+ */
+export const ARCHIVE_TRANSITION_DAYS = [1, 7, 14, 30, 60, 90, 180, 270, 365] as const;
+export type ArchiveTransitionDays = (typeof ARCHIVE_TRANSITION_DAYS)[number];
+
+/** A replica of the file system in another region, made and kept read-only by EFS replication. */
+export interface FileSystemReplication {
+    /** The region of the replica, another than the stack's (e.g. "us-west-2"). Forces replacement of the replication. */
+    readonly region: string;
+    /** A KMS key ARN in `region` to encrypt the replica with. Defaults to that region's `aws/elasticfilesystem` key. */
+    readonly kmsKeyArn?: string;
+}
+
 /** The largest provisioned throughput EFS sells without a quota increase, in MiB/s. */
 export const MAX_PROVISIONED_MIBPS = 3414;
 
@@ -59,6 +76,17 @@ export interface SharedFileSystemArgs {
     readonly provisionedThroughputMibps?: number;
     /** Days without access after which a file moves to Infrequent Access (it moves back on first access). Defaults to 30. */
     readonly transitionToIaDays?: IaTransitionDays;
+    /**
+     * Days without access after which a file moves to Archive; must be later than `transitionToIaDays`, and needs the
+     * elastic throughput and general-purpose performance modes. Defaults to none (no Archive tier).
+     */
+    readonly transitionToArchiveDays?: ArchiveTransitionDays;
+    /**
+     * Replicate to a new, read-only file system in another region. The replica's replication overwrite protection
+     * stays with EFS (REPLICATING while replicated, ENABLED again if the replication is deleted), and this file
+     * system's own protection is set ENABLED so that no replication can ever overwrite it. Defaults to none.
+     */
+    readonly replication?: FileSystemReplication;
     /** Daily backups with AWS Backup's default plan (35-day retention). Defaults to true. */
     readonly backup?: boolean;
     /** Keep the file system (and its data) when the stack is destroyed. Defaults to true. */
@@ -69,14 +97,83 @@ export interface SharedFileSystemArgs {
 export const DEFAULT_ACCESS_POINT_PERMISSIONS = "0750";
 
 /** The file system's effective settings: the one place its defaults live (the stack config leaves unset keys undefined). */
-export function fileSystemDefaults(args: Pick<SharedFileSystemArgs, "performanceMode" | "throughputMode" | "transitionToIaDays" | "backup" | "retainOnDelete">) {
+export function fileSystemDefaults(args: Pick<SharedFileSystemArgs, "performanceMode" | "throughputMode" | "transitionToIaDays" | "backup" | "retainOnDelete" | "transitionToArchiveDays" | "replication">) {
     return {
         performanceMode: args.performanceMode ?? ("generalPurpose" as PerformanceMode),
         throughputMode: args.throughputMode ?? ("elastic" as ThroughputMode),
         transitionToIaDays: args.transitionToIaDays ?? (30 as IaTransitionDays),
         backup: args.backup ?? true,
         retainOnDelete: args.retainOnDelete ?? true,
+        // Optional features: present only when the stack asks for them.
+        ...(args.transitionToArchiveDays === undefined ? {} : { transitionToArchiveDays: args.transitionToArchiveDays }),
+        ...(args.replication === undefined ? {} : { replication: args.replication }),
+    } as {
+        performanceMode: PerformanceMode;
+        throughputMode: ThroughputMode;
+        transitionToIaDays: IaTransitionDays;
+        backup: boolean;
+        retainOnDelete: boolean;
+        transitionToArchiveDays?: ArchiveTransitionDays;
+        replication?: FileSystemReplication;
     };
+}
+
+/** `AFTER_<n>_DAY(S)`, as EFS lifecycle policies name an age. */
+export function lifecycleAge(days: number): string {
+    return `AFTER_${days}_DAY${days === 1 ? "" : "S"}`;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** The Archive tier and the replica against what EFS documents; `region` is the stack's own, when known. */
+function validateArchiveAndReplication(args: Omit<SharedFileSystemArgs, "vpcId">, region: string | undefined): Problem[] {
+    const problems: Problem[] = [];
+    const { throughputMode, performanceMode, transitionToIaDays } = fileSystemDefaults(args);
+    const archive = args.transitionToArchiveDays;
+    if (archive !== undefined) {
+        if (!ARCHIVE_TRANSITION_DAYS.includes(archive)) {
+            problems.push({ property: "transitionToArchiveDays", reason: `must be one of ${ARCHIVE_TRANSITION_DAYS.join(", ")}; got ${JSON.stringify(archive)}` });
+        } else if (archive <= transitionToIaDays) {
+            problems.push({
+                property: "transitionToArchiveDays",
+                reason: `must be later than transitionToIaDays (${transitionToIaDays}): EFS moves files to Archive only after IA; got ${archive}. Use one of ${ARCHIVE_TRANSITION_DAYS.filter((d) => d > transitionToIaDays).join(", ")}`,
+            });
+        }
+        if (throughputMode !== "elastic" || performanceMode !== "generalPurpose") {
+            problems.push({
+                property: "transitionToArchiveDays",
+                reason: `needs throughputMode "elastic" and performanceMode "generalPurpose" (EFS offers Archive only there); the file system is ${throughputMode}/${performanceMode}`,
+            });
+        }
+    }
+    const replica = args.replication as unknown;
+    if (replica !== undefined) {
+        if (!replica || typeof replica !== "object" || Array.isArray(replica)) {
+            problems.push({ property: "replication", reason: `must be a map { region, kmsKeyArn? }; got ${JSON.stringify(replica)}` });
+            return problems;
+        }
+        const r = replica as Record<string, unknown>;
+        for (const key of Object.keys(r)) {
+            if (!["region", "kmsKeyArn"].includes(key)) {
+                problems.push({ property: `replication.${key}`, reason: "is not a replication setting; use region, kmsKeyArn" });
+            }
+        }
+        if (typeof r.region !== "string" || !REGION.test(r.region)) {
+            problems.push({ property: "replication.region", reason: `must be an AWS region name like "us-west-2"; got ${JSON.stringify(r.region)}` });
+        } else if (region !== undefined && r.region === region) {
+            problems.push({ property: "replication.region", reason: `must be another region than the stack's own (${region}): a replica in the same region does not survive a regional outage` });
+        }
+        if (r.kmsKeyArn !== undefined) {
+            const match = typeof r.kmsKeyArn === "string" ? KMS_KEY_ARN.exec(r.kmsKeyArn) : null;
+            if (!match) {
+                problems.push({ property: "replication.kmsKeyArn", reason: `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got ${JSON.stringify(r.kmsKeyArn)}` });
+            } else if (typeof r.region === "string" && match[1] !== r.region) {
+                problems.push({ property: "replication.kmsKeyArn", reason: `must be a key in the replica's region ${r.region} (KMS keys are regional); got a key in ${match[1]}` });
+            }
+        }
+    }
+    return problems;
 }
 
 const OCTAL_PERMISSIONS = /^0?[0-7]{3}$/;
@@ -109,8 +206,8 @@ function validatePosixId(id: unknown): string | undefined {
 }
 
 /** Pure validation of the arguments, every problem at once; exported for tests and the stack config. */
-export function validateSharedFileSystemArgs(args: Omit<SharedFileSystemArgs, "vpcId">): Problem[] {
-    const problems: Problem[] = [];
+export function validateSharedFileSystemArgs(args: Omit<SharedFileSystemArgs, "vpcId">, region?: string): Problem[] {
+    const problems: Problem[] = validateArchiveAndReplication(args, region);
     const { throughputMode, performanceMode } = fileSystemDefaults(args);
     if (!THROUGHPUT_MODES.includes(throughputMode)) {
         problems.push({ property: "throughputMode", reason: `must be one of ${THROUGHPUT_MODES.join(", ")}; got ${JSON.stringify(throughputMode)}` });

@@ -8,6 +8,8 @@ export * from "./archiveLifecycle";
 export * from "./archiveBucket";
 export * from "./workQueue";
 export * from "./fargateSizing";
+export * from "./capacity";
+export * from "./execAccess";
 export * from "./fargateServiceArgs";
 export * from "./taskRoles";
 export * from "./loadBalancer";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AccessPointSpec, DEFAULT_ACCESS_POINT_PERMISSIONS, fileSystemDefaults, NFS_PORT, SharedFileSystemArgs, validateSharedFileSystemArgs } from "./fileSystemArgs";
+import { AccessPointSpec, DEFAULT_ACCESS_POINT_PERMISSIONS, fileSystemDefaults, lifecycleAge, NFS_PORT, SharedFileSystemArgs, validateSharedFileSystemArgs } from "./fileSystemArgs";
 import { fileSystemPolicy, mountThroughAccessPoint } from "./fileSystemPolicy";
 import { GrantLedger, Grantee } from "./policyStatements";
 import { throwIfProblems } from "./validation";
@@ -62,7 +62,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
         super("fargate-efs-s3:storage:SharedFileSystem", name, {}, opts);
 
         throwIfProblems(`SharedFileSystem "${name}"`, validateSharedFileSystemArgs(args));
-        const { performanceMode, throughputMode, transitionToIaDays, backup, retainOnDelete } = fileSystemDefaults(args);
+        const { performanceMode, throughputMode, transitionToIaDays, transitionToArchiveDays, replication, backup, retainOnDelete } = fileSystemDefaults(args);
         this.name = name;
         this.specs = args.accessPoints;
         this.grants = new GrantLedger(`SharedFileSystem "${name}"`);
@@ -75,13 +75,30 @@ export class SharedFileSystem extends pulumi.ComponentResource {
                 performanceMode,
                 throughputMode,
                 provisionedThroughputInMibps: throughputMode === "provisioned" ? args.provisionedThroughputMibps : undefined,
+                // One transition per policy object, as EFS requires.
                 lifecyclePolicies: [
-                    { transitionToIa: `AFTER_${transitionToIaDays}_DAY${transitionToIaDays === 1 ? "" : "S"}` },
+                    { transitionToIa: lifecycleAge(transitionToIaDays) },
+                    ...(transitionToArchiveDays === undefined ? [] : [{ transitionToArchive: lifecycleAge(transitionToArchiveDays) }]),
                     { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" },
                 ],
+                // ENABLED (EFS's default, said here so that no one turns it off): this writable file system can never
+                // be made the destination of a replication, which would overwrite it and make it read-only.
+                // https://docs.aws.amazon.com/efs/latest/ug/replication-overwrite.html
+                protection: { replicationOverwrite: "ENABLED" },
             },
             { parent: this, retainOnDelete },
         );
+
+        if (replication) {
+            // A new destination file system that EFS creates and keeps read-only (its overwrite protection is
+            // REPLICATING while replicated); nothing existing is ever overwritten. Deleting the replication leaves
+            // the replica, writable again. https://docs.aws.amazon.com/efs/latest/ug/efs-replication.html
+            new aws.efs.ReplicationConfiguration(
+                `${name}-replication`,
+                { sourceFileSystemId: this.fileSystem.id, destination: { region: replication.region, kmsKeyId: replication.kmsKeyArn } },
+                { parent: this, retainOnDelete },
+            );
+        }
 
         new aws.efs.BackupPolicy(
             `${name}-backup`,

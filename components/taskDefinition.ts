@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 // modules with a Docker client) that nothing here uses. The module registers its resources itself.
 import * as awsxEcr from "@pulumi/awsx/ecr";
 import * as pulumi from "@pulumi/pulumi";
+import { CpuArchitecture, dockerPlatform } from "./capacity";
 import { EFS_MOUNT_PATH } from "./fargateServiceArgs";
 import { EfsAccessGrant } from "./sharedFileSystem";
 
@@ -13,12 +14,23 @@ export interface ImageArgs {
     /** The user the image is built for (the access point's). */
     readonly posixUser: { readonly uid: number; readonly gid: number };
     readonly deletionProtection: boolean;
+    /**
+     * Every CPU architecture a task definition of the stack runs. A given `image` must hold all of them (a multi-arch
+     * manifest list when there are two); a build is made once per architecture.
+     */
+    readonly architectures: readonly CpuArchitecture[];
 }
 
-/** The image to run: the one given, or `app/` built into an ECR repository and named by digest. */
-export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resource): pulumi.Output<string> {
+/**
+ * The image to run for each architecture: the one given (for all of them), or `app/` built into an ECR repository
+ * for each and named by digest. The Node base image is multi-arch and sharp ships linux-arm64 and linux-x64 builds,
+ * so the same Dockerfile builds for both; a cross build needs QEMU (binfmt) and buildx on the builder.
+ */
+export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resource): Partial<Record<CpuArchitecture, pulumi.Output<string>>> {
+    const architectures = [...new Set(args.architectures)];
     if (args.image !== undefined) {
-        return pulumi.output(args.image);
+        const image = pulumi.output(args.image);
+        return Object.fromEntries(architectures.map((a) => [a, image]));
     }
     const repository = new aws.ecr.Repository(
         `${name}-repository`,
@@ -51,18 +63,21 @@ export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resou
         },
         { parent },
     );
-    // The task definition names the image by digest, so a new build always rolls the service.
-    return new awsxEcr.Image(
-        `${name}-image`,
-        {
-            repositoryUrl: repository.repositoryUrl,
-            context: args.build.context,
-            dockerfile: args.build.dockerfile,
-            platform: "linux/amd64",
-            args: { APP_UID: String(args.posixUser.uid), APP_GID: String(args.posixUser.gid) },
-        },
-        { parent },
-    ).imageUri;
+    // The task definition names the image by digest, so a new build always rolls the service. The x86 build keeps
+    // the name it had when it was the only one; an ARM64 build is `<name>-image-arm64`.
+    const build = (architecture: CpuArchitecture) =>
+        new awsxEcr.Image(
+            architecture === "X86_64" ? `${name}-image` : `${name}-image-arm64`,
+            {
+                repositoryUrl: repository.repositoryUrl,
+                context: args.build.context,
+                dockerfile: args.build.dockerfile,
+                platform: dockerPlatform(architecture),
+                args: { APP_UID: String(args.posixUser.uid), APP_GID: String(args.posixUser.gid) },
+            },
+            { parent },
+        ).imageUri;
+    return Object.fromEntries(architectures.map((a) => [a, build(a)]));
 }
 
 export interface TaskDefinitionArgs {
@@ -89,6 +104,16 @@ export interface TaskDefinitionArgs {
      * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerOverride.html
      */
     readonly healthCheck?: boolean;
+    /** The CPU the task runs on; the image must hold this platform. Defaults to ARM64. */
+    readonly cpuArchitecture?: CpuArchitecture;
+    /**
+     * ECS Exec may open sessions in this task: the root file system is then writable, because the managed SSM agent
+     * that ECS bind-mounts into the container writes its state under /var/lib/amazon/ssm and /var/log/amazon/ssm and
+     * crashes on a read-only root (https://github.com/aws-containers/amazon-ecs-exec-checker/issues/21: "ECS Exec
+     * requires the container storage writable"; https://github.com/aws/containers-roadmap/issues/1359). Defaults to
+     * false (a read-only root).
+     */
+    readonly execEnabled?: boolean;
 }
 
 /**
@@ -106,7 +131,7 @@ export function createTaskDefinition(name: string, args: TaskDefinitionArgs, par
             memory: String(args.memory),
             networkMode: "awsvpc",
             requiresCompatibilities: ["FARGATE"],
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: args.cpuArchitecture ?? "ARM64" },
             executionRoleArn: args.executionRole.arn,
             taskRoleArn: args.taskRole.arn,
             volumes: [efs.volume],
@@ -117,7 +142,7 @@ export function createTaskDefinition(name: string, args: TaskDefinitionArgs, par
                     essential: true,
                     command: args.command ?? ["serve"],
                     user: `${efs.posixUser.uid}:${efs.posixUser.gid}`,
-                    readonlyRootFilesystem: true,
+                    readonlyRootFilesystem: !args.execEnabled,
                     portMappings: args.publishPort === false ? [] : [{ containerPort, protocol: "tcp" }],
                     environment: Object.entries(args.environment)
                         .sort(([a], [b]) => a.localeCompare(b))

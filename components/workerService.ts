@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_LOG_PREFIX, EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
 import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
-import { createCpuScaling } from "./fargateService";
+import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, serviceStrategy, tierArchitecture, validateCapacityStrategy, WORKER_CAPACITY } from "./capacity";
+import { ExecSessionLog, grantExec } from "./execAccess";
+import { createCpuScaling, withExecPrefix } from "./fargateService";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskDefinition } from "./taskDefinition";
@@ -20,8 +22,19 @@ export interface WorkerServiceArgs extends ServiceSizing {
     /** The cluster to run in (the web service's, so that one cluster shows the whole app). */
     readonly clusterArn: pulumi.Input<string>;
     readonly clusterName: pulumi.Input<string>;
-    /** The image to run: the web service's, so both tiers always run the same app version. */
+    /** The image to run: the web service's, so both tiers always run the same app version; it must hold the worker's architecture. */
     readonly image: pulumi.Input<string>;
+    /** The cluster's capacity provider association (FARGATE and FARGATE_SPOT), which placing the tasks needs. */
+    readonly clusterCapacity: pulumi.Resource;
+    /**
+     * Where the worker's tasks run. Excludes `launchType`. Defaults to one task on FARGATE and every further one on
+     * FARGATE_SPOT: its claims are leased and exactly-once, so an interruption (a SIGTERM two minutes ahead) loses nothing.
+     */
+    readonly capacityProviderStrategy?: CapacityProviderStrategy;
+    /** The CPU of the tasks when the strategy is FARGATE only; with FARGATE_SPOT it is X86_64, the only one Spot runs. Defaults to "ARM64". */
+    readonly cpuArchitecture?: CpuArchitecture;
+    /** The cluster's ECS Exec session log when exec is on (the web service's `execSessionLog`). Defaults to exec off. */
+    readonly execSessionLog?: ExecSessionLog;
     /** The file system and access point to mount at {@link EFS_MOUNT_PATH}: the web service's, where uploads land. */
     readonly fileSystem: SharedFileSystem;
     readonly accessPoint: string;
@@ -38,13 +51,22 @@ export interface WorkerServiceArgs extends ServiceSizing {
 }
 
 /** The worker's effective sizing: the one place its defaults live (those of any Fargate service, {@link sizingDefaults}). */
-export function workerDefaults(args: ServiceSizing & { logRetentionDays?: number }) {
-    return { ...sizingDefaults(args), logRetentionDays: args.logRetentionDays ?? 30 };
+export function workerDefaults(args: ServiceSizing & { logRetentionDays?: number } & Pick<WorkerServiceArgs, "capacityProviderStrategy" | "cpuArchitecture">) {
+    const capacityProviderStrategy = args.capacityProviderStrategy ?? WORKER_CAPACITY;
+    return {
+        ...sizingDefaults(args),
+        logRetentionDays: args.logRetentionDays ?? 30,
+        capacityProviderStrategy,
+        cpuArchitecture: tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, capacityProviderStrategy),
+    };
 }
 
 /** Pure validation of the worker's sizing and scaling; exported for tests and the stack config. */
-export function validateWorkerArgs(args: ServiceSizing & { logRetentionDays?: number }): Problem[] {
+export function validateWorkerArgs(args: ServiceSizing & { logRetentionDays?: number } & Pick<WorkerServiceArgs, "capacityProviderStrategy">): Problem[] {
     const problems = validateServiceSizing(args);
+    if (args.capacityProviderStrategy !== undefined) {
+        problems.push(...validateCapacityStrategy(args.capacityProviderStrategy).map((p) => ({ property: `capacityProviderStrategy${p.property}`, reason: p.reason })));
+    }
     const retention = args.logRetentionDays;
     if (retention !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
         problems.push({ property: "logRetentionDays", reason: `must be one of ${LOG_RETENTION_DAYS.join(", ")} (what CloudWatch Logs accepts); got ${JSON.stringify(retention)}` });
@@ -89,7 +111,8 @@ export class WorkerService extends pulumi.ComponentResource {
         const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
         const prefixes = [args.archivePrefix, APP_LOG_PREFIX];
         // Read-back without versions: the archiver verifies what it wrote (HeadObject) and never presigns a download.
-        const s3 = [args.bucket.grantWrite(grantee, prefixes), args.bucket.grantRead(grantee, prefixes)];
+        const s3 = [args.bucket.grantWrite(grantee, withExecPrefix(prefixes, args.execSessionLog?.logging)), args.bucket.grantRead(grantee, prefixes)];
+        const execGrant = args.execSessionLog ? [grantExec(grantee, args.execSessionLog)] : [];
         const queue = args.queue.connect(grantee);
 
         const taskDefinition = createTaskDefinition(
@@ -116,6 +139,8 @@ export class WorkerService extends pulumi.ComponentResource {
                 },
                 logGroup,
                 region: scope.region,
+                cpuArchitecture: settings.cpuArchitecture,
+                execEnabled: args.execSessionLog !== undefined,
             },
             this,
         );
@@ -126,18 +151,22 @@ export class WorkerService extends pulumi.ComponentResource {
                 cluster: args.clusterArn,
                 taskDefinition: taskDefinition.arn,
                 desiredCount: settings.desiredCount,
-                launchType: "FARGATE",
+                // No launchType: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted."
+                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
+                capacityProviderStrategies: serviceStrategy(settings.capacityProviderStrategy),
+                // The provider: "Updating this argument [capacityProviderStrategies] requires forceNewDeployment = true".
+                forceNewDeployment: true,
                 // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
                 platformVersion: "1.4.0",
                 networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
-                enableExecuteCommand: false,
+                enableExecuteCommand: args.execSessionLog !== undefined,
                 propagateTags: "SERVICE",
                 waitForSteadyState: true,
             },
-            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3, ...queue.grants], ignoreChanges: ["desiredCount"] },
+            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3, ...queue.grants, args.clusterCapacity, ...execGrant], ignoreChanges: ["desiredCount"] },
         );
         const scaling = createCpuScaling(
             name,

@@ -41,9 +41,11 @@ import { requireNfsOnlyEfsSecurityGroups } from "./ec2/securityGroupEfsNfsOnly";
 import { requireFargatePlatformVersion } from "./ecs/serviceFargatePlatformVersion";
 import { requireEfsIamAndAccessPoint } from "./ecs/taskDefinitionEfsIamAccessPoint";
 import { requireEfsTransitEncryption } from "./ecs/taskDefinitionEfsTransitEncryption";
+import { requireExecSessionLogging } from "./ecs/serviceExecSessionLogging";
 import { requireAccessPointSubdirectory } from "./efs/accessPointRootDirectory";
 import { requireFileSystemAlarm } from "./efs/fileSystemAlarmed";
 import { requireFileSystemTlsOnly } from "./efs/fileSystemDenyInsecureTransport";
+import { requireReplicaOrBackup } from "./efs/fileSystemReplicaOrBackup";
 import { requireEfsEncryptionAtRest } from "./efs/fileSystemEncryptedAtRest";
 import { forbidBroadTaskRoleGrants } from "./iam/roleTaskLeastPrivilege";
 import { requireBucketTlsOnly } from "./s3/bucketDenyInsecureTransport";
@@ -109,4 +111,7 @@ export const policies: Policies = [
     requireDistributionWaf,
     requireDistributionSni,
     requireOriginTls,
+    // Issue 22: operability advisories.
+    requireExecSessionLogging,
+    requireReplicaOrBackup,
 ];

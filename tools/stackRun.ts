@@ -105,6 +105,11 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             return { arn: `arn:aws:elasticfilesystem:${region}:${ACCOUNT}:access-point/fsap-${name}` };
         case "aws:lb/loadBalancer:LoadBalancer":
             return { arn, dnsName: `${name}-1234567890.${region}.elb.amazonaws.com` };
+        case "aws:cloudwatch/logGroup:LogGroup": {
+            // CloudWatch Logs' own ARN shape (log-group:<name>), which IAM matches `<arn>:*` against.
+            const logGroupName = inputs.name ?? `${name}-0a1b2c3`;
+            return { arn: `arn:aws:logs:${region}:${ACCOUNT}:log-group:${logGroupName}`, name: logGroupName };
+        }
         case "aws:ecr/repository:Repository":
             return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${name}` };
         case "aws:sqs/queue:Queue": {

@@ -70,7 +70,7 @@ function brokenForEveryRule() {
         .change("app-service", (i) => (i.networkConfiguration = { assignPublicIp: true }))
         .change("data-ap", (i) => delete i.posixUser)
         .add("aws:ecs/cluster:Cluster", "cluster", { inputs: { settings: [{ name: "containerInsights", value: "disabled" }] } })
-        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: false, desyncMitigationMode: "monitor" } })
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: false, desyncMitigationMode: "monitor", enableDeletionProtection: true } })
         .add("aws:lb/listener:Listener", "http", { inputs: { loadBalancerArn: U, protocol: "HTTP", port: 80, defaultActions: [{ type: "forward" }] }, deps: { loadBalancerArn: ["alb"] } })
         .add("aws:lb/listener:Listener", "https", { inputs: { loadBalancerArn: U, protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-2016-08" }, deps: { loadBalancerArn: ["alb"] } })
         .add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh-from-anywhere", { inputs: { securityGroupId: U, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 22, toPort: 22 }, deps: { securityGroupId: ["tasks-sg"] } })
@@ -87,6 +87,9 @@ function brokenForEveryRule() {
             inputs: { origins: [{ originId: "archive", domainName: "archive-1234.s3.eu-west-1.amazonaws.com" }], defaultCacheBehavior: { viewerProtocolPolicy: "allow-all" }, viewerCertificate: { cloudfrontDefaultCertificate: true } },
             deps: { origins: ["archive"] },
         })
+        // Issue 22: exec on in a cluster outside the stack (unlogged, as far as the stack shows), and a prod-like
+        // stack (deletion protection, on the load balancer above) whose file system has neither backup nor replica.
+        .change("app-service", (i) => Object.assign(i, { enableExecuteCommand: true, cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere" }))
         .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
 }
 
@@ -100,7 +103,7 @@ describe("policy pack over the analyzer interface", () => {
             assert.match(p.name, /^(ecs|ec2|efs|s3|iam|cloudfront|elb|cloudwatch|kms|ecr|sqs|sns)-[a-z0-9]+-[a-z0-9-]+$/, p.name);
             assert.strictEqual(p.enforcementLevel, MANDATORY.includes(p.name) ? "mandatory" : "advisory", p.name);
         }
-        assert.strictEqual(info.policies.length, 51);
+        assert.strictEqual(info.policies.length, 53);
     });
 
     it('raises every rule to mandatory with { "all": "mandatory" }', async () => {

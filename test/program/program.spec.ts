@@ -269,7 +269,9 @@ for (const [stack, expected] of Object.entries(STACKS)) {
             });
             it("runs Fargate platform 1.4.0 in the private subnets without a public IP", () => {
                 const svc = oneOfType(run, T.service, "app-service").inputs as any;
-                assert.strictEqual(svc.launchType, "FARGATE");
+                // Issue 22: on-demand Fargate through a capacity provider strategy (launchType excludes it).
+                assert.deepStrictEqual(svc.capacityProviderStrategies, [{ capacityProvider: "FARGATE", base: 0, weight: 1 }]);
+                assert.strictEqual(svc.launchType, undefined);
                 assert.strictEqual(svc.platformVersion, "1.4.0");
                 assert.strictEqual(svc.networkConfiguration.assignPublicIp, false);
                 assert.deepStrictEqual(svc.networkConfiguration.subnets, expected.azs.map((az) => `network-vpc-private-${az}-id`));
@@ -338,7 +340,9 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.strictEqual(request.TaskDefinition, oneOfType(run, T.taskDef, "app-drain-task").outputs.arn);
                 assert.strictEqual(request.Cluster, oneOfType(run, T.cluster).outputs.arn);
                 assert.strictEqual(request.PlatformVersion, "1.4.0");
-                assert.strictEqual(request.LaunchType, "FARGATE");
+                // Issue 22: on-demand Fargate through a capacity provider strategy (RunTask refuses it with a launch type).
+                assert.deepStrictEqual(request.CapacityProviderStrategy, [{ CapacityProvider: "FARGATE", Base: 0, Weight: 1 }]);
+                assert.strictEqual(request.LaunchType, undefined);
                 assert.deepStrictEqual(request.NetworkConfiguration.AwsvpcConfiguration, {
                     Subnets: expected.azs.map((az) => `network-vpc-private-${az}-id`),
                     SecurityGroups: ["app-task-sg-id"],
@@ -364,9 +368,10 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(container.mountPoints, web.mountPoints, "the same EFS mount");
             });
             it("builds the image from app/ when config gives no image URI", () => {
-                const image = oneOfType(run, T.image).inputs as any;
+                // Issue 22: the web tier's build is for Graviton (prod also builds linux/amd64 for its Spot worker).
+                const image = oneOfType(run, T.image, "app-image-arm64").inputs as any;
                 assert.strictEqual(image.dockerfile, "app/Dockerfile");
-                assert.strictEqual(image.platform, "linux/amd64");
+                assert.strictEqual(image.platform, "linux/arm64");
                 assert.match(containerOf(run).image, /@sha256:/);
             });
         });

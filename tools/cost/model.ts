@@ -19,6 +19,10 @@ export interface CostInput {
         /** Only in provisioned mode. */
         readonly provisionedThroughputMibps?: number;
         readonly backupEnabled: boolean;
+        /** Issue 22: files move to Archive (`efsTransitionToArchiveDays`); `usage.efsArchivePercent` of the data is there. Defaults to false. */
+        readonly archive?: boolean;
+        /** Issue 22: the region of a replica (`efsReplication`), when there is one. */
+        readonly replicaRegion?: string;
     };
     readonly service: {
         /** CPU units per task (1024 = 1 vCPU). */
@@ -29,6 +33,12 @@ export interface CostInput {
         readonly taskCount: number;
         /** The most tasks autoscaling may run, for the note on the Fargate lines. Defaults to `taskCount`. */
         readonly maxTaskCount?: number;
+        /** Issue 22: the CPU the tier's on-demand tasks run on. Defaults to "X86_64". */
+        readonly architecture?: "ARM64" | "X86_64";
+        /** Issue 22: how many of `taskCount` run on Fargate Spot (always Linux/x86). Defaults to 0. */
+        readonly spotTaskCount?: number;
+        /** Issue 22: the tier's strategy has FARGATE_SPOT, so it runs X86_64 even on demand. Defaults to false. */
+        readonly spotStrategy?: boolean;
     };
     /** The background worker service, when the stack runs one: priced like the web tier's tasks. */
     readonly worker?: CostInput["service"];
@@ -40,6 +50,8 @@ export interface CostInput {
     readonly cdn?: boolean;
     /** Whether Athena queries the archived logs (`logAnalytics`). Defaults to false. */
     readonly logAnalytics?: boolean;
+    /** Issue 22: customer managed KMS keys the stack creates (the ECS Exec session log's). Defaults to 0. */
+    readonly kmsKeys?: number;
     /** Alarms, dashboards, the app's custom metrics and alarm topics, when the stack has them. */
     readonly monitoring?: {
         /** Metrics read by standard-resolution (period ≥ 60 s) alarms, summed over the alarms. */
@@ -76,10 +88,22 @@ export interface CostLine {
     readonly note?: string;
 }
 
+/** What a choice of the stack saves against its plain alternative, per month (not a line: the lines already price the choice). */
+export interface CostSaving {
+    /** What the saving comes from, e.g. "Graviton (ARM64) instead of X86_64, web tier". */
+    readonly item: string;
+    /** US dollars per month less than the alternative, rounded to the cent. */
+    readonly usd: number;
+    /** How it was worked out. */
+    readonly note: string;
+}
+
 export interface CostEstimate {
     /** The sum of the lines. */
     readonly monthlyUsd: number;
     readonly lines: CostLine[];
+    /** Issue 22: what the architecture and Spot save; left out when nothing is saved. */
+    readonly savings?: CostSaving[];
 }
 
 /** issue 19: SQS requests per archived item: send, receive (batched, at most one each), delete. */
@@ -107,10 +131,19 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     const { usage, efs, service } = input;
 
     const iaShare = usage.efsInfrequentAccessPercent / 100;
+    // Archive is reached only through IA, so its share is part of IA's (and only elastic file systems have it).
+    const archiveShare = efs.archive && efs.throughputMode === "elastic" ? Math.min(usage.efsArchivePercent ?? 0, usage.efsInfrequentAccessPercent) / 100 : 0;
     const efsStandardGb = usage.efsStoredGb * (1 - iaShare);
     add("EFS Standard storage", "EFS", efsStandardGb, prices.efsStandardStorage);
     const iaPrice = efs.throughputMode === "elastic" ? prices.efsInfrequentAccessStorage : prices.efsInfrequentAccessStorageLegacyModes;
-    add("EFS Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, iaPrice);
+    add("EFS Infrequent Access storage", "EFS", usage.efsStoredGb * (iaShare - archiveShare), iaPrice);
+    add("EFS Archive storage", "EFS", usage.efsStoredGb * archiveShare, prices.efsArchiveStorage, `${fmt(archiveShare * 100)}% of the stored data (usage.efsArchivePercent); Archive reads and tiering not estimated`);
+    if (efs.replicaRegion !== undefined) {
+        const where = `the replica in ${efs.replicaRegion}, priced at us-east-1 rates`;
+        add("EFS replica Standard storage", "EFS", efsStandardGb, prices.efsStandardStorage, `${where}; the same share in Standard as the source`);
+        add("EFS replica Infrequent Access storage", "EFS", usage.efsStoredGb * iaShare, iaPrice, `${where}; with the source's IA share (the replica's own lifecycle is set on it in its region)`);
+        add("EFS replication data transfer", "EFS", usage.efsElasticWriteGb, prices.efsReplicaTransfer, "every GB written is copied to the replica's region");
+    }
     switch (efs.throughputMode) {
         case "provisioned": {
             const provisioned = efs.provisionedThroughputMibps ?? 0;
@@ -142,15 +175,39 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("S3 PUT requests", "S3", usage.s3PutRequests / 1000, prices.s3PutRequests);
     add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
 
-    const fargate = (tier: CostInput["service"], label: string) => {
-        const taskHours = tier.taskCount * HOURS_PER_MONTH;
+    const savings: CostSaving[] = [];
+    const fargate = (tier: CostInput["service"], label: string, tierName: string) => {
+        const spotTasks = Math.min(tier.spotTaskCount ?? 0, tier.taskCount);
+        const onDemandTasks = tier.taskCount - spotTasks;
+        const arm = tier.architecture === "ARM64";
+        const taskHours = onDemandTasks * HOURS_PER_MONTH;
+        const vcpu = tier.cpu / 1024;
+        const gb = tier.memoryMib / 1024;
         const scaling = tier.maxTaskCount !== undefined && tier.maxTaskCount > tier.taskCount ? ` (autoscaling may run up to ${tier.maxTaskCount})` : "";
-        const tasks = `${tier.taskCount} task${tier.taskCount === 1 ? "" : "s"}${scaling} × ${HOURS_PER_MONTH} h`;
-        add(`Fargate vCPU${label}`, "Fargate", taskHours * (tier.cpu / 1024), prices.fargateVcpu, `${tasks} × ${fmt(tier.cpu / 1024)} vCPU`);
-        add(`Fargate memory${label}`, "Fargate", taskHours * (tier.memoryMib / 1024), prices.fargateMemory, `${tasks} × ${fmt(tier.memoryMib / 1024)} GB`);
+        const count = (n: number) => `${n} task${n === 1 ? "" : "s"}`;
+        const tasks = `${count(onDemandTasks)}${spotTasks > 0 ? " on demand" : ""}${scaling} × ${HOURS_PER_MONTH} h`;
+        const arch = arm ? "ARM64, " : tier.spotStrategy ? "X86_64 as Fargate Spot requires, " : "";
+        add(`Fargate vCPU${label}`, "Fargate", taskHours * vcpu, arm ? prices.fargateVcpuArm : prices.fargateVcpu, `${arch}${tasks} × ${fmt(vcpu)} vCPU`);
+        add(`Fargate memory${label}`, "Fargate", taskHours * gb, arm ? prices.fargateMemoryArm : prices.fargateMemory, `${arch}${tasks} × ${fmt(gb)} GB`);
+        if (arm && taskHours > 0) {
+            const x86 = taskHours * (vcpu * prices.fargateVcpu.usd + gb * prices.fargateMemory.usd);
+            const graviton = taskHours * (vcpu * prices.fargateVcpuArm.usd + gb * prices.fargateMemoryArm.usd);
+            savings.push({ item: `Graviton (ARM64) instead of X86_64, ${tierName}`, usd: roundToCent(x86 - graviton), note: `${count(onDemandTasks)} × ${HOURS_PER_MONTH} h at the Linux/ARM instead of the Linux/x86 prices` });
+        }
+        if (spotTasks > 0) {
+            const discount = prices.fargateSpotDiscount.usd;
+            const spotHours = spotTasks * HOURS_PER_MONTH;
+            const spotPrice = (p: Price): Price => ({ usd: p.usd * (1 - discount), unit: p.unit, source: `${p.source}, less the Fargate Spot discount (${fmt(discount * 100)}%): ${prices.fargateSpotDiscount.source}` });
+            const spotTasksNote = `X86_64, ${count(spotTasks)} on Spot × ${HOURS_PER_MONTH} h`;
+            add(`Fargate Spot vCPU${label}`, "Fargate", spotHours * vcpu, spotPrice(prices.fargateVcpu), `${spotTasksNote} × ${fmt(vcpu)} vCPU`);
+            add(`Fargate Spot memory${label}`, "Fargate", spotHours * gb, spotPrice(prices.fargateMemory), `${spotTasksNote} × ${fmt(gb)} GB`);
+            const onDemand = spotHours * (vcpu * prices.fargateVcpu.usd + gb * prices.fargateMemory.usd);
+            savings.push({ item: `Fargate Spot instead of on-demand, ${tierName}`, usd: roundToCent(onDemand * discount), note: `${count(spotTasks)} × ${HOURS_PER_MONTH} h at ${fmt(discount * 100)}% off the Linux/x86 price` });
+        }
     };
-    fargate(service, "");
-    if (input.worker) fargate(input.worker, " (worker)");
+    fargate(service, "", "web tier");
+    if (input.worker) fargate(input.worker, " (worker)", "worker");
+    add("KMS keys", "KMS", input.kmsKeys ?? 0, prices.kmsKey, "the ECS Exec session log's key");
 
     add("NAT gateway hours", "VPC", input.natGatewayCount * HOURS_PER_MONTH, prices.natGatewayHours, `${input.natGatewayCount} × ${HOURS_PER_MONTH} h`);
     add("NAT gateway data processed", "VPC", input.natGatewayCount > 0 ? usage.natDataGb : 0, prices.natGatewayData);
@@ -193,7 +250,8 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
         add("SQS requests (dead-letter queue)", "SQS", pollsPerQueue / 1e6, prices.sqsStandardRequests, `${input.queue.consumerTasks} task${input.queue.consumerTasks === 1 ? "" : "s"} × ${fmt(LONG_POLLS_PER_TASK_MONTH)} 20 s long polls`);
     }
 
-    return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines };
+    const saved = savings.filter((x) => x.usd > 0);
+    return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines, ...(saved.length > 0 ? { savings: saved } : {}) };
 }
 
 function fmt(n: number): string {

@@ -32,6 +32,9 @@ export interface Price {
 const efsPage = "Amazon EFS pricing (aws.amazon.com/efs/pricing), US East (N. Virginia)";
 const s3Page = "Amazon S3 pricing (aws.amazon.com/s3/pricing), US East (N. Virginia)";
 const fargatePage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), US East (N. Virginia), Linux/x86";
+const fargateArmPage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), US East (N. Virginia), Linux/ARM";
+const fargateSpotPage = "AWS Fargate pricing (aws.amazon.com/fargate/pricing), Fargate Spot";
+const transferPage = "Amazon EC2 On-Demand pricing (aws.amazon.com/ec2/pricing/on-demand), Data Transfer, from US East (N. Virginia) to another AWS Region";
 const vpcPage = "Amazon VPC pricing (aws.amazon.com/vpc/pricing), US East (N. Virginia)";
 const elbPage = "Elastic Load Balancing pricing (aws.amazon.com/elasticloadbalancing/pricing), US East (N. Virginia)";
 const cloudFrontPage = "Amazon CloudFront pricing (aws.amazon.com/cloudfront/pricing), pay as you go, United States, Mexico & Canada";
@@ -82,6 +85,18 @@ export const LIST_PRICES = {
     s3GetRequests: { usd: 0.0004, unit: "1,000 requests", source: `${s3Page}: S3 Standard, GET, SELECT and other requests` },
     fargateVcpu: { usd: 0.04048, unit: "vCPU-hour", source: `${fargatePage}: per vCPU per hour` },
     fargateMemory: { usd: 0.004445, unit: "GB-hour", source: `${fargatePage}: per GB per hour` },
+    // Graviton: the same task 20% cheaper per vCPU-hour and GB-hour.
+    fargateVcpuArm: { usd: 0.03238, unit: "vCPU-hour", source: `${fargateArmPage}: per vCPU per hour` },
+    fargateMemoryArm: { usd: 0.00356, unit: "GB-hour", source: `${fargateArmPage}: per GB per hour` },
+    // Not a price but how Spot's is set: Spot prices move with spare capacity, so the estimate takes the page's
+    // "up to 70% discount" off the Linux/x86 price; override it with the Spot rate of the day (0 to 1).
+    fargateSpotDiscount: {
+        usd: 0.7,
+        unit: "share off the Linux/x86 on-demand price",
+        source: `${fargateSpotPage}: up to 70% off the Fargate price for interruption-tolerant tasks (Linux/x86 only)`,
+    },
+    efsArchiveStorage: { usd: 0.008, unit: "GB-month", source: `${efsPage}: Regional with Elastic Throughput, Archive storage` },
+    efsReplicaTransfer: { usd: 0.02, unit: "GB", source: `${transferPage} (what EFS replication bills for the data it copies, besides the replica's storage)` },
     natGatewayHours: { usd: 0.045, unit: "hour", source: `${vpcPage}: NAT gateway, price per NAT gateway hour` },
     natGatewayData: { usd: 0.045, unit: "GB", source: `${vpcPage}: NAT gateway, price per GB data processed` },
     publicIpv4: { usd: 0.005, unit: "IP-hour", source: `${vpcPage}: Public IPv4 address, in use, per IP per hour` },

@@ -7,7 +7,8 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCo
 import { AccessPointDescription, DescribeAccessPointsCommand, DescribeMountTargetsCommand, DescribeMountTargetSecurityGroupsCommand, EFSClient } from "@aws-sdk/client-efs";
 import { IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { archivePrefixOf, ARCHIVE_ACTIONS, probeObjectArn } from "./checks/archiveAccess";
-import { ArchiveSimulation, AwsSetupError, Fact, Facts, known, MountTarget, unknown } from "./facts";
+import { EXEC_SSM_ACTIONS } from "./checks/exec";
+import { ArchiveSimulation, AwsSetupError, ExecSimulation, Fact, Facts, known, MountTarget, unknown } from "./facts";
 import { StackOutputs } from "./outputs";
 
 export interface AwsOptions {
@@ -144,6 +145,20 @@ export async function gatherFacts(outputs: StackOutputs, o: AwsOptions, skip: Re
             async (r) => known<ArchiveSimulation>({ roleArn, resource, results: r.EvaluationResults ?? [] }),
         );
     };
+    // Issue 22: the exec check's facts. ssmmessages actions take no resource ARN, so the simulation asks about "*".
+    const describeRunningTasks = () =>
+        send("ecs:ListTasks+DescribeTasks", async (abortSignal) => {
+            const arns = (await ecs.send(new ListTasksCommand({ cluster: clusterName, serviceName, desiredStatus: "RUNNING", maxResults: 100 }), { abortSignal })).taskArns ?? [];
+            return arns.length === 0 ? [] : ((await ecs.send(new DescribeTasksCommand({ cluster: clusterName, tasks: arns }), { abortSignal })).tasks ?? []);
+        });
+    const simulateExec = async (td: TaskDefinition) => {
+        const roleArn = td.taskRoleArn;
+        if (!roleArn) return unknown<ExecSimulation>(`${td.family}:${td.revision} has no taskRoleArn`, "give the task definition a task role (FargateService does)");
+        return then(
+            await send("iam:SimulatePrincipalPolicy", (abortSignal) => iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: [...EXEC_SSM_ACTIONS], ResourceArns: ["*"] }), { abortSignal })),
+            async (r) => known<ExecSimulation>({ roleArn, results: r.EvaluationResults ?? [] }),
+        );
+    };
     const unlessSkipped = <T>(id: string, gather: () => Promise<Fact<T>>): Promise<Fact<T>> => (skip.has(id) ? Promise.resolve(unknown<T>(`${id} skipped`, "")) : gather());
 
     try {
@@ -157,12 +172,17 @@ export async function gatherFacts(outputs: StackOutputs, o: AwsOptions, skip: Re
             describeAccessPoint(),
             unlessSkipped("stopped-tasks", describeStoppedTasks),
         ]);
-        const [mountTargetRules, taskRules, archiveSimulation] = await Promise.all([
+        // Exec facts only when the service has exec on: with it off the check needs nothing more.
+        const execOn = service.ok && service.value.enableExecuteCommand === true;
+        const execFact = <T>(gather: () => Promise<Fact<T>>) => unlessSkipped("exec", () => (execOn ? gather() : Promise.resolve(unknown<T>("exec is off", ""))));
+        const [mountTargetRules, taskRules, archiveSimulation, runningTasks, execSimulation] = await Promise.all([
             then(mountTargets, (ts) => describeRules([...new Set(ts.flatMap((t) => t.securityGroups))])),
             then(service, (s) => describeRules(s.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? [])),
             unlessSkipped("archive-access", () => then(taskDefinition, simulateArchiveAccess)),
+            execFact(describeRunningTasks),
+            execFact(() => then(taskDefinition, simulateExec)),
         ]);
-        return { outputs, service, taskDefinition, taskSubnets, mountTargets, mountTargetRules, taskRules, vpcDns, accessPoint, archiveSimulation, stoppedTasks };
+        return { outputs, service, taskDefinition, taskSubnets, mountTargets, mountTargetRules, taskRules, vpcDns, accessPoint, archiveSimulation, stoppedTasks, runningTasks, execSimulation };
     } finally {
         for (const c of [ec2, ecs, efs, iam]) c.destroy();
     }

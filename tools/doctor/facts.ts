@@ -31,6 +31,12 @@ export interface ArchiveSimulation {
     readonly results: readonly EvaluationResult[];
 }
 
+/** What IAM's simulator says of the exec actions for the task role (issue 22). */
+export interface ExecSimulation {
+    readonly roleArn: string;
+    readonly results: readonly EvaluationResult[];
+}
+
 export interface Facts {
     readonly outputs: StackOutputs;
     readonly service: Fact<Service>;
@@ -47,6 +53,10 @@ export interface Facts {
     readonly archiveSimulation: Fact<ArchiveSimulation>;
     /** The cluster's recently stopped tasks (ECS shows a stopped task for at least an hour). */
     readonly stoppedTasks: Fact<readonly Task[]>;
+    /** Issue 22: the service's running tasks, with their managed agents (ECS Exec). */
+    readonly runningTasks: Fact<readonly Task[]>;
+    /** Issue 22: the task role's ssmmessages actions, simulated. */
+    readonly execSimulation: Fact<ExecSimulation>;
 }
 
 /** AWS cannot be asked at all (no credentials, no region, nothing listening): a usage problem, exit 2. */

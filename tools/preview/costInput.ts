@@ -5,7 +5,7 @@
  * priced at the components' own defaults, asked of their defaults functions: the figures the program builds.
  */
 import { APP_METRICS } from "../../app/src/metricNames";
-import { fileSystemDefaults, networkDefaults, serviceDefaults, workerDefaults } from "../../components";
+import { execDefaults, fileSystemDefaults, networkDefaults, serviceDefaults, spotTaskCount, usesSpot, workerDefaults } from "../../components";
 import type { StackConfig } from "../../config";
 import type { RecordedResource } from "../analyzer/client";
 import { CostInput } from "../cost/model";
@@ -42,16 +42,40 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
     ).length;
     const efs = fileSystemDefaults(config.fileSystem);
     const service = serviceDefaults(config.service);
-    const worker = config.worker.enabled ? workerDefaults(config.worker) : undefined;
+    const worker = config.worker.enabled ? workerDefaults({ ...config.worker, capacityProviderStrategy: config.placement.worker, cpuArchitecture: config.placement.cpuArchitecture }) : undefined;
+    const exec = execDefaults(config.placement.exec);
     return {
         usage: config.usage,
         efs: {
             throughputMode: efs.throughputMode,
             ...(config.fileSystem.provisionedThroughputMibps === undefined ? {} : { provisionedThroughputMibps: config.fileSystem.provisionedThroughputMibps }),
             backupEnabled: efs.backup,
+            archive: efs.transitionToArchiveDays !== undefined,
+            ...(efs.replication ? { replicaRegion: efs.replication.region } : {}),
         },
-        service: { cpu: service.cpu, memoryMib: service.memory, taskCount: service.desiredCount, maxTaskCount: service.maxCount },
-        ...(worker ? { worker: { cpu: worker.cpu, memoryMib: worker.memory, taskCount: worker.desiredCount, maxTaskCount: worker.maxCount } } : {}),
+        service: {
+            cpu: service.cpu,
+            memoryMib: service.memory,
+            taskCount: service.desiredCount,
+            maxTaskCount: service.maxCount,
+            architecture: service.cpuArchitecture,
+            spotTaskCount: spotTaskCount(service.capacityProviderStrategy, service.desiredCount),
+            spotStrategy: usesSpot(service.capacityProviderStrategy),
+        },
+        ...(worker
+            ? {
+                  worker: {
+                      cpu: worker.cpu,
+                      memoryMib: worker.memory,
+                      taskCount: worker.desiredCount,
+                      maxTaskCount: worker.maxCount,
+                      architecture: worker.cpuArchitecture,
+                      spotTaskCount: spotTaskCount(worker.capacityProviderStrategy, worker.desiredCount),
+                      spotStrategy: usesSpot(worker.capacityProviderStrategy),
+                  },
+              }
+            : {}),
+        kmsKeys: exec.enabled && exec.logging === "cloudwatch" ? 1 : 0,
         natGatewayCount: networkDefaults(config.network).natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,

@@ -172,6 +172,18 @@ function costTable(plan: Plan, c: Palette): string[] {
         c.dim(`Prices: ${prices}. Usage assumptions: the stack config key fargate-efs-s3:usage.`),
         c.dim(`Not estimated: ALB capacity units, data transfer out of AWS, CloudWatch Logs, ECR storage, scheduled task runs.`),
         ...(notes.length > 0 ? ["", ...notes.map(c.dim)] : []),
+        ...savingsList(cost.savings ?? [], c),
+    ];
+}
+
+/** What the stack's architecture and capacity choices save against x86 on-demand (issue 22). */
+function savingsList(savings: readonly { item: string; usd: number; note: string }[], c: Palette): string[] {
+    if (savings.length === 0) return [];
+    const total = savings.reduce((sum, x) => sum + x.usd, 0);
+    return [
+        "",
+        c.bold(`Saved against X86_64 on-demand Fargate: $${total.toFixed(2)}/month (already in the total above)`),
+        ...savings.map((x) => `- ${x.item}: $${x.usd.toFixed(2)}/month (${x.note})`),
     ];
 }
 

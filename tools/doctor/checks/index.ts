@@ -1,6 +1,7 @@
 /** Every check the doctor runs, in the order of the source article's troubleshooting section. */
 import { CannotCheck, Facts, problem, Verdict } from "../facts";
 import { checkArchiveAccess } from "./archiveAccess";
+import { checkExec } from "./exec";
 import { checkMountTargets, checkNfsEgress, checkNfsIngress, checkVpcDns } from "./network";
 import { checkStoppedTasks } from "./stoppedTasks";
 import { checkEfsVolumes, checkPosixUser } from "./taskDefinition";
@@ -52,6 +53,11 @@ export const CHECKS: readonly Check[] = [
         id: "stopped-tasks",
         help: "no recently stopped task of the cluster failed; each failure (ResourceInitializationError from the EFS mount, CannotPullContainerError, AccessDenied, a crash…) is translated into its fix",
         run: checkStoppedTasks,
+    },
+    {
+        id: "exec",
+        help: "whether `aws ecs execute-command` can open a session (the article's \"check container user\": --command id): enableExecuteCommand on the service, the task role allowed the four ssmmessages actions (simulated), a writable root, and an ExecuteCommandAgent RUNNING in every running task; exec off is reported as the default, not a problem",
+        run: checkExec,
     },
 ];
 
