@@ -1,0 +1,140 @@
+import { strict as assert } from "assert";
+import * as net from "net";
+import { AppProcess, pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
+
+/**
+ * Every request is bounded (issue 17): one catch around each request including the parsing of its target; only the
+ * exact paths answer, on the raw path as the load balancer matches it; every body, on any path and refused or not,
+ * is read under the watchdog or dropped with the connection. Played on raw sockets: fetch() would normalise the paths.
+ */
+
+const WINDOW_SECONDS = 2;
+const MIN_RATE = 256;
+
+interface Answer {
+    readonly status?: number;
+    readonly head: string;
+    readonly body: string;
+}
+
+/** Sends `data` on a fresh connection and resolves, with what came back, once the server has closed it. */
+async function exchange(url: string, data: string, keepOpen = false): Promise<Answer & { socket: net.Socket }> {
+    const socket = net.connect(Number(new URL(url).port), "127.0.0.1");
+    let text = "";
+    socket.on("data", (d) => (text += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("error", reject);
+    });
+    socket.write(data);
+    if (!keepOpen) socket.end();
+    await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const split = text.indexOf("\r\n\r\n");
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+    return { socket, status: status === undefined ? undefined : Number(status), head: text.slice(0, split), body: text.slice(split + 4) };
+}
+
+describe("app: every request is bounded and only exact paths answer", function () {
+    this.timeout(120_000);
+    let app: AppProcess;
+    let dataDir: string;
+
+    before(async () => {
+        dataDir = tempDataDir();
+        app = await startApp({
+            DATA_DIR: dataDir,
+            BUCKET: "unused-bucket",
+            S3_ENDPOINT: "http://127.0.0.1:9",
+            UPLOAD_IDLE_TIMEOUT_SECONDS: String(WINDOW_SECONDS),
+            UPLOAD_MIN_BYTES_PER_SECOND: String(MIN_RATE),
+        });
+    });
+    after(async () => {
+        await app?.stop("SIGKILL");
+        removeTempDataDirs();
+    });
+
+    const alive = async () => {
+        assert.equal(app.child.exitCode, null, `the process is alive (${app.child.signalCode ?? ""})`);
+        const h = await fetch(`${app.url}/healthz`, { headers: { connection: "close" } });
+        assert.equal(h.status, 200);
+        await h.arrayBuffer();
+    };
+
+    it("a request target that is not a URL (GET //[) gets 400 and serve lives", async () => {
+        for (const target of ["//[", "//[::1", "http://[", "*"]) {
+            const r = await exchange(app.url, `GET ${target} HTTP/1.1\r\nHost: spec\r\nConnection: close\r\n\r\n`);
+            assert.equal(r.status, 400, `${target}: ${r.head}`);
+            await alive();
+        }
+    });
+
+    const operatorPaths = [
+        "/uploads/../status",
+        "/uploads/../metrics",
+        "/uploads/%2e%2e/metrics",
+        "/uploads/%2E%2E/status",
+        "/uploads/.%2e/status",
+        "/uploads\\..\\status",
+        "/uploads%5c..%5cstatus",
+        "/uploads%5C..%5Chealthz",
+        "/./status",
+        "//status",
+        "/status/",
+        "/status/.",
+        "/metrics/..",
+        "/Status",
+        "/healthz/",
+        "/%73tatus",
+    ];
+    for (const target of operatorPaths) {
+        it(`the path ${target} is refused with 400 or 404 and shows no operator view`, async () => {
+            const r = await exchange(app.url, `GET ${target} HTTP/1.1\r\nHost: spec\r\nConnection: close\r\n\r\n`);
+            assert.ok(r.status === 400 || r.status === 404, `${target}: ${r.head}`);
+            for (const secret of [dataDir, "unused-bucket", "backlog", "lease"]) assert.ok(!r.body.includes(secret), `${target} leaks ${secret}: ${r.body}`);
+        });
+    }
+
+    it("the exact paths still answer, with or without a query", async () => {
+        for (const target of ["/healthz", "/status", "/metrics", "/status?verbose=1"]) {
+            const r = await exchange(app.url, `GET ${target} HTTP/1.1\r\nHost: spec\r\nConnection: close\r\n\r\n`, true);
+            // /status is 503 here: S3 is unreachable on purpose.
+            assert.ok(r.status === 200 || r.status === 503, `${target}: ${r.head}`);
+        }
+    });
+
+    it("a body that stops on an unknown path (GET /nope, 3 of 1000 bytes) is cut off and its connection closed", async () => {
+        const r = await exchange(app.url, "GET /nope HTTP/1.1\r\nHost: spec\r\nContent-Length: 1000\r\n\r\nabc", true);
+        assert.ok(r.status === 404 || r.status === 408, r.head);
+        await alive();
+    });
+
+    it("a body that stops on /healthz is not waited for: the answer closes the connection", async () => {
+        const r = await exchange(app.url, "GET /healthz HTTP/1.1\r\nHost: spec\r\nContent-Length: 1000\r\n\r\nabc", true);
+        assert.equal(r.status, 200, r.head);
+        assert.match(r.head, /^connection: close$/im);
+    });
+
+    it("a body that stops on a refused path with dot segments is cut off too", async () => {
+        const r = await exchange(app.url, "POST /uploads/../status HTTP/1.1\r\nHost: spec\r\nContent-Length: 1000\r\n\r\nabc", true);
+        assert.ok(r.status === 400 || r.status === 408, r.head);
+    });
+
+    it("a 503 while the backlog is full answers at once, before the body, and closes the connection", async () => {
+        const dir = tempDataDir();
+        const full = await startApp({ DATA_DIR: dir, BUCKET: "unused-bucket", S3_ENDPOINT: "http://127.0.0.1:9", BACKLOG_MAX_BYTES: "1", UPLOAD_IDLE_TIMEOUT_SECONDS: "600" });
+        try {
+            assert.equal((await upload(full.url, "first.pdf", pdf(5000))).status, 202);
+            await waitFor("the backlog to count the first upload", async () => (await upload(full.url, "probe.pdf", pdf(100))).status === 503);
+            // A body of 1 MB announced, 10 bytes sent, the connection kept open: with a watchdog window of 600 s, only an
+            // answer that does not wait for the body ends this exchange.
+            const r = await exchange(full.url, "POST /uploads HTTP/1.1\r\nHost: spec\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1048576\r\n\r\n--x\r\nabcd", true);
+            assert.equal(r.status, 503, r.head);
+            assert.match(r.head, /^connection: close$/im);
+            assert.match(r.head, /^retry-after: \d+$/im);
+        } finally {
+            await full.stop("SIGKILL");
+        }
+    });
+});
