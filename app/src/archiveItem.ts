@@ -4,6 +4,7 @@ import { AppConfig } from "./config";
 import { Lease } from "./lease";
 import { Logger } from "./log";
 import { Metrics } from "./metrics";
+import { parseMeta } from "./metaSchema";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "./objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
@@ -53,7 +54,7 @@ export async function archiveItem(ctx: ItemContext, id: string, dir: string, gen
     let log = baseLog.child({ uploadId: id });
     let meta: ItemMeta;
     try {
-        meta = JSON.parse(await readSmallFile(path.join(dir, META))) as ItemMeta;
+        meta = parseMeta(await readSmallFile(path.join(dir, META)), id);
     } catch (e) {
         if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
         return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };
