@@ -93,13 +93,14 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
                 ctx.processSlots.release();
             }
             if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
+            else if (meta.noThumbnail) log.warn("no thumbnail", { reason: meta.noThumbnail });
         }
         const objects: ObjectToArchive[] = [];
         const tags = { "upload-id": id, kind: meta.kind };
         if (meta.thumbnail) {
             objects.push({ key: meta.thumbnail.key, file: path.join(dir, THUMBNAIL), size: meta.thumbnail.size, sha256Hex: meta.thumbnail.sha256, contentType: meta.thumbnail.contentType, metadata: tags });
         }
-        objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name) } });
+        objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name), ...(meta.noThumbnail ? { "no-thumbnail": encodeURIComponent(meta.noThumbnail) } : {}) } });
 
         large = !originalGone && meta.size > config.multipartPartBytes;
         if (large) await ctx.largeSlots.acquire();

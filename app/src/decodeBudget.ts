@@ -86,15 +86,32 @@ function mib(bytes: number): number {
  * https://docs.kernel.org/admin-guide/cgroup-v1/memory.html ("memory.limit_in_bytes # set/show limit of memory usage")
  */
 export function cgroupMemoryLimit(procSelf = "/proc/self"): number | undefined {
+    const limits: number[] = [];
+    for (const { dir, mount, v2 } of memoryCgroups(procSelf)) {
+        for (let d = dir; ; d = path.dirname(d)) {
+            const limit = readLimit(path.join(d, v2 ? "memory.max" : "memory.limit_in_bytes"));
+            if (limit !== undefined) limits.push(limit);
+            if (d === mount || d === path.dirname(d)) break;
+        }
+    }
+    return limits.length > 0 ? Math.min(...limits) : undefined;
+}
+
+/**
+ * The directories of this process's memory cgroup: under the cgroup2 mount (v2) and under the v1 mount of the memory
+ * controller, from /proc/self/cgroup and /proc/self/mountinfo (the mount's root is the process's group inside a
+ * cgroup namespace, as in a container, where /proc/self/cgroup then says "/").
+ */
+export function memoryCgroups(procSelf = "/proc/self"): { dir: string; mount: string; v2: boolean }[] {
     let cgroups: string;
     let mounts: string;
     try {
         cgroups = readFileSync(path.join(procSelf, "cgroup"), "utf8");
         mounts = readFileSync(path.join(procSelf, "mountinfo"), "utf8");
     } catch {
-        return undefined;
+        return [];
     }
-    const limits: number[] = [];
+    const found: { dir: string; mount: string; v2: boolean }[] = [];
     for (const line of cgroups.split("\n")) {
         const [, controllers, group] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
         if (group === undefined) continue;
@@ -107,19 +124,12 @@ export function cgroupMemoryLimit(procSelf = "/proc/self"): number | undefined {
             if (dash < 0) continue;
             const fstype = fields[dash + 1];
             if (v2 ? fstype !== "cgroup2" : fstype !== "cgroup" || !(fields[dash + 3] ?? "").split(",").includes("memory")) continue;
-            const root = fields[3];
-            const point = fields[4];
-            // Inside a cgroup namespace (a container) the group is "/" and the mount's root is the group itself.
-            const relative = path.posix.relative(root, group);
+            const relative = path.posix.relative(fields[3], group);
             if (relative.startsWith("..")) continue;
-            for (let dir = path.join(point, relative); ; dir = path.dirname(dir)) {
-                const limit = readLimit(path.join(dir, v2 ? "memory.max" : "memory.limit_in_bytes"));
-                if (limit !== undefined) limits.push(limit);
-                if (dir === point || dir === path.dirname(dir)) break;
-            }
+            found.push({ dir: path.join(fields[4], relative), mount: fields[4], v2 });
         }
     }
-    return limits.length > 0 ? Math.min(...limits) : undefined;
+    return found;
 }
 
 /** A limit file's value; "max" (v2) or a page-rounded 2^63 (v1) mean none. */
