@@ -138,3 +138,65 @@ describe("app: every request is bounded and only exact paths answer", function (
         }
     });
 });
+
+/**
+ * The load balancer and the app agree on paths: everything the public listener rule forwards (ALB path patterns:
+ * `*` any run of characters, `?` exactly one, case-sensitive, on the raw path without the query) is either an upload
+ * route of the app or refused by it, and never an operator view; every upload route is forwarded.
+ */
+describe("app and load balancer: the listener rule forwards exactly the upload routes", function () {
+    this.timeout(120_000);
+    let app: AppProcess;
+    let patterns: RegExp[];
+    before(async () => {
+        const { PUBLIC_PATHS } = await import("../../components/loadBalancer");
+        patterns = PUBLIC_PATHS.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`));
+        app = await startApp({ DATA_DIR: tempDataDir(), BUCKET: "unused-bucket", S3_ENDPOINT: "http://127.0.0.1:9" });
+    });
+    after(async () => {
+        await app?.stop("SIGKILL");
+        removeTempDataDirs();
+    });
+    const forwarded = (target: string) => patterns.some((p) => p.test(target.split("?")[0]));
+    const id = "0b6c2f0e-8f3a-4c1e-9d2b-3a4b5c6d7e8f";
+    /** `s` in the shape of an id as the ALB pattern sees it: 36 characters with '-' at 8, 13, 18 and 23. */
+    const idShaped = (s: string, fill: string) => [...s.padEnd(36, fill)].map((c, i) => ([8, 13, 18, 23].includes(i) ? "-" : c)).join("");
+
+    it("forwards the upload routes", () => {
+        for (const target of ["/uploads", `/uploads/${id}`, `/uploads/${id}/content`, `/uploads/${id}?x=1`]) assert.ok(forwarded(target), target);
+    });
+
+    it("forwards no operator path, and whatever it forwards the app answers only as the upload API", async () => {
+        const probes = [
+            "/status",
+            "/metrics",
+            "/healthz",
+            "/uploads/../status",
+            "/uploads/%2e%2e/metrics",
+            "/uploads\\..\\status",
+            "/uploads/../../../../../../../../../status",
+            `/uploads/${id}/../../status`,
+            "/uploads/..%2f..%2f..%2f..%2fstatus%2f%2f%2f%2f",
+            "/uploads/..\\..\\..\\..\\..\\..\\status\\\\\\\\\\",
+            "/uploads/../../metrics/../../../../../../../..",
+            `/uploads/${id}/%2e%2e%2fcontent`,
+            "/UPLOADS",
+            "/uploads/",
+            // 36 characters where the id goes: these the ALB forwards, so the app alone must refuse them.
+            `/uploads/${idShaped("../../../status", "/")}`,
+            `/uploads/${idShaped("..%2f..%2fmetrics", "/")}`,
+            `/uploads/${idShaped("..\\..\\status", "\\")}/content`,
+            `/uploads/${idShaped("%2E%2E/%2E%2E/healthz", "/")}`,
+        ];
+        assert.ok(probes.filter(forwarded).length >= 4, "the probes include paths the ALB forwards");
+        for (const target of probes) {
+            const r = await exchange(app.url, `GET ${target} HTTP/1.1\r\nHost: spec\r\nConnection: close\r\n\r\n`, true);
+            if (!forwarded(target)) continue;
+            // 36 characters in the id's place: the ALB forwards it; the app must not route it anywhere but uploads.
+            assert.ok(r.status === 400 || r.status === 404, `${target} (forwarded by the ALB): ${r.head}`);
+            assert.ok(!/"dataDir"|"lease"|app_backlog/.test(r.body), `${target} shows an operator view: ${r.body}`);
+        }
+        assert.ok(!forwarded("/status") && !forwarded("/metrics") && !forwarded("/healthz"));
+        assert.ok(!forwarded("/uploads/../status") && !forwarded("/uploads/%2e%2e/metrics"));
+    });
+});
