@@ -24,15 +24,11 @@ export function clockOffsetMs(client: S3Client): number {
 /**
  * Takes S3's time from an answer's Date header, as the SDK does for its own commands: ignored when the answer came
  * through a cache (an Age header) or took more than 15 minutes, since the header then says nothing of the clock.
- * Returns whether the offset changed.
  */
-export function sampleServerTime(client: S3Client, dateHeader: string | undefined, sentAtMs: number, ageHeader?: string): boolean {
-    if (dateHeader === undefined || ageHeader !== undefined) return false;
+export function sampleServerTime(client: S3Client, dateHeader: string | undefined, sentAtMs: number, ageHeader?: string): void {
+    if (dateHeader === undefined || ageHeader !== undefined) return;
     const serverTime = Date.parse(dateHeader);
     const received = Date.now();
-    if (Number.isNaN(serverTime) || received - sentAtMs > 900_000) return false;
-    const before = clockOffsetMs(client);
-    const offset = serverTime - received;
-    (client.config as { systemClockOffset?: number }).systemClockOffset = offset;
-    return offset !== before;
+    if (Number.isNaN(serverTime) || received - sentAtMs > 900_000) return;
+    (client.config as { systemClockOffset?: number }).systemClockOffset = serverTime - received;
 }

@@ -121,6 +121,8 @@ async function main(argv: string[]): Promise<number> {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
     });
+    // A second SIGTERM while stopping must not kill the process with Node's default action: the deadline decides.
+    process.on("SIGTERM", () => log.warn("SIGTERM again while stopping: the shutdown deadline still applies"));
     await shutdown(
         {
             server,

@@ -1,6 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { sampleServerTime, skewCorrectedNow } from "./clock";
+import { clockOffsetMs, sampleServerTime } from "./clock";
 import { createHash, createHmac, Hash, Hmac } from "crypto";
 import * as http from "http";
 import * as https from "https";
@@ -51,14 +51,16 @@ export class SignedPut {
         headers: Record<string, string>,
     ): Promise<PutAnswer> {
         const first = await this.send(bucket, key, body, sha256, headers);
-        // A clock-skew refusal carries S3's time; the offset it gave is used at once, as the SDK's own retry does.
-        if (first.code === "RequestTimeTooSkewed" && first.clockCorrected) return this.send(bucket, key, body, sha256, headers);
+        // A clock-skew refusal carries S3's time: once the offset differs from the one this PUT was signed with (this
+        // answer or a concurrent one moved it), it is sent again at once, as the SDK's own retry does.
+        if (first.code === "RequestTimeTooSkewed" && clockOffsetMs(this.client) !== first.signedWithOffsetMs) return this.send(bucket, key, body, sha256, headers);
         return first;
     }
 
     private async send(bucket: string, key: string, body: Buffer, sha256: Buffer, headers: Record<string, string>): Promise<PutAnswer> {
         const url = this.url(bucket, key);
         const sentAt = Date.now();
+        const signedWithOffsetMs = clockOffsetMs(this.client);
         const signed = await this.signer.sign(
             {
                 method: "PUT",
@@ -76,7 +78,7 @@ export class SignedPut {
                     ...headers,
                 },
             },
-            { signingDate: skewCorrectedNow(this.client) },
+            { signingDate: new Date(sentAt + signedWithOffsetMs) },
         );
         const agent = url.protocol === "https:" ? this.httpsAgent : this.httpAgent;
         const request = url.protocol === "https:" ? https.request : http.request;
@@ -87,7 +89,7 @@ export class SignedPut {
                 res.on("error", reject);
                 res.on("end", () => {
                     const status = res.statusCode ?? 0;
-                    const clockCorrected = sampleServerTime(this.client, header(res.headers.date), sentAt, header(res.headers.age));
+                    sampleServerTime(this.client, header(res.headers.date), sentAt, header(res.headers.age));
                     const text = Buffer.concat(chunks).toString("utf8");
                     resolve({
                         status,
@@ -95,7 +97,7 @@ export class SignedPut {
                         versionId: header(res.headers["x-amz-version-id"]),
                         code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
                         message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
-                        clockCorrected,
+                        signedWithOffsetMs,
                     });
                 });
             });
@@ -112,8 +114,8 @@ interface PutAnswer {
     versionId?: string;
     code?: string;
     message?: string;
-    /** The Date of the answer moved the client's clock offset (clock.ts). */
-    clockCorrected: boolean;
+    /** The clock offset (clock.ts) the request was signed with. */
+    signedWithOffsetMs: number;
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -55,6 +55,8 @@ describe("app: SIGTERM shuts down in order within the deadline, whatever a dripp
                 s.once("error", () => resolve(true));
             });
             assert.ok(refused, "no new connection is accepted after SIGTERM");
+            // ECS may signal again (docker stop, a repeated StopTask): that must not cut the shutdown short.
+            app.child.kill("SIGTERM");
 
             // No timer here kills the process: it must exit by itself, with the client still dripping.
             const code = await exited;
