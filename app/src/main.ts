@@ -142,9 +142,11 @@ async function main(argv: string[]): Promise<number> {
 /** `work`'s only HTTP: GET /healthz, the same liveness as `serve`'s (this process and DATA_DIR, never S3). */
 function livenessServer(probes: Probes): http.Server {
     return http.createServer((req, res) => {
-        const answer = (status: number, body: unknown) => {
-            res.writeHead(status, { "content-type": "application/json" });
-            res.end(JSON.stringify(body));
+        // GET /healthz takes no body: one sent anyway is not waited for, the answer closes the connection.
+        const body = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+        const answer = (status: number, json: unknown) => {
+            res.writeHead(status, { "content-type": "application/json", ...(body ? { connection: "close" } : {}) });
+            res.end(JSON.stringify(json));
         };
         if (req.method !== "GET" || req.url !== "/healthz") {
             answer(404, { error: `no route ${req.method} ${req.url}: work serves /healthz only` });

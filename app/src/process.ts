@@ -79,7 +79,7 @@ async function thumbnailOf(original: string, type: string): Promise<Buffer | str
     try {
         header = await sharp(original, { failOn: "error", limitInputPixels: false }).metadata();
     } catch (e) {
-        throw new ProcessingError(`cannot read the ${type} header: ${e instanceof Error ? e.message : String(e)}`);
+        throw new ProcessingError(`cannot decode ${type} image: its header is unreadable: ${e instanceof Error ? e.message : String(e)}`);
     }
     const budget = decodeBudget();
     const refused = refusal(header, budget.bytes);
