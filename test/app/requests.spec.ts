@@ -121,6 +121,21 @@ describe("app: every request is bounded and only exact paths answer", function (
         assert.ok(r.status === 400 || r.status === 408, r.head);
     });
 
+    it("GET /uploads/:id/content names the file per RFC 6266/8187 (ASCII fallback, attr-char encoding)", async () => {
+        // The item may be moving between incoming/ and a claim (S3 is away here): 503 "retry" is the documented answer.
+        const disposition = async (name: string) => {
+            const r = await upload(app.url, name, pdf(3000));
+            assert.equal(r.status, 202, JSON.stringify(r.body));
+            return waitFor(`the content of ${name}`, async () => {
+                const content = await fetch(`${app.url}/uploads/${r.body.id}/content`);
+                await content.arrayBuffer();
+                return content.status === 200 ? content.headers.get("content-disposition") : undefined;
+            });
+        };
+        assert.equal(await disposition("it's (1)*.pdf"), `attachment; filename="it's (1)*.pdf"`);
+        assert.equal(await disposition("résumé (final).pdf"), `attachment; filename="resume (final).pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.pdf`);
+    });
+
     it("a 503 while the backlog is full answers at once, before the body, and closes the connection", async () => {
         const dir = tempDataDir();
         const full = await startApp({ DATA_DIR: dir, BUCKET: "unused-bucket", S3_ENDPOINT: "http://127.0.0.1:9", BACKLOG_MAX_BYTES: "1", UPLOAD_IDLE_TIMEOUT_SECONDS: "600" });
