@@ -1,12 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** An upload id (a UUID, 36 characters) as an ALB path pattern: `?` matches exactly one character. */
+const UPLOAD_ID = "????????-????-????-????-????????????";
+
 /**
- * The paths the public load balancer forwards: the upload API only. `/healthz` is for the target group's own health
- * check (which goes straight to the targets), `/status` and `/metrics` are for the VPC (the app contract in
- * ARCHITECTURE.md: "Only `/uploads` and `/uploads/*` are reachable through the public load balancer").
+ * The paths the public load balancer forwards: the upload API only, each route's exact shape (POST /uploads, GET
+ * /uploads/:id, GET /uploads/:id/content), not a `/uploads/*` that would also forward `/uploads/../status`.
+ * `/healthz` is for the target group's own health check (which goes straight to the targets), `/status` and `/metrics`
+ * are for the VPC (the app contract in ARCHITECTURE.md: only the upload API is reachable through the public load
+ * balancer). The ALB matches the raw path, case-sensitively, without the query and without decoding, as the app routes
+ * (app/src/paths.ts); what a pattern still lets through with odd characters in the id's place, the app refuses with 400.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html
+ * ("The comparison is case sensitive. The following wildcard characters are supported: * (matches 0 or more
+ * characters) and ? (matches exactly 1 character). … The path pattern is compared only to the path of the URL, not to
+ * its query string.")
  */
-export const PUBLIC_PATHS = ["/uploads", "/uploads/*"];
+export const PUBLIC_PATHS = ["/uploads", `/uploads/${UPLOAD_ID}`, `/uploads/${UPLOAD_ID}/content`];
 
 export interface LoadBalancerArgs {
     readonly vpcId: pulumi.Input<string>;

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 // modules with a Docker client) that nothing here uses. The module registers its resources itself.
 import * as awsxEcr from "@pulumi/awsx/ecr";
 import * as pulumi from "@pulumi/pulumi";
+import { STOP_TIMEOUT_SECONDS } from "../app/src/metricNames";
 import { CpuArchitecture, dockerPlatform } from "./capacity";
 import { EFS_MOUNT_PATH } from "./fargateServiceArgs";
 import { EfsAccessGrant } from "./sharedFileSystem";
@@ -158,7 +159,8 @@ export function createTaskDefinition(name: string, args: TaskDefinitionArgs, par
                                   retries: 3,
                                   startPeriod: 30,
                               },
-                    stopTimeout: 60,
+                    // The app exits within SHUTDOWN_DEADLINE_SECONDS of SIGTERM, safely below this (app/src/shutdown.ts).
+                    stopTimeout: STOP_TIMEOUT_SECONDS,
                     logConfiguration: {
                         logDriver: "awslogs",
                         options: { "awslogs-group": args.logGroup.name, "awslogs-region": args.region, "awslogs-stream-prefix": "app" },

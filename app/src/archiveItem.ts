@@ -4,6 +4,7 @@ import { AppConfig } from "./config";
 import { Lease } from "./lease";
 import { Logger } from "./log";
 import { Metrics } from "./metrics";
+import { parseMeta } from "./metaSchema";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "./objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
@@ -53,7 +54,7 @@ export async function archiveItem(ctx: ItemContext, id: string, dir: string, gen
     let log = baseLog.child({ uploadId: id });
     let meta: ItemMeta;
     try {
-        meta = JSON.parse(await readSmallFile(path.join(dir, META))) as ItemMeta;
+        meta = parseMeta(await readSmallFile(path.join(dir, META)), id);
     } catch (e) {
         if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
         return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };
@@ -92,13 +93,14 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
                 ctx.processSlots.release();
             }
             if (meta.thumbnail) log.info("thumbnail written", { key: meta.thumbnail.key, size: meta.thumbnail.size });
+            else if (meta.noThumbnail) log.warn("no thumbnail", { reason: meta.noThumbnail });
         }
         const objects: ObjectToArchive[] = [];
         const tags = { "upload-id": id, kind: meta.kind };
         if (meta.thumbnail) {
             objects.push({ key: meta.thumbnail.key, file: path.join(dir, THUMBNAIL), size: meta.thumbnail.size, sha256Hex: meta.thumbnail.sha256, contentType: meta.thumbnail.contentType, metadata: tags });
         }
-        objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name) } });
+        objects.push({ key: meta.key, file: path.join(dir, ORIGINAL), size: meta.size, sha256Hex: meta.sha256, contentType: meta.contentType, metadata: { ...tags, name: encodeURIComponent(meta.name), ...(meta.noThumbnail ? { "no-thumbnail": encodeURIComponent(meta.noThumbnail) } : {}) } });
 
         large = !originalGone && meta.size > config.multipartPartBytes;
         if (large) await ctx.largeSlots.acquire();

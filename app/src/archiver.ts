@@ -75,12 +75,15 @@ export class Archiver {
         for (const w of this.waiters) w();
     }
 
-    /** Stops the workers and hands unfinished claims back. The heartbeat goes on until the lease retires. */
-    async stop(): Promise<void> {
+    /**
+     * Stops the workers and, with `handBack` (the default), hands unfinished claims back. The heartbeat goes on until
+     * the lease retires. The one hook the shutdown (shutdown.ts) calls to give work back.
+     */
+    async stop(options: { handBack?: boolean } = {}): Promise<void> {
         this.running = false;
         this.notify();
         await Promise.all(this.workers);
-        await this.releaseClaims();
+        if (options.handBack ?? true) await this.releaseClaims();
     }
 
     /** Hands this task's unfinished claims back to incoming/ so other tasks need not wait for the lease. */

@@ -1,4 +1,4 @@
-import { DEFAULT_BACKLOG_MAX_BYTES } from "./metricNames";
+import { DEFAULT_BACKLOG_MAX_BYTES, SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "./metricNames";
 import * as os from "os";
 import * as path from "path";
 import { CdnConfig, readCdnConfig } from "./cdn";
@@ -43,6 +43,12 @@ export interface AppConfig {
     readonly uploadMinBytesPerSecond: number;
     /** CloudFront in front of the archive for some prefixes: GET /uploads/:id returns their URLs once archived. */
     readonly cdn?: CdnConfig;
+
+    // --- issue 17 (bounded app) ---
+    /** The task's memory when its cgroup states no limit: the image decode budget is derived from it (decodeBudget.ts). */
+    readonly taskMemoryBytes: number;
+    /** Seconds after SIGTERM by which the app exits; at most SHUTDOWN_DEADLINE_SECONDS (metricNames.ts). */
+    readonly shutdownDeadlineSeconds: number;
 }
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
@@ -70,6 +76,9 @@ export const VARIABLES: Record<string, string> = {
     UPLOAD_MIN_BYTES_PER_SECOND: "a non-negative integer number of bytes per second (default 1024)",
     CDN_BASE_URL: "an https:// origin without a path or trailing slash, such as https://d111111abcdef8.cloudfront.net (optional)",
     CDN_SERVED_PREFIXES: "a comma-separated list of key patterns with * wildcards (default uploads/*/thumbnails/*)",
+    // --- issue 17 (bounded app) ---
+    TASK_MEMORY_BYTES: "an integer number of bytes >= 268435456, the task's memory, read only where the cgroup states no limit (default 536870912)",
+    SHUTDOWN_DEADLINE_SECONDS: `an integer number of seconds 1-${SHUTDOWN_DEADLINE_SECONDS}, below the task definition's stopTimeout of ${STOP_TIMEOUT_SECONDS} (default ${SHUTDOWN_DEADLINE_SECONDS})`,
 };
 
 export class ConfigError extends Error {
@@ -165,6 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
     const cdn = readCdnConfig(env, problems);
 
+    // --- issue 17 (bounded app) ---
+    const taskMemoryBytes = int("TASK_MEMORY_BYTES", 512 * 1024 * 1024, 256 * 1024 * 1024);
+    const shutdownDeadlineSeconds = int("SHUTDOWN_DEADLINE_SECONDS", SHUTDOWN_DEADLINE_SECONDS, 1, SHUTDOWN_DEADLINE_SECONDS);
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         dataDir,
@@ -189,5 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         uploadIdleTimeoutSeconds,
         uploadMinBytesPerSecond,
         cdn,
+        taskMemoryBytes,
+        shutdownDeadlineSeconds,
     };
 }

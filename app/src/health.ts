@@ -5,6 +5,7 @@ import * as path from "path";
 import { Archiver } from "./archiver";
 import { AppConfig } from "./config";
 import { Lease } from "./lease";
+import { clockOffsetMs } from "./clock";
 import { bucketReachable } from "./s3";
 import { Layout, list } from "./store";
 
@@ -109,7 +110,8 @@ export class Probes {
             ok: live.ok && s3.reachable,
             task: lease.id,
             dataDir: { path: config.dataDir, ...live.dataDir },
-            s3: { bucket: config.bucket, prefix: config.archivePrefix, ...s3 },
+            // S3's clock minus this task's, as the S3 client measured it from S3's answers (clock.ts).
+            s3: { bucket: config.bucket, prefix: config.archivePrefix, ...s3, clockSkewMs: clockOffsetMs(this.ctx.client) },
             backlog: waiting ?? { error: `not measured within ${PROBE_TIMEOUT_MS} ms` },
             quarantined: quarantined ?? null,
             lease: { seconds: lease.leaseSeconds, generation: lease.generation, held: lease.valid(), remainingMs: Math.round(lease.remainingMs()) },

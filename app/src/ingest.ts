@@ -8,6 +8,7 @@ import { AppConfig } from "./config";
 import { Logger } from "./log";
 import { SNIFF_BYTES, sniff } from "./process";
 import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
+import { metaJson } from "./metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
 export class HttpError extends Error {
@@ -201,6 +202,6 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         receivedAt: new Date().toISOString(),
     };
     // Its fsync of itemDir also makes the rename of the original above durable.
-    await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
+    await writeFileDurable(path.join(itemDir, META), metaJson(meta));
     return { id, name, size, sha256, status: "stored" };
 }

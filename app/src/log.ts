@@ -5,6 +5,7 @@ import * as path from "path";
 import { pipeline } from "stream/promises";
 import { archivedLogKey } from "./logKey";
 import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "./store";
+import { metaJson } from "./metaSchema";
 
 type Fields = Record<string, unknown>;
 
@@ -224,7 +225,7 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
                 receivedAt: new Date().toISOString(),
                 processed: true,
             };
-            await writeFileDurable(path.join(itemDir, META), JSON.stringify(meta));
+            await writeFileDurable(path.join(itemDir, META), metaJson(meta));
             await fsp.rename(hashed, original);
         } catch {
             // another task queued it first (the rename found no file), or the copy failed: the log stays where it was

@@ -10,6 +10,8 @@ import { EmfPublisher } from "./emf";
 import { Metrics } from "./metrics";
 import { makeClient } from "./s3";
 import type * as ServerModule from "./server";
+import { DecodeBudget, decodeBudgetBytes, setDecodeBudget, taskMemoryBytes } from "./decodeBudget";
+import { shutdown } from "./shutdown";
 import { Layout } from "./store";
 
 /** Enough for ARCHIVE_CONCURRENCY's workers and the uploads in flight to wait on EFS at once. */
@@ -47,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const log = new Logger({ task: config.taskId });
+    const memory = taskMemoryBytes(config.taskMemoryBytes);
+    setDecodeBudget(new DecodeBudget(decodeBudgetBytes(memory.bytes)));
     const lease = new Lease(layout, config.taskId, config.claimLeaseSeconds * 1000, log);
     await lease.start();
     // The log file belongs to one lease generation: once that lapses it is fenced, and the next generation writes
@@ -111,28 +115,38 @@ async function main(argv: string[]): Promise<number> {
     archiver.start();
     const emf = new EmfPublisher({ serviceName: config.metricsServiceName, taskId: config.taskId, intervalSeconds: config.metricsIntervalSeconds, layout, backlog: () => lease.backlog.refresh().then(() => lease.backlog.current()), metrics, log });
     emf.start();
-    log.info(command === "serve" ? "serving" : "working", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket });
+    log.info(command === "serve" ? "serving" : "working", { port: config.port, host: config.host, dataDir: config.dataDir, bucket: config.bucket, taskMemoryBytes: memory.bytes, taskMemoryFrom: memory.source, decodeBudgetBytes: decodeBudgetBytes(memory.bytes) });
 
     await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
     });
-    log.info("stopping: finishing requests and archive work in progress");
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await archiver.stop();
-    await emf.stop();
-    await finish();
-    await retire();
-    log.info("stopped");
+    // A second SIGTERM while stopping must not kill the process with Node's default action: the deadline decides.
+    process.on("SIGTERM", () => log.warn("SIGTERM again while stopping: the shutdown deadline still applies"));
+    await shutdown(
+        {
+            server,
+            log,
+            handBack: () => archiver.stop({ handBack: true }),
+            flush: async () => {
+                await emf.stop();
+                await finish();
+            },
+            retire,
+        },
+        config.shutdownDeadlineSeconds * 1000,
+    );
     return 0;
 }
 
 /** `work`'s only HTTP: GET /healthz, the same liveness as `serve`'s (this process and DATA_DIR, never S3). */
 function livenessServer(probes: Probes): http.Server {
     return http.createServer((req, res) => {
-        const answer = (status: number, body: unknown) => {
-            res.writeHead(status, { "content-type": "application/json" });
-            res.end(JSON.stringify(body));
+        // GET /healthz takes no body: one sent anyway is not waited for, the answer closes the connection.
+        const body = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+        const answer = (status: number, json: unknown) => {
+            res.writeHead(status, { "content-type": "application/json", ...(body ? { connection: "close" } : {}) });
+            res.end(JSON.stringify(json));
         };
         if (req.method !== "GET" || req.url !== "/healthz") {
             answer(404, { error: `no route ${req.method} ${req.url}: work serves /healthz only` });

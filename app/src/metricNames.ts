@@ -39,3 +39,20 @@ export type AppMetric = keyof typeof APP_METRICS;
 
 /** BACKLOG_MAX_BYTES when unset: uploads get 503 above it; the backlog alarm's threshold is a share of it. */
 export const DEFAULT_BACKLOG_MAX_BYTES = 10 * 1024 ** 3;
+
+/**
+ * The container's `stopTimeout` in the task definition (components/taskDefinition.ts reads it here): after SIGTERM,
+ * ECS waits this long before SIGKILL. Fargate allows at most 120 s, and Fargate Spot sends the same SIGTERM two
+ * minutes before it reclaims the task.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html ("stopTimeout … Time duration
+ * (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on its own. … For tasks
+ * using the Fargate launch type, the max stop timeout value is 120 seconds")
+ */
+export const STOP_TIMEOUT_SECONDS = 60;
+
+/**
+ * Seconds after SIGTERM by which the app has exited (app/src/shutdown.ts): by then it stopped accepting, handed its
+ * work back, flushed its logs and last metrics and retired its heartbeat, and gave open requests what was left. The
+ * margin below STOP_TIMEOUT_SECONDS is for the process's own exit and stdout reaching the log driver.
+ */
+export const SHUTDOWN_DEADLINE_SECONDS = STOP_TIMEOUT_SECONDS - 10;

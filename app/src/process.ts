@@ -2,6 +2,8 @@ import { createHash } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
 import sharp from "sharp";
+import { decodeBudget, estimateDecodeBytes, ImageHeader, PIXEL_LIMIT, refusal } from "./decodeBudget";
+import { metaJson } from "./metaSchema";
 import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "./store";
 
 // file-type is ESM-only; Node >= 20.19 loads it with require(), which is what this compiles to.
@@ -18,6 +20,13 @@ export async function sniff(head: Uint8Array): Promise<string | undefined> {
 
 export const THUMBNAIL_WIDTH = 256;
 const RESIZABLE = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
+
+// Nothing decoded is kept for reuse (libvips' operation cache holds decoded images and their buffers), and each
+// decode runs on one libvips thread: the decode budget (decodeBudget.ts) is what bounds memory, not luck.
+// https://sharp.pixelplumbing.com/api-utility#cache ("Gets or, when options are provided, sets the limits of libvips' operation cache.")
+// https://sharp.pixelplumbing.com/api-utility#concurrency ("Gets or, when a concurrency is provided, sets the maximum number of threads libvips should use to process each image.")
+sharp.cache(false);
+sharp.concurrency(1);
 
 export class ProcessingError extends Error {
     override name = "ProcessingError";
@@ -44,22 +53,46 @@ export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes:
         throw new ProcessingError(`content type ${type ?? "unknown"} is not in ALLOWED_TYPES (${allowedTypes.join(", ")})`);
     }
     let thumbnail: ItemMeta["thumbnail"];
+    let noThumbnail: string | undefined;
     if (RESIZABLE.has(type)) {
-        let data: Buffer;
-        try {
-            data = await sharp(original, { failOn: "error", limitInputPixels: 100_000_000 })
+        const made = await thumbnailOf(original, type);
+        if (typeof made === "string") {
+            noThumbnail = made;
+        } else {
+            await writeFileDurable(path.join(itemDir, THUMBNAIL), made);
+            thumbnail = { key: thumbnailKey, size: made.length, sha256: createHash("sha256").update(made).digest("hex"), contentType: "image/webp" };
+        }
+    }
+    const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail, noThumbnail };
+    // Atomic, not durable: lost in a crash, the item is processed again. The thumbnail it names was made durable first.
+    await writeFileAtomic(path.join(itemDir, META), metaJson(processed));
+    return processed;
+}
+
+/**
+ * The thumbnail's bytes, or why there is none: the header is read first (no pixel decoded), the decode's memory
+ * estimated from it, and the decode admitted through the task's decode budget. An image that cannot fit the budget
+ * alone is not decoded. An image that fails to decode is a ProcessingError (quarantined).
+ */
+async function thumbnailOf(original: string, type: string): Promise<Buffer | string> {
+    let header: ImageHeader;
+    try {
+        header = await sharp(original, { failOn: "error", limitInputPixels: false }).metadata();
+    } catch (e) {
+        throw new ProcessingError(`cannot decode ${type} image: its header is unreadable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const budget = decodeBudget();
+    const refused = refusal(header, budget.bytes);
+    if (refused !== undefined) return `not decoded: ${refused}`;
+    try {
+        return await budget.run(estimateDecodeBytes(header), () =>
+            sharp(original, { failOn: "error", limitInputPixels: PIXEL_LIMIT, pages: 1 })
                 .rotate()
                 .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_WIDTH, fit: "inside", withoutEnlargement: true })
                 .webp({ quality: 80 })
-                .toBuffer();
-        } catch (e) {
-            throw new ProcessingError(`cannot decode ${type} image: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        await writeFileDurable(path.join(itemDir, THUMBNAIL), data);
-        thumbnail = { key: thumbnailKey, size: data.length, sha256: createHash("sha256").update(data).digest("hex"), contentType: "image/webp" };
+                .toBuffer(),
+        );
+    } catch (e) {
+        throw new ProcessingError(`cannot decode ${type} image: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail };
-    // Atomic, not durable: lost in a crash, the item is processed again. The thumbnail it names was made durable first.
-    await writeFileAtomic(path.join(itemDir, META), JSON.stringify(processed));
-    return processed;
 }

@@ -1,5 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { clockOffsetMs, sampleServerTime } from "./clock";
 import { createHash, createHmac, Hash, Hmac } from "crypto";
 import * as http from "http";
 import * as https from "https";
@@ -17,7 +18,7 @@ export class SignedPut {
     private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
     constructor(
-        client: S3Client,
+        private readonly client: S3Client,
         private readonly region: string,
         private readonly endpoint: string | undefined,
     ) {
@@ -48,24 +49,37 @@ export class SignedPut {
         body: Buffer,
         sha256: Buffer,
         headers: Record<string, string>,
-    ): Promise<{ status: number; checksumSha256?: string; versionId?: string; code?: string; message?: string }> {
+    ): Promise<PutAnswer> {
+        const first = await this.send(bucket, key, body, sha256, headers);
+        // A clock-skew refusal carries S3's time: once the offset differs from the one this PUT was signed with (this
+        // answer or a concurrent one moved it), it is sent again at once, as the SDK's own retry does.
+        if (first.code === "RequestTimeTooSkewed" && clockOffsetMs(this.client) !== first.signedWithOffsetMs) return this.send(bucket, key, body, sha256, headers);
+        return first;
+    }
+
+    private async send(bucket: string, key: string, body: Buffer, sha256: Buffer, headers: Record<string, string>): Promise<PutAnswer> {
         const url = this.url(bucket, key);
-        const signed = await this.signer.sign({
-            method: "PUT",
-            protocol: url.protocol,
-            hostname: url.hostname,
-            port: url.port ? Number(url.port) : undefined,
-            path: url.pathname,
-            query: {},
-            headers: {
-                host: url.host,
-                "content-length": String(body.length),
-                "x-amz-content-sha256": sha256.toString("hex"),
-                "x-amz-checksum-sha256": sha256.toString("base64"),
-                "x-amz-sdk-checksum-algorithm": "SHA256",
-                ...headers,
+        const sentAt = Date.now();
+        const signedWithOffsetMs = clockOffsetMs(this.client);
+        const signed = await this.signer.sign(
+            {
+                method: "PUT",
+                protocol: url.protocol,
+                hostname: url.hostname,
+                port: url.port ? Number(url.port) : undefined,
+                path: url.pathname,
+                query: {},
+                headers: {
+                    host: url.host,
+                    "content-length": String(body.length),
+                    "x-amz-content-sha256": sha256.toString("hex"),
+                    "x-amz-checksum-sha256": sha256.toString("base64"),
+                    "x-amz-sdk-checksum-algorithm": "SHA256",
+                    ...headers,
+                },
             },
-        });
+            { signingDate: new Date(sentAt + signedWithOffsetMs) },
+        );
         const agent = url.protocol === "https:" ? this.httpsAgent : this.httpAgent;
         const request = url.protocol === "https:" ? https.request : http.request;
         return new Promise((resolve, reject) => {
@@ -75,6 +89,7 @@ export class SignedPut {
                 res.on("error", reject);
                 res.on("end", () => {
                     const status = res.statusCode ?? 0;
+                    sampleServerTime(this.client, header(res.headers.date), sentAt, header(res.headers.age));
                     const text = Buffer.concat(chunks).toString("utf8");
                     resolve({
                         status,
@@ -82,6 +97,7 @@ export class SignedPut {
                         versionId: header(res.headers["x-amz-version-id"]),
                         code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1],
                         message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
+                        signedWithOffsetMs,
                     });
                 });
             });
@@ -90,6 +106,16 @@ export class SignedPut {
             req.end(body);
         });
     }
+}
+
+interface PutAnswer {
+    status: number;
+    checksumSha256?: string;
+    versionId?: string;
+    code?: string;
+    message?: string;
+    /** The clock offset (clock.ts) the request was signed with. */
+    signedWithOffsetMs: number;
 }
 
 function header(v: string | string[] | undefined): string | undefined {

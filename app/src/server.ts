@@ -6,7 +6,10 @@ import * as path from "path";
 import { pipeline } from "stream/promises";
 import { Archiver } from "./archiver";
 import { watchBody } from "./bodyWatch";
+import { attachment } from "./disposition";
+import { requestPath } from "./paths";
 import { cdnUrls } from "./cdn";
+import { skewCorrectedNow } from "./clock";
 import { AppConfig } from "./config";
 import { HttpError, ingest } from "./ingest";
 import { errorFields, Logger } from "./log";
@@ -17,6 +20,8 @@ import { findItem } from "./claims";
 import { Layout, list, ORIGINAL, readMeta, REASON } from "./store";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** `/uploads/<id>` and `/uploads/<id>/content`, on the raw path (paths.ts); the id is checked against UUID after. */
+const UPLOAD_PATH = /^\/uploads\/([^/]+)(\/content)?$/;
 const RETRY_AFTER_SECONDS = 30;
 /**
  * How often the backlog figure is brought up to date from the heartbeats (a few small reads, whatever the backlog);
@@ -55,147 +60,184 @@ export function createServer(ctx: Context): http.Server {
     };
 
     return http.createServer(options, (req, res) => {
-        const url = new URL(req.url ?? "/", "http://localhost");
-        const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-            if (res.headersSent) return;
-            res.writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff", ...headers });
-            res.end(JSON.stringify(body));
-        };
-        const refuse = (e: HttpError) => {
-            const body = { error: e.message, field: e.field };
-            if (req.complete || req.readableEnded) {
-                send(e.status, body, e.headers);
-                return;
-            }
-            // Many clients fail with EPIPE if the answer comes while they are still sending, so a body of
-            // an acceptable size is read and dropped first; a larger one gets the answer and a closed connection.
-            const declared = Number(req.headers["content-length"] ?? 0);
-            const cap = ctx.config.maxUploadBytes + 64 * 1024;
-            if (declared > cap) {
-                send(e.status, body, { ...e.headers, connection: "close" });
+        // One catch around everything a request can make this process do, URL parsing included: a hostile request
+        // may fail, never the process.
+        try {
+            handle(ctx, gauge, probes, req, res);
+        } catch (e) {
+            failed(ctx, req, res, e);
+        }
+    });
+}
+
+function failed(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+    ctx.log.error("request failed", { method: req.method, target: String(req.url).slice(0, 200), ...errorFields(e) });
+    if (res.headersSent) {
+        res.destroy();
+        return;
+    }
+    res.writeHead(500, { "content-type": "application/json", connection: "close" });
+    res.end(JSON.stringify({ error: "internal error", field: "request" }), () => req.destroy());
+}
+
+/** Whether the request announces a body (RFC 9112 §6.3: Content-Length or Transfer-Encoding). */
+function hasBody(req: http.IncomingMessage): boolean {
+    return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+}
+
+function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const target = requestPath(req.url);
+    const pathname = target.ok ? target.path : "(refused)";
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        if (res.headersSent) return;
+        // A body nobody read (a GET to /healthz with one) is not waited for on a kept-alive connection: the
+        // answer closes it, and Node drops what is left.
+        const close = !req.complete && hasBody(req) ? { connection: "close" } : {};
+        res.writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff", ...headers, ...close });
+        res.end(JSON.stringify(body));
+    };
+    // Every body, on any path and whether the request is refused or not, is read under the same watchdog as an
+    // upload's: a body that stops or drips ends the request and its connection after about one window.
+    if (hasBody(req)) {
+        const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
+        watchBody(req, window * 1000, rate, (received) => {
+            ctx.log.warn("request body too slow: connection closed", { method: req.method, path: pathname, bytesInWindow: received, windowSeconds: window });
+            const reason = `the body arrived at ${received} bytes in ${window} s, below UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_IDLE_TIMEOUT_SECONDS=${window}`;
+            // The request itself is destroyed, not just its socket: once a response has finished, Node no
+            // longer ends the request when the socket closes, and ingest would wait for the body forever.
+            if (res.headersSent) {
                 req.destroy();
                 return;
             }
-            let seen = 0;
-            req.on("data", (d: Buffer) => {
-                seen += d.length;
-                if (seen > cap) {
-                    send(e.status, body, { ...e.headers, connection: "close" });
-                    req.destroy();
-                }
-            });
-            req.on("end", () => send(e.status, body, e.headers));
-            req.resume();
-        };
-
-        const route = async (): Promise<void> => {
-            const parts = url.pathname.split("/").filter((p) => p !== "");
-            if (req.method === "POST" && url.pathname === "/uploads") {
-                const b = await gauge.current();
-                if (b.bytes >= ctx.config.backlogMaxBytes) {
-                    ctx.metrics.uploadsRejected++;
-                    refuse(new HttpError(503, "BACKLOG_MAX_BYTES", `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
-                    return;
-                }
-                const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
-                watchBody(req, window * 1000, rate, (received) => {
-                    ctx.log.warn("upload body too slow: connection closed", { bytesInWindow: received, windowSeconds: window });
-                    const reason = `the body arrived at ${received} bytes in ${window} s, below UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_IDLE_TIMEOUT_SECONDS=${window}`;
-                    // The request itself is destroyed, not just its socket: once a response has finished, Node no
-                    // longer ends the request when the socket closes, and ingest would wait for the body forever.
-                    if (res.headersSent) {
-                        req.destroy();
-                        return;
-                    }
-                    res.writeHead(408, { "content-type": "application/json", connection: "close" });
-                    res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
-                });
-                try {
-                    const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
-                    gauge.addAccepted(accepted.size);
-                    ctx.metrics.uploadsAccepted++;
-                    send(202, accepted, { location: `/uploads/${accepted.id}` });
-                    ctx.archiver.notify();
-                } catch (e) {
-                    ctx.metrics.uploadsRejected++;
-                    refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));
-                }
-                return;
-            }
-            if (req.method === "GET" && parts[0] === "uploads" && (parts.length === 2 || (parts.length === 3 && parts[2] === "content"))) {
-                const id = parts[1];
-                if (!UUID.test(id)) {
-                    refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
-                    return;
-                }
-                const found = await locate(ctx, id);
-                if (!found) {
-                    refuse(new HttpError(404, "id", `no upload ${id}`));
-                    return;
-                }
-                if (parts.length === 2) {
-                    send(200, found.status);
-                    return;
-                }
-                if (found.dir) {
-                    // Opened before streaming: if the archiver deletes the file meanwhile, the open handle still reads it.
-                    const fh = await fsp.open(path.join(found.dir, ORIGINAL), "r").catch(() => undefined);
-                    if (fh) {
-                        res.writeHead(200, {
-                            "content-type": found.contentType,
-                            "content-length": String(found.status.size),
-                            "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(found.status.name)}`,
-                            "x-content-type-options": "nosniff",
-                        });
-                        await pipeline(fh.createReadStream(), res);
-                        return;
-                    }
-                    const again = await locate(ctx, id);
-                    if (!again?.status.key || again.dir) {
-                        refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
-                        return;
-                    }
-                    found.status = again.status;
-                }
-                const signed = await getSignedUrl(
-                    ctx.client,
-                    new GetObjectCommand({
-                        Bucket: ctx.config.bucket,
-                        Key: found.status.key,
-                        VersionId: found.status.versionId,
-                        ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(found.status.name)}`,
-                    }),
-                    { expiresIn: 300 },
-                );
-                res.writeHead(302, { location: signed });
-                res.end();
-                return;
-            }
-            if (req.method === "GET" && url.pathname === "/healthz") {
-                const h = await probes.liveness();
-                send(h.ok ? 200 : 503, h);
-                return;
-            }
-            if (req.method === "GET" && url.pathname === "/status") {
-                const st = await probes.status();
-                send(st.ok ? 200 : 503, st);
-                return;
-            }
-            if (req.method === "GET" && url.pathname === "/metrics") {
-                const [b, quarantined, s3] = await Promise.all([gauge.current(), list(ctx.layout.quarantine), probes.bucket()]);
-                res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-                res.end(ctx.metrics.render(b, quarantined.length, s3.reachable));
-                return;
-            }
-            refuse(new HttpError(404, "path", `no route ${req.method} ${url.pathname}`));
-        };
-
-        route().catch((e) => {
-            ctx.log.error("request failed", { method: req.method, path: url.pathname, ...errorFields(e) });
-            if (res.headersSent) res.destroy();
-            else refuse(new HttpError(500, "request", "internal error"));
+            res.writeHead(408, { "content-type": "application/json", connection: "close" });
+            res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
         });
-    });
+    }
+    const refuse = (e: HttpError) => {
+        const body = { error: e.message, field: e.field };
+        if (req.complete || req.readableEnded) {
+            send(e.status, body, e.headers);
+            return;
+        }
+        // Many clients fail with EPIPE if the answer comes while they are still sending, so a body of
+        // an acceptable size is read and dropped first; a larger one gets the answer and a closed connection.
+        const declared = Number(req.headers["content-length"] ?? 0);
+        const cap = ctx.config.maxUploadBytes + 64 * 1024;
+        if (declared > cap) {
+            send(e.status, body, { ...e.headers, connection: "close" });
+            req.destroy();
+            return;
+        }
+        let seen = 0;
+        req.on("data", (d: Buffer) => {
+            seen += d.length;
+            if (seen > cap) {
+                send(e.status, body, { ...e.headers, connection: "close" });
+                req.destroy();
+            }
+        });
+        req.on("end", () => send(e.status, body, e.headers));
+        req.resume();
+    };
+
+    const route = async (): Promise<void> => {
+        if (!target.ok) {
+            refuse(new HttpError(400, "path", target.reason));
+            return;
+        }
+        const item = UPLOAD_PATH.exec(target.path);
+        if (req.method === "POST" && target.path === "/uploads") {
+            const b = await gauge.current();
+            if (b.bytes >= ctx.config.backlogMaxBytes) {
+                ctx.metrics.uploadsRejected++;
+                // At once, without reading the body: the answer closes the connection (Node ends the socket
+                // once the answer is out, and drops the rest of the body), so a full backlog costs no wait.
+                send(503, { error: `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, field: "BACKLOG_MAX_BYTES" }, { "retry-after": String(RETRY_AFTER_SECONDS), connection: "close" });
+                return;
+            }
+            try {
+                const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
+                gauge.addAccepted(accepted.size);
+                ctx.metrics.uploadsAccepted++;
+                send(202, accepted, { location: `/uploads/${accepted.id}` });
+                ctx.archiver.notify();
+            } catch (e) {
+                ctx.metrics.uploadsRejected++;
+                refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));
+            }
+            return;
+        }
+        if (req.method === "GET" && item) {
+            const id = item[1];
+            const content = item[2] !== undefined;
+            if (!UUID.test(id)) {
+                refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
+                return;
+            }
+            const found = await locate(ctx, id);
+            if (!found) {
+                refuse(new HttpError(404, "id", `no upload ${id}`));
+                return;
+            }
+            if (!content) {
+                send(200, found.status);
+                return;
+            }
+            if (found.dir) {
+                // Opened before streaming: if the archiver deletes the file meanwhile, the open handle still reads it.
+                const fh = await fsp.open(path.join(found.dir, ORIGINAL), "r").catch(() => undefined);
+                if (fh) {
+                    res.writeHead(200, {
+                        "content-type": found.contentType,
+                        "content-length": String(found.status.size),
+                        "content-disposition": attachment(found.status.name),
+                        "x-content-type-options": "nosniff",
+                    });
+                    await pipeline(fh.createReadStream(), res);
+                    return;
+                }
+                const again = await locate(ctx, id);
+                if (!again?.status.key || again.dir) {
+                    refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
+                    return;
+                }
+                found.status = again.status;
+            }
+            const signed = await getSignedUrl(
+                ctx.client,
+                new GetObjectCommand({
+                    Bucket: ctx.config.bucket,
+                    Key: found.status.key,
+                    VersionId: found.status.versionId,
+                    ResponseContentDisposition: attachment(found.status.name),
+                }),
+                // Signed at S3's time as the client measured it (clock.ts), like every other signed request.
+                { expiresIn: 300, signingDate: skewCorrectedNow(ctx.client) },
+            );
+            res.writeHead(302, { location: signed });
+            res.end();
+            return;
+        }
+        if (req.method === "GET" && target.path === "/healthz") {
+            const h = await probes.liveness();
+            send(h.ok ? 200 : 503, h);
+            return;
+        }
+        if (req.method === "GET" && target.path === "/status") {
+            const st = await probes.status();
+            send(st.ok ? 200 : 503, st);
+            return;
+        }
+        if (req.method === "GET" && target.path === "/metrics") {
+            const [b, quarantined, s3] = await Promise.all([gauge.current(), list(ctx.layout.quarantine), probes.bucket()]);
+            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+            res.end(ctx.metrics.render(b, quarantined.length, s3.reachable));
+            return;
+        }
+        refuse(new HttpError(404, "path", `no route ${req.method} ${target.path}`));
+    };
+
+    route().catch((e) => failed(ctx, req, res, e));
 }
 
 interface UploadStatus {

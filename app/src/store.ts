@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "crypto";
 import { constants as fsc, promises as fsp } from "fs";
 import * as path from "path";
+import { parseMeta } from "./metaSchema";
 
 /**
  * The layout of DATA_DIR, shared by every task over NFS. An item is a directory named by its id that
@@ -107,6 +108,8 @@ export interface ItemMeta {
     /** Set once processing has run. */
     readonly processed?: boolean;
     readonly thumbnail?: { readonly key: string; readonly size: number; readonly sha256: string; readonly contentType: string };
+    /** Why an image has no thumbnail (its decode would not fit the task's memory budget, decodeBudget.ts). */
+    readonly noThumbnail?: string;
 }
 
 export const META = "meta.json";
@@ -151,8 +154,9 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
     }
 }
 
+/** An item's meta.json, checked against its schema (metaSchema.ts): throws MetaError for a wrong shape. */
 export async function readMeta(itemDir: string): Promise<ItemMeta> {
-    return JSON.parse(await readSmallFile(path.join(itemDir, META))) as ItemMeta;
+    return parseMeta(await readSmallFile(path.join(itemDir, META)), path.basename(itemDir));
 }
 
 /**

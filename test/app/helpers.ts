@@ -49,10 +49,13 @@ function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
 }
 
 /** `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). */
-export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve"): Promise<AppProcess> {
+export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", cgroupProcs?: string): Promise<AppProcess> {
     const port = await freePort();
     const started = command === "serve" ? "serving" : "working";
-    const child = spawn(process.execPath, [MAIN, command], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+    // In a cgroup from its first instruction (cgroupProcs: that cgroup's cgroup.procs): the shell moves itself, then
+    // becomes node under the same pid.
+    const argv = cgroupProcs === undefined ? [process.execPath, MAIN, command] : ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, MAIN, command];
+    const child = spawn(argv[0], argv.slice(1), { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child);
     const deadline = Date.now() + 20_000;
     while (!lines.some((l) => l.msg === started)) {

@@ -55,7 +55,7 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("the public load balancer forwards only /uploads and /uploads/*; /status, /metrics and everything else get its own 404 (ARCHITECTURE.md, the app contract)", () => {
+        it("the public load balancer forwards only the upload API's exact paths; /status, /metrics and everything else get its own 404 (ARCHITECTURE.md, the app contract)", () => {
             const serving = allOfType(run, "aws:lb/listener:Listener").filter((l) => (l.inputs as any).defaultActions?.[0]?.type !== "redirect");
             assert.strictEqual(serving.length, 1);
             assert.deepStrictEqual(serving[0].inputs.defaultActions, [
@@ -64,7 +64,8 @@ for (const stack of ["dev", "prod"]) {
             const [rule, ...more] = allOfType(run, "aws:lb/listenerRule:ListenerRule");
             assert.strictEqual(more.length, 0);
             assert.strictEqual(rule.inputs.listenerArn, serving[0].outputs.arn);
-            assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/uploads", "/uploads/*"] } }]);
+            const id = "????????-????-????-????-????????????";
+            assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/uploads", `/uploads/${id}`, `/uploads/${id}/content`] } }]);
             assert.deepStrictEqual((rule.inputs as any).actions.map((a: any) => a.type), ["forward"]);
         });
 

@@ -1,0 +1,119 @@
+import { strict as assert } from "assert";
+import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { metaJson, metaProblems, parseMeta } from "../../app/src/metaSchema";
+import { createVersionedBucket } from "../support/s3server";
+import { claimedItemDirs, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+
+/**
+ * meta.json is validated on read against the schema its writers use (issue 17): a file of the wrong shape is
+ * quarantined at once with the reason, by `archive --once` and `serve` alike, and never throws out of the loop.
+ */
+const WRONG_SHAPES: Record<string, string> = {
+    null: "null",
+    "an empty object": "{}",
+    "an array": "[]",
+    "a string": '"meta"',
+    "no key": "", // filled in below: a whole meta.json without its key
+    "a size that is text": "",
+};
+
+function goodMeta(id: string, data: Buffer): Record<string, unknown> {
+    return { id, kind: "upload", name: "x.pdf", size: data.length, sha256: sha256(data), contentType: "application/pdf", key: `uploads/${id}/x.pdf`, receivedAt: new Date().toISOString() };
+}
+
+/** Items in uploads/incoming/ whose meta.json has each wrong shape; returns id → shape. */
+function plantWrongShapes(dataDir: string): Map<string, string> {
+    const planted = new Map<string, string>();
+    for (const [shape, text] of Object.entries(WRONG_SHAPES)) {
+        const id = randomUUID();
+        const dir = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(dir, { recursive: true });
+        const data = pdf(2000);
+        fs.writeFileSync(path.join(dir, "original"), data);
+        const meta = goodMeta(id, data);
+        if (shape === "no key") delete meta.key;
+        if (shape === "a size that is text") meta.size = "2000";
+        fs.writeFileSync(path.join(dir, "meta.json"), text !== "" ? text : JSON.stringify(meta));
+        planted.set(id, shape);
+    }
+    return planted;
+}
+
+function quarantineReason(dataDir: string, id: string): string | undefined {
+    const file = path.join(dataDir, "uploads", "quarantine", id, "reason.json");
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { reason: string }).reason : undefined;
+}
+
+describe("app: meta.json of the wrong shape is quarantined at once with the reason", function () {
+    this.timeout(180_000);
+
+    describe("the schema (app/src/metaSchema.ts)", () => {
+        for (const [shape, text] of [["null", "null"], ["{}", "{}"], ["[]", "[]"], ["42", "42"]]) {
+            it(`parseMeta refuses ${shape}, naming the problem`, () => {
+                assert.throws(() => parseMeta(text), (e: Error) => e.name === "MetaError" && /does not match its schema/.test(e.message));
+            });
+        }
+        it("names every missing or wrong field at once", () => {
+            const problems = metaProblems({ id: "a", kind: "file", size: -1 });
+            for (const field of ["kind", "name", "size", "sha256", "contentType", "key", "receivedAt"]) assert.ok(problems.some((p) => p.startsWith(`${field} `)), `${field}: ${problems.join("; ")}`);
+            assert.ok(!problems.some((p) => p.startsWith("id ")));
+        });
+        it("the writer refuses what the reader would refuse, and what it writes reads back", () => {
+            const id = randomUUID();
+            const meta = goodMeta(id, Buffer.from("x")) as any;
+            assert.deepEqual(parseMeta(metaJson(meta), id), meta);
+            assert.throws(() => metaJson({ ...meta, key: undefined }), /key must be a non-empty string/);
+            assert.throws(() => parseMeta(metaJson(meta), randomUUID()), /not the item's directory/);
+        });
+    });
+
+    const suite = motoSuite();
+    let bucket: string;
+    before(() => {
+        bucket = `meta-spec-${process.pid}`;
+        createVersionedBucket(suite.s3.endpoint, bucket);
+    });
+
+    it("archive --once quarantines each with its reason, archives the good item beside them, and ends by itself", async () => {
+        const dataDir = tempDataDir();
+        const planted = plantWrongShapes(dataDir);
+        const goodId = randomUUID();
+        const goodData = pdf(2500);
+        fs.mkdirSync(path.join(dataDir, "uploads", "incoming", goodId));
+        fs.writeFileSync(path.join(dataDir, "uploads", "incoming", goodId, "original"), goodData);
+        fs.writeFileSync(path.join(dataDir, "uploads", "incoming", goodId, "meta.json"), JSON.stringify(goodMeta(goodId, goodData)));
+        const once = await runApp(["archive", "--once"], { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "5" });
+        assert.doesNotMatch(once.stderr, /fatal/, once.stderr);
+        assert.equal(once.code, 1, "quarantined items are reported as not archived");
+        for (const [id, shape] of planted) {
+            const reason = quarantineReason(dataDir, id);
+            assert.match(reason ?? "", /meta\.json/, `${shape}: quarantined with the reason (${reason})`);
+        }
+        const summary = once.lines.find((l) => /^archive --once: /.test(l.msg ?? ""));
+        assert.ok(summary && summary.archived >= 1, `the good item (and the run's own log) archived: ${JSON.stringify(summary)}`);
+        assert.ok(!summary.failed.includes(goodId));
+        assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), []);
+        assert.deepEqual(claimedItemDirs(dataDir), []);
+    });
+
+    it("serve quarantines each at once, keeps serving, and does not count them as backlog", async () => {
+        const dataDir = tempDataDir();
+        const planted = plantWrongShapes(dataDir);
+        const app = await startApp({ DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "5" });
+        suite.apps.push(app);
+        await waitFor("every wrong shape quarantined", () => ([...planted.keys()].every((id) => quarantineReason(dataDir, id) !== undefined) ? true : undefined));
+        for (const [id, shape] of planted) {
+            assert.match(quarantineReason(dataDir, id)!, /meta\.json (does not match its schema|is not JSON)/, shape);
+            const status = (await (await fetch(`${app.url}/uploads/${id}`)).json()) as any;
+            assert.ok(status.error || status.quarantined, `${shape}: GET /uploads/:id answers without failing: ${JSON.stringify(status)}`);
+        }
+        const good = await upload(app.url, "good.pdf", pdf(3000));
+        assert.equal(good.status, 202);
+        await waitFor("the good upload archived", async () => (((await (await fetch(`${app.url}/uploads/${good.body.id}`)).json()) as any).status === "archived" ? true : undefined));
+        const failures = app.lines().filter((l) => l.msg === "archive failed, will retry; the file stays on EFS" && planted.has(l.uploadId));
+        assert.deepEqual(failures, [], "none is retried");
+        assert.equal(app.child.exitCode, null);
+    });
+});
