@@ -2,6 +2,7 @@ import { DEFAULT_BACKLOG_MAX_BYTES } from "./metricNames";
 import * as os from "os";
 import * as path from "path";
 import { CdnConfig, readCdnConfig } from "./cdn";
+import { QUEUE_VARIABLES, QueueConfig, readQueueConfig } from "./queueConfig";
 
 /** Everything the app reads from its environment, read and validated once at start. */
 export interface AppConfig {
@@ -43,6 +44,8 @@ export interface AppConfig {
     readonly uploadMinBytesPerSecond: number;
     /** CloudFront in front of the archive for some prefixes: GET /uploads/:id returns their URLs once archived. */
     readonly cdn?: CdnConfig;
+    /** The SQS work queue and its dead-letter queue (issue 19, queueConfig.ts). */
+    readonly queue: QueueConfig;
 }
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
@@ -70,6 +73,8 @@ export const VARIABLES: Record<string, string> = {
     UPLOAD_MIN_BYTES_PER_SECOND: "a non-negative integer number of bytes per second (default 1024)",
     CDN_BASE_URL: "an https:// origin without a path or trailing slash, such as https://d111111abcdef8.cloudfront.net (optional)",
     CDN_SERVED_PREFIXES: "a comma-separated list of key patterns with * wildcards (default uploads/*/thumbnails/*)",
+    // --- the work queue (issue 19): queueConfig.ts ---
+    ...QUEUE_VARIABLES,
 };
 
 export class ConfigError extends Error {
@@ -164,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
 
     const cdn = readCdnConfig(env, problems);
+    // --- the work queue (issue 19) ---
+    const queue = readQueueConfig(env, problems);
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
@@ -189,5 +196,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         uploadIdleTimeoutSeconds,
         uploadMinBytesPerSecond,
         cdn,
+        queue,
     };
 }

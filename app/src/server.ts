@@ -111,11 +111,10 @@ export function createServer(ctx: Context): http.Server {
                     res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
                 });
                 try {
-                    const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
+                    const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log, ctx.archiver.enqueuer);
                     gauge.addAccepted(accepted.size);
                     ctx.metrics.uploadsAccepted++;
                     send(202, accepted, { location: `/uploads/${accepted.id}` });
-                    ctx.archiver.notify();
                 } catch (e) {
                     ctx.metrics.uploadsRejected++;
                     refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));

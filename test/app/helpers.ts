@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CREDENTIALS, freePort, REPO_ROOT, S3Server, startMoto, stopChild } from "../support/s3server";
+import { withQueues } from "../support/sqsQueues";
 
 export const MAIN = path.join(REPO_ROOT, "app", "dist", "main.js");
 
@@ -52,7 +53,7 @@ function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
 export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve"): Promise<AppProcess> {
     const port = await freePort();
     const started = command === "serve" ? "serving" : "working";
-    const child = spawn(process.execPath, [MAIN, command], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, command], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...(await withQueues(env)) }), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child);
     const deadline = Date.now() + 20_000;
     while (!lines.some((l) => l.msg === started)) {
@@ -68,7 +69,7 @@ export async function startApp(env: Record<string, string>, command: "serve" | "
 
 /** Runs a command of the app to completion. */
 export async function runApp(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; lines: any[]; stderr: string }> {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(await withQueues(env)), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child);
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
