@@ -300,7 +300,8 @@ export class Archiver {
             }
             const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** a.failures) * (0.5 + Math.random() / 2);
             a.notBefore = Date.now() + backoff;
-            log.warn("archive failed, will retry; the file stays on EFS and this task keeps its message", { ...error, attempt: a.failures, retryInMs: Math.round(backoff) });
+            // The message stays held (extended) meanwhile: an S3 outage must not spend receives towards the redrive policy.
+            log.warn("archive failed, will retry; the file stays on EFS", { ...error, attempt: a.failures, retryInMs: Math.round(backoff), messageHeld: true });
             await this.pause(backoff);
             if (this.stopping) {
                 await this.visibility!.handBack([hold]);

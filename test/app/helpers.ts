@@ -28,7 +28,7 @@ function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     return { PATH, HOME, ...CREDENTIALS, NODE_NO_WARNINGS: "1", S3_CALL_LOG, NODE_OPTIONS: `--require ${S3_CALL_RECORDER}`, ...env };
 }
 
-function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
+function collect(child: ChildProcess, onLine?: (line: any) => void): { lines: any[]; stderr: () => string } {
     const lines: any[] = [];
     let buf = "";
     let stderr = "";
@@ -43,18 +43,22 @@ function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
             } catch {
                 lines.push({ raw: line });
             }
+            onLine?.(lines[lines.length - 1]);
         }
     });
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     return { lines, stderr: () => stderr };
 }
 
-/** `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). */
-export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve"): Promise<AppProcess> {
+/**
+ * `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). `onLine` sees every
+ * line of stdout as it arrives, from the first (a spec that must act on a line at once, such as a kill).
+ */
+export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", onLine?: (line: any, child: ChildProcess) => void): Promise<AppProcess> {
     const port = await freePort();
     const started = command === "serve" ? "serving" : "working";
     const child = spawn(process.execPath, [MAIN, command], { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...(await withQueues(env)) }), stdio: ["ignore", "pipe", "pipe"] });
-    const { lines, stderr } = collect(child);
+    const { lines, stderr } = collect(child, onLine && ((l) => onLine(l, child)));
     const deadline = Date.now() + 20_000;
     while (!lines.some((l) => l.msg === started)) {
         if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${stderr()}`);
