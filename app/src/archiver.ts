@@ -25,8 +25,12 @@ const PROCESS_SLOTS = 8;
  * a missing permission does not heal by retrying, and an item retried forever hides it.
  */
 export const MAX_FORBIDDEN_ATTEMPTS = 5;
-/** How long stop() lets in-flight items finish before it hands their messages back, unless the caller says. */
-export const HAND_BACK_AFTER_MS = 10_000;
+/**
+ * How long stop() lets in-flight items finish before it hands their messages back, unless the caller says (main.ts's
+ * shutdown passes what its deadline below the task definition's stopTimeout leaves). The poll in progress ends
+ * within the same time (RECEIVE_WAIT_SECONDS).
+ */
+export const HAND_BACK_AFTER_MS = 5_000;
 /**
  * The long poll's wait. Not the maximum of 20 s: a poll is never aborted, because SQS may already have handed it
  * messages that an aborted request never sees (they would stay invisible, and have spent a receive, until their
@@ -80,6 +84,12 @@ export class Archiver {
     /** archive --once: attempts per item in this run; items that used them up stay invisible until the run ends. */
     private drainMax?: number;
     private readonly failedThisRun = new Map<string, MessageHold[]>();
+    /**
+     * The items this task works on, by id. SQS may deliver a message twice, and the reconciling scan may send one
+     * again: a second message for an item in hand waits for the first to finish and then finds the item gone, instead
+     * of working on it beside it (across tasks, S3's conditional write lets only one object in).
+     */
+    private readonly active = new Map<string, Promise<void>>();
 
     constructor(
         readonly config: AppConfig,
@@ -118,17 +128,20 @@ export class Archiver {
         this.abort.abort();
         for (const t of this.timers) clearTimeout(t);
         this.wake();
-        await Promise.all(this.loops);
-        const all = Promise.all(this.inFlight.values());
         if (handBack) {
+            // One deadline for both: the poll in progress returning (what it brings is handed back by the loop) and the
+            // items in flight finishing.
             let timer: NodeJS.Timeout | undefined;
-            await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)))]);
+            const deadline = new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)));
+            await Promise.race([Promise.all(this.loops), deadline]);
+            await Promise.race([Promise.all(this.inFlight.values()), deadline]);
             clearTimeout(timer);
             const left = [...this.inFlight.keys(), ...[...this.failedThisRun.values()].flat()];
             if (left.length > 0) this.log.warn("stopping: handing back the messages of unfinished items", { messages: left.length });
             await this.visibility?.handBack(left);
         } else {
-            await all;
+            await Promise.all(this.loops);
+            await Promise.all(this.inFlight.values());
         }
         this.visibility?.stop();
     }
@@ -256,6 +269,19 @@ export class Archiver {
         }
         const id = item.id;
         const dir = path.join(this.layout.incoming, id);
+        for (let other = this.active.get(id); other; other = this.active.get(id)) await other;
+        let finished = () => undefined as void;
+        this.active.set(id, new Promise<void>((r) => (finished = r)));
+        try {
+            await this.handleItem(hold, id, dir);
+        } finally {
+            this.active.delete(id);
+            finished();
+        }
+    }
+
+    private async handleItem(hold: MessageHold, id: string, dir: string): Promise<void> {
+        const m = hold.message;
         if (this.drainMax !== undefined && (this.attempts.get(id)?.failures ?? 0) >= this.drainMax) {
             this.failedThisRun.set(id, [...(this.failedThisRun.get(id) ?? []), hold]);
             return;

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { randomUUID } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket } from "../support/s3server";
@@ -119,7 +119,11 @@ describe("app: a rolling deploy onto the queue — what the versions before it l
         const sizes = new Map<string, number>();
         // A task of the version before the queue claimed them into its shards and was killed.
         const shardedRoot = path.join(dataDir, "uploads", "claims", "sharded-victim");
-        for (let i = 0; i < 4; i++) writeItem(path.join(shardedRoot, SHARDS[i * 3], randomUUID()), i);
+        for (let i = 0; i < 4; i++) {
+            const id = randomUUID();
+            // The shard that version chose: one hex digit of a hash of the id (app/src/store.ts, shardOf).
+            writeItem(path.join(shardedRoot, SHARDS[createHash("sha1").update(id).digest()[0] % 16], id), i);
+        }
         deadTask(dataDir, "sharded-victim", [shardedRoot]);
         const legacyRoot = path.join(dataDir, "uploads", "processing", "old-version-victim");
         for (let i = 4; i < 7; i++) writeItem(path.join(legacyRoot, randomUUID()), i);
