@@ -160,7 +160,7 @@ export class Archiver {
         if (!s3.reachable) return { archived: 0, failed: [], s3Unreachable: s3.error };
         await takeOverExpired(this.layout, this.lease, this.log, this.enqueuer);
         await this.enqueuer.reconcile(0);
-        await this.deadLetters();
+        await this.deadLetters().catch((e) => this.log.error("dead-letter look failed", errorFields(e)));
         const visibility = await this.ensureVisibility();
         let emptyReceives = 0;
         while (!this.stopping) {
@@ -399,7 +399,9 @@ export class Archiver {
 
     /**
      * Quarantines the items whose messages the redrive policy moved to the dead-letter queue: each was received
-     * maxReceiveCount times without being archived (it failed, or killed its task, every time). The dead-letter
+     * maxReceiveCount times without being archived (it failed, or killed its task, every time). "deadLetterTargetArn –
+     * The Amazon Resource Name (ARN) of the dead-letter queue to which Amazon SQS moves messages after the value of
+     * maxReceiveCount is exceeded." (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html) The dead-letter
      * messages are kept, visible, for the queue-depth alarm: the quarantine is the app's record, the alarm the
      * operator's, and the operator clears it (redrive or purge) once the items are dealt with.
      */

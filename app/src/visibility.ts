@@ -68,7 +68,11 @@ export class Visibility {
         this.held.delete(h);
     }
 
-    /** Makes these messages visible again at once (a stopping task's hand-back); they are no longer held. */
+    /**
+     * Makes these messages visible again at once (a stopping task's hand-back); they are no longer held. "The default
+     * visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours."
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html)
+     */
     async handBack(holds: readonly MessageHold[]): Promise<void> {
         for (const h of holds) {
             h.release();
