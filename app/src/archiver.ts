@@ -79,7 +79,8 @@ export class Archiver {
     private readonly inFlight = new Map<MessageHold, Promise<void>>();
     private readonly wakers = new Set<() => void>();
     private loops: Promise<void>[] = [];
-    private readonly timers: NodeJS.Timeout[] = [];
+    /** The pending timer of each periodic job (takeover, reconciling scan, dead-letter look). */
+    private readonly timers = new Map<string, NodeJS.Timeout>();
     private readonly item: ItemContext;
     /** archive --once: attempts per item in this run; items that used them up stay invisible until the run ends. */
     private drainMax?: number;
@@ -126,7 +127,7 @@ export class Archiver {
         this.running = false;
         this.stopping = true;
         this.abort.abort();
-        for (const t of this.timers) clearTimeout(t);
+        for (const t of this.timers.values()) clearTimeout(t);
         this.wake();
         if (handBack) {
             // One deadline for both: the poll in progress returning (what it brings is handed back by the loop) and the
@@ -431,9 +432,9 @@ export class Archiver {
         const run = async () => {
             if (this.stopping) return;
             await job().catch((e) => this.log.error(failure, errorFields(e)));
-            if (!this.stopping) this.timers.push(setTimeout(run, ms).unref());
+            if (!this.stopping) this.timers.set(failure, setTimeout(run, ms).unref());
         };
-        this.timers.push(setTimeout(run, now ? 0 : ms).unref());
+        this.timers.set(failure, setTimeout(run, now ? 0 : ms).unref());
     }
 
     /**
@@ -443,7 +444,8 @@ export class Archiver {
      */
     private scheduleReconcile(delayMs: number): void {
         const periodMs = this.config.queue.reconcileSeconds * 1000;
-        this.timers.push(
+        this.timers.set(
+            "reconcile",
             setTimeout(async () => {
                 if (this.stopping) return;
                 await this.enqueuer.reconcile(Math.min(60_000, periodMs)).catch((e) => this.log.error("reconciling scan failed", errorFields(e)));
