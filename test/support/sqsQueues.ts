@@ -14,6 +14,8 @@ let shared: Promise<S3Server> | undefined;
 /** The specs' SQS server, one per mocha process (S3 servers come and go, and specs black-hole them). */
 export function sqsServer(): Promise<S3Server> {
     shared ??= startMoto().then((s) => {
+        // Not a reason for the test process to stay: mocha ends when the specs are done, and the server goes with it.
+        s.child.unref();
         process.once("exit", () => s.child.kill("SIGKILL"));
         return s;
     });
