@@ -25,7 +25,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { AppProcess, claimedItemDirs, pdf, sha256, startApp, upload } from "../test/app/helpers";
-import { freePort } from "../test/support/s3server";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CREDENTIALS, freePort } from "../test/support/s3server";
+import { queuesFor } from "../test/support/sqsQueues";
 import { concurrency, delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
 import { startNullS3 } from "./support/nullS3";
 
@@ -67,10 +69,23 @@ function perItem(d: FuseStats, n: number) {
     return { meta: round(d.metaOps / n, 2), data: round(d.dataOps / n, 2), byKind: ops, daemonMsByKind: busyMs, meanInFlight: round(mean, 2), idleShare: round(idleShare, 2) };
 }
 
-/** Empties the backing directory and writes `count` incoming items as ingest leaves them. */
-function prefill(mount: EfsMount, count: number): void {
+/** Empties the backing directory and writes `count` incoming items as ingest leaves them, their messages sent. */
+async function prefill(mount: EfsMount, count: number): Promise<void> {
     for (const e of fs.readdirSync(mount.backing)) fs.rmSync(path.join(mount.backing, e), { recursive: true, force: true });
-    addItems(mount, count);
+    await addItems(mount, count);
+}
+
+/**
+ * Sends the work queue's messages for items written straight into the backing directory, as ingest would have (the
+ * app finds its work on the queue, app/src/queue.ts): the queue of the mount point, as startApp gives it to the app.
+ */
+async function sendMessages(mount: EfsMount, messages: { id: string; kind: "upload"; size: number; sha256: string }[]): Promise<void> {
+    const queues = await queuesFor(mount.mountPoint);
+    const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+    for (let i = 0; i < messages.length; i += 10) {
+        await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.QUEUE_URL, Entries: messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })) }));
+    }
+    sqs.destroy();
 }
 
 /** Items waiting on EFS: incoming and claimed (both claim layouts), as backlog() in app/src/claims.ts counts them. */
@@ -78,7 +93,8 @@ function itemsWaiting(mount: EfsMount): number {
     return fs.readdirSync(path.join(mount.backing, "uploads", "incoming")).length + claimedItemDirs(mount.backing).length;
 }
 
-function addItems(mount: EfsMount, count: number): void {
+async function addItems(mount: EfsMount, count: number): Promise<void> {
+    const messages: { id: string; kind: "upload"; size: number; sha256: string }[] = [];
     const incoming = path.join(mount.backing, "uploads", "incoming");
     fs.mkdirSync(incoming, { recursive: true });
     const original = path.join(WORK, "original.pdf");
@@ -101,7 +117,10 @@ function addItems(mount: EfsMount, count: number): void {
         }
         const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
         fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
+        fs.writeFileSync(path.join(dir, "queued"), "");
+        messages.push({ id, kind: "upload", size: bytes.length, sha256: hash });
     }
+    await sendMessages(mount, messages);
 }
 
 /** Accepts connections and never answers: S3 during an outage, without connection errors to retry fast on. */
@@ -156,7 +175,7 @@ async function uploadRetryingOnce(url: string, body: Buffer, onRetry: () => void
 
 async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<string, unknown>> {
     trace(`uploads: prefill ${backlog}`);
-    prefill(mount, backlog);
+    await prefill(mount, backlog);
     trace("uploads: start");
     const hole = await startBlackHole();
     let app: AppProcess | undefined;
@@ -210,7 +229,7 @@ async function backlogMeasured(url: string): Promise<boolean> {
 async function measureArchiving(mount: EfsMount): Promise<Record<string, unknown>> {
     // The upload phase's backlog stays (with what was uploaded and claimed): only the items to measure are added.
     trace("archive: prefill");
-    addItems(mount, WARMUP + MEASURED);
+    await addItems(mount, WARMUP + MEASURED);
     const backlogWhileArchiving = itemsWaiting(mount);
     trace("archive: start");
     const s3 = await startNullS3();
@@ -251,7 +270,7 @@ async function measureArchiving(mount: EfsMount): Promise<Record<string, unknown
 
 /** One 64 MiB upload against `dd … conv=fsync` of the same bytes onto the same mount, paired, medians of 3. */
 async function measureIngest(mount: EfsMount, metaMs: number): Promise<Record<string, unknown>> {
-    prefill(mount, 0);
+    await prefill(mount, 0);
     const source = path.join(WORK, "large.pdf");
     const bytes = pdf(LARGE);
     fs.writeFileSync(source, bytes);
@@ -320,7 +339,7 @@ async function main(): Promise<void> {
         }
     } finally {
         trace("unmount");
-        prefill(mount, 0);
+        await prefill(mount, 0);
         await mount.unmount();
         trace("unmounted");
         fs.rmSync(WORK, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { parseMeta } from "./metaSchema";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "./objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { isErrno, ItemMeta, META, ORIGINAL, readSmallFile, THUMBNAIL } from "./store";
+import { isErrno, ItemMeta, META, ORIGINAL, QUEUED, readSmallFile, THUMBNAIL } from "./store";
 
 /** What became of one claimed item. */
 export type Outcome =
@@ -17,8 +17,15 @@ export type Outcome =
     | { readonly kind: "retry"; readonly error: unknown; readonly forbidden: boolean }
     /** Must leave the archive queue for quarantine, with this reason. */
     | { readonly kind: "quarantine"; readonly reason: string }
-    /** No longer ours: taken over while this task was stalled past its lease. Not touched again. */
-    | { readonly kind: "lost" };
+    /** No longer ours: the message's visibility lapsed (another consumer may hold it now). Not touched again. */
+    | { readonly kind: "lost" }
+    /** Not in uploads/incoming/ (archived by another consumer, quarantined, or held by a task of the version before the queue). */
+    | { readonly kind: "gone" };
+
+/** Whether this consumer still holds the item's message (its visibility has not lapsed): asked before every write. */
+export interface Hold {
+    holds(): boolean;
+}
 
 /** Counts multipart uploads in flight: each holds up to 4 parts in memory. */
 export class Slots {
@@ -39,6 +46,7 @@ export interface ItemContext {
     readonly config: AppConfig;
     readonly target: ArchiveTarget;
     readonly metrics: Metrics;
+    /** Only for the backlog gauge's counters (lease.ts carries them on the heartbeat). */
     readonly lease: Lease;
     readonly largeSlots: Slots;
     /** Items being processed at once (PROCESS_SLOTS). */
@@ -46,24 +54,24 @@ export interface ItemContext {
 }
 
 /**
- * Processes (once) and archives one item that this task claimed under lease `generation`, and removes it from EFS
- * only after S3 confirmed every object. Before each step that writes on EFS it checks that it still owns the item:
- * a peer takes over the claims of a task frozen past its lease, and the two must never both work on it.
+ * Processes (once) and archives one item whose message this task holds, and removes it from EFS only after S3
+ * confirmed every object. Before each step that writes on EFS it checks that it still holds the message: once its
+ * visibility lapses (a task frozen past it) another consumer may receive it, and the two must not both write.
  */
-export async function archiveItem(ctx: ItemContext, id: string, dir: string, generation: number, baseLog: Logger): Promise<{ outcome: Outcome; log: Logger }> {
+export async function archiveItem(ctx: ItemContext, id: string, dir: string, hold: Hold, baseLog: Logger): Promise<{ outcome: Outcome; log: Logger }> {
     let log = baseLog.child({ uploadId: id });
     let meta: ItemMeta;
     try {
         meta = parseMeta(await readSmallFile(path.join(dir, META)), id);
     } catch (e) {
-        if (isErrno(e, "ENOENT")) return { outcome: { kind: "lost" }, log }; // taken over by another task after we stalled past the lease
+        if (isErrno(e, "ENOENT", "ENOTDIR")) return { outcome: { kind: "gone" }, log }; // archived or quarantined by another consumer, or never here
         return { outcome: { kind: "quarantine", reason: `unreadable meta.json: ${e instanceof Error ? e.message : String(e)}` }, log };
     }
     if (meta.kind === "log") log = baseLog.child({ logItemId: id });
-    return { outcome: await archiveMeta(ctx, id, dir, generation, meta, log), log };
+    return { outcome: await archiveMeta(ctx, id, dir, hold, meta, log), log };
 }
 
-async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation: number, meta: ItemMeta, log: Logger): Promise<Outcome> {
+async function archiveMeta(ctx: ItemContext, id: string, dir: string, hold: Hold, meta: ItemMeta, log: Logger): Promise<Outcome> {
     const { config, lease } = ctx;
     const started = Date.now();
     let large = false;
@@ -79,7 +87,10 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
             );
         let originalGone = meta.processed ? await originalMissing() : false;
         if (!meta.processed) {
-            if (!lease.owns(generation)) return { kind: "lost" };
+            if (!hold.holds()) return { kind: "lost" };
+            // The chaos specs kill a task on this line: an item whose processing kills its task must end in quarantine
+            // through the dead-letter queue, and the line says which item it was.
+            log.info("processing started", { size: meta.size });
             // Loaded on first use: sharp and file-type cost startup time that archive --once rarely needs.
             const { processItem } = require("./process") as typeof ProcessModule;
             const thumbKey = `${meta.key.slice(0, meta.key.length - meta.name.length)}thumbnails/${meta.name}.webp`;
@@ -107,7 +118,7 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
         let versionId: string | undefined;
         let alreadyThere = false;
         for (const obj of originalGone ? objects.filter((o) => o.key === meta.key) : objects) {
-            if (!lease.owns(generation)) return { kind: "lost" };
+            if (!hold.holds()) return { kind: "lost" };
             const r = originalGone ? await confirmArchived(ctx.target, obj) : await putVerified(ctx.target, obj);
             if (obj.key === meta.key) {
                 versionId = r.versionId;
@@ -116,11 +127,11 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, generation
         }
         // S3 confirmed every object: only now does the item leave EFS. No fsync: if a crash loses the
         // deletion, the item is archived again, finds its object in place (412) and is cleaned up.
-        if (!lease.owns(generation)) {
-            log.warn("archived, but the lease lapsed meanwhile: the item is left to the task that took it over", { key: meta.key, versionId, alreadyThere });
+        if (!hold.holds()) {
+            log.warn("archived, but the message's visibility lapsed meanwhile: the item is left to the consumer that holds it now", { key: meta.key, versionId, alreadyThere });
             return { kind: "lost" };
         }
-        for (const f of meta.thumbnail ? [ORIGINAL, THUMBNAIL, META] : [ORIGINAL, META]) {
+        for (const f of [ORIGINAL, ...(meta.thumbnail ? [THUMBNAIL] : []), META, QUEUED]) {
             await fsp.unlink(path.join(dir, f)).catch((e) => (isErrno(e, "ENOENT") ? undefined : Promise.reject(e)));
         }
         await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));

@@ -1,255 +1,491 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { promises as fsp } from "fs";
 import * as path from "path";
+import { performance } from "perf_hooks";
 import { archiveItem, ItemContext, Slots } from "./archiveItem";
 import { AppConfig } from "./config";
 import { Lease } from "./lease";
 import { errorFields, Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SignedPut } from "./put";
-import { ownClaims } from "./claims";
-import { fsyncDir, isErrno, Layout, list, META, ORIGINAL, REASON, writeFileDurable } from "./store";
+import { MAX_WAIT_SECONDS, Received, WorkQueue } from "./queue";
+import { Enqueuer } from "./reconcile";
+import { bucketReachable } from "./s3";
+import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "./store";
 import { takeOverExpired } from "./takeover";
+import { MessageHold, Visibility } from "./visibility";
 
 const MAX_BACKOFF_MS = 15_000;
 /** Multipart uploads in flight at once per task: each holds up to 4 parts in memory. */
 const LARGE_SLOTS = 2;
-/**
- * Items processed at once per task: sharp decodes a whole image in memory, so this stays at the 8 the archive
- * workers were before the claim shards let twice as many of them pay off; the others archive meanwhile.
- */
+/** Items processed at once per task: sharp decodes a whole image in memory; the others archive meanwhile. */
 const PROCESS_SLOTS = 8;
 /**
  * Attempts before an item S3 refuses to confirm (403 on both HeadObject and the listing of its key) is quarantined:
  * a missing permission does not heal by retrying, and an item retried forever hides it.
  */
 export const MAX_FORBIDDEN_ATTEMPTS = 5;
+/**
+ * How long stop() lets in-flight items finish before it hands their messages back, unless the caller says (main.ts's
+ * shutdown passes what its deadline below the task definition's stopTimeout leaves). The poll in progress ends
+ * within the same time (RECEIVE_WAIT_SECONDS).
+ */
+export const HAND_BACK_AFTER_MS = 5_000;
+/**
+ * The long poll's wait. Not the maximum of 20 s: a poll is never aborted, because SQS may already have handed it
+ * messages that an aborted request never sees (they would stay invisible, and have spent a receive, until their
+ * timeout), so stop() waits for the poll in progress to return and hands back what it brought. 5 s bounds that wait;
+ * an idle task makes 12 requests a minute instead of 3.
+ */
+const RECEIVE_WAIT_SECONDS = Math.min(5, MAX_WAIT_SECONDS);
+/** The most often a task looks at the dead-letter queue. */
+const DEAD_LETTER_POLL_MAX_MS = 60_000;
 
 export interface Attempt {
     failures: number;
     notBefore: number;
 }
 
-/** How often a task lists its own claim shards even when it knows of nothing there to retry. */
-const OWN_LISTING_MS = 60_000;
+export interface StopOptions {
+    /**
+     * Make the messages still in flight at the deadline visible again at once (ChangeMessageVisibility 0), so that
+     * other tasks take them without waiting for their timeout. Defaults to true.
+     */
+    readonly handBack?: boolean;
+    /** How long in-flight items may still finish first, in ms. Defaults to {@link HAND_BACK_AFTER_MS}. */
+    readonly deadlineMs?: number;
+}
 
 /**
- * The archive worker that runs in every task. Claims items by renaming them from incoming/ into a shard of
- * this task's own claims/<task>/ (rename is atomic on NFS, so exactly one task wins), archives
- * them, and only then deletes them. The claims of a task whose lease expired are taken over (takeover.ts);
- * every claim is made under the current lease generation and abandoned if that lease lapses (lease.ts).
+ * The archive worker that runs in every task, on the SQS work queue: it long-polls for messages in batches, keeps
+ * each message invisible while it works on the item (visibility.ts), archives the item from uploads/incoming/<id>/
+ * (archiveItem.ts), removes it from EFS and only then deletes the message. A message whose item is gone (archived
+ * through a duplicate message, quarantined) is deleted. An item that keeps failing in one task is retried there,
+ * message held, so that an S3 outage does not spend the message's receives; an item that kills its task comes back
+ * to another until the redrive policy moves its message to the dead-letter queue, which every task looks at to
+ * quarantine the item with its reason. Besides, on timers: the takeover of dead tasks' logs and of the previous
+ * version's claims (takeover.ts), and the reconciling scan for items whose message was never sent (reconcile.ts).
  */
 export class Archiver {
+    /** Items this task is retrying (failed at least once), for /status. */
     readonly attempts = new Map<string, Attempt>();
     readonly quarantined = new Set<string>();
-    queue: string[] = [];
-    private readonly inFlight = new Set<string>();
+    readonly queue: WorkQueue;
+    readonly enqueuer: Enqueuer;
+    private visibility?: Visibility;
     private running = false;
-    private readonly waiters = new Set<() => void>();
-    private workers: Promise<void>[] = [];
-    private refilling?: Promise<void>;
+    private stopping = false;
+    private readonly abort = new AbortController();
+    private readonly inFlight = new Map<MessageHold, Promise<void>>();
+    private readonly wakers = new Set<() => void>();
+    private loops: Promise<void>[] = [];
+    /** The pending timer of each periodic job (takeover, reconciling scan, dead-letter look). */
+    private readonly timers = new Map<string, NodeJS.Timeout>();
     private readonly item: ItemContext;
-    /** When and under which lease generation this task last listed its own shards (see refill). */
-    private listed = { at: -Infinity, generation: 0 };
+    /** archive --once: attempts per item in this run; items that used them up stay invisible until the run ends. */
+    private drainMax?: number;
+    private readonly failedThisRun = new Map<string, MessageHold[]>();
+    /**
+     * The items this task works on, by id. SQS may deliver a message twice, and the reconciling scan may send one
+     * again: a second message for an item in hand waits for the first to finish and then finds the item gone, instead
+     * of working on it beside it (across tasks, S3's conditional write lets only one object in).
+     */
+    private readonly active = new Map<string, Promise<void>>();
 
     constructor(
         readonly config: AppConfig,
         readonly layout: Layout,
-        client: S3Client,
+        private readonly client: S3Client,
         private readonly log: Logger,
         readonly metrics: Metrics,
         readonly lease: Lease,
+        queue?: WorkQueue,
     ) {
         const target = { client, signedPut: new SignedPut(client, config.region, config.s3Endpoint), bucket: config.bucket, partSize: config.multipartPartBytes };
         this.item = { config, target, metrics, lease, largeSlots: new Slots(LARGE_SLOTS), processSlots: new Slots(PROCESS_SLOTS) };
+        this.queue = queue ?? new WorkQueue(config.queue, config.region);
+        this.enqueuer = new Enqueuer(layout, this.queue, log);
     }
 
-    /** Serve mode: workers run until stop(). */
+    /** serve and work: receives until stop(), with the takeover, the reconciling scan and the dead-letter look on timers. */
     start(): void {
         this.running = true;
-        for (let i = 0; i < this.config.archiveConcurrency; i++) this.workers.push(this.workLoop());
-    }
-
-    /** Called after a local upload is published, so it is archived without waiting for the next poll. */
-    notify(): void {
-        for (const w of this.waiters) w();
+        this.loops.push(this.receiveLoop());
+        const leaseMs = Math.max(1000, this.lease.leaseSeconds * 1000);
+        this.every(leaseMs, () => takeOverExpired(this.layout, this.lease, this.log, this.enqueuer), "takeover failed", true);
+        this.scheduleReconcile(Math.random() * this.config.queue.reconcileSeconds * 1000);
     }
 
     /**
-     * Stops the workers and, with `handBack` (the default), hands unfinished claims back. The heartbeat goes on until
-     * the lease retires. The one hook the shutdown (shutdown.ts) calls to give work back.
+     * Stops receiving (the poll in progress returns within RECEIVE_WAIT_SECONDS; what it brings is handed back at once),
+     * lets in-flight items finish until the deadline, then hands the
+     * messages of those still running back (visible again), and stops extending any. Items waiting to retry are
+     * handed back at once. What a handed-back item was doing stops at its next write (its hold is released).
      */
-    async stop(options: { handBack?: boolean } = {}): Promise<void> {
+    async stop(options: StopOptions = {}): Promise<void> {
+        const { handBack = true, deadlineMs = HAND_BACK_AFTER_MS } = options;
         this.running = false;
-        this.notify();
-        await Promise.all(this.workers);
-        if (options.handBack ?? true) await this.releaseClaims();
-    }
-
-    /** Hands this task's unfinished claims back to incoming/ so other tasks need not wait for the lease. */
-    private async releaseClaims(): Promise<void> {
-        const generation = this.lease.generation;
-        const me = this.lease.id;
-        for (const { id, dir } of await ownClaims(this.layout, me)) {
-            if (!this.lease.owns(generation)) return; // a peer takes them over after the lease instead
-            await fsp.rename(dir, path.join(this.layout.incoming, id)).catch(() => undefined);
+        this.stopping = true;
+        this.abort.abort();
+        for (const t of this.timers.values()) clearTimeout(t);
+        this.wake();
+        if (handBack) {
+            // One deadline for both: the poll in progress returning (what it brings is handed back by the loop) and the
+            // items in flight finishing.
+            let timer: NodeJS.Timeout | undefined;
+            const deadline = new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)));
+            await Promise.race([Promise.all(this.loops), deadline]);
+            await Promise.race([Promise.all(this.inFlight.values()), deadline]);
+            clearTimeout(timer);
+            const left = [...this.inFlight.keys(), ...[...this.failedThisRun.values()].flat()];
+            if (left.length > 0) this.log.warn("stopping: handing back the messages of unfinished items", { messages: left.length });
+            await this.visibility?.handBack(left);
+        } else {
+            await Promise.all(this.loops);
+            await Promise.all(this.inFlight.values());
         }
-        await Promise.all(this.layout.shardDirs(me).map((dir) => fsp.rmdir(dir).catch(() => undefined)));
-        await fsp.rmdir(this.layout.claimRoot(me)).catch(() => undefined);
+        this.visibility?.stop();
     }
 
-    private async workLoop(): Promise<void> {
-        while (this.running) {
-            const id = this.queue.shift();
-            if (id === undefined) {
-                this.refilling ??= this.refill().finally(() => (this.refilling = undefined));
-                await this.refilling.catch((e) => this.log.error("scan failed", errorFields(e)));
-                if (this.queue.length === 0 && this.running) {
-                    await new Promise<void>((resolve) => {
-                        const done = () => {
-                            clearTimeout(t);
-                            this.waiters.delete(done);
-                            resolve();
-                        };
-                        const t = setTimeout(done, 1000);
-                        this.waiters.add(done);
-                    });
-                }
+    /**
+     * archive --once: takes over what dead tasks left, sends what was never sent, quarantines what the dead-letter queue
+     * holds, then receives until the queue has no visible message left for this run. Each item gets
+     * `maxFailuresPerItem` attempts; the messages of those that used them up stay invisible until the run ends and are
+     * then handed back. With S3 unreachable it receives nothing: every receive counts towards the redrive policy.
+     */
+    async drain(maxFailuresPerItem = 3): Promise<{ archived: number; failed: string[]; s3Unreachable?: string }> {
+        const before = this.metrics.archivedFiles;
+        this.drainMax = maxFailuresPerItem;
+        this.running = true;
+        const s3 = await bucketReachable(this.client, this.config.bucket, this.config.archivePrefix, 10_000);
+        if (!s3.reachable) return { archived: 0, failed: [], s3Unreachable: s3.error };
+        await takeOverExpired(this.layout, this.lease, this.log, this.enqueuer);
+        await this.enqueuer.reconcile(0);
+        await this.deadLetters().catch((e) => this.log.error("dead-letter look failed", errorFields(e)));
+        const visibility = await this.ensureVisibility();
+        let emptyReceives = 0;
+        while (!this.stopping) {
+            const free = this.config.archiveConcurrency - this.inFlight.size;
+            if (free <= 0) {
+                await this.nextWake();
                 continue;
             }
-            await this.handle(id).catch((e) => this.log.error("archive step failed", { uploadId: id, ...errorFields(e) }));
-        }
-    }
-
-    /**
-     * Finds work: this task's own claims that are due, dead tasks' claims (taken over), then incoming/. What this task
-     * holds is what it failed to archive yet (the attempts) and what it just took over, so its sixteen shards are
-     * listed only when that may miss something: at the first refill of a lease generation, after a takeover, for the
-     * drain, and every {@link OWN_LISTING_MS} in case a step failed in a way no attempt recorded. Listing them at
-     * every refill would cost an idle task ~50 requests a second.
-     */
-    async refill(includeDeferred = false): Promise<void> {
-        await this.lease.ready();
-        const taken = await takeOverExpired(this.layout, this.lease, this.log);
-        const now = includeDeferred ? Infinity : Date.now();
-        const generation = this.lease.generation;
-        let held: string[];
-        if (includeDeferred || taken > 0 || this.listed.generation !== generation || Date.now() - this.listed.at > OWN_LISTING_MS) {
-            this.listed = { at: Date.now(), generation };
-            held = (await ownClaims(this.layout, this.lease.id)).map((c) => c.id);
-        } else {
-            held = [...this.attempts.keys()];
-        }
-        const mine = held.filter((id) => !this.inFlight.has(id) && (this.attempts.get(id)?.notBefore ?? 0) <= now);
-        // Shuffled so that tasks scanning the same directory rarely race for the same item.
-        const incoming = shuffle((await list(this.layout.incoming)).filter((id) => !this.inFlight.has(id)));
-        const queued = new Set(this.queue);
-        for (const id of [...mine, ...incoming]) if (!queued.has(id)) this.queue.push(id);
-    }
-
-    /** Claims (if needed) and archives one item under the current lease generation. */
-    async handle(id: string): Promise<void> {
-        if (this.inFlight.has(id)) return;
-        this.inFlight.add(id);
-        try {
-            await this.lease.ready();
-            const generation = this.lease.generation;
-            const claimed = this.lease.claimPath(id);
-            if (!(await this.claim(id, claimed))) {
-                this.attempts.delete(id); // not ours (any more): another task holds or finished it
-                return;
+            const requestedAt = performance.now();
+            // Long polling asks every SQS server, so an empty answer means no visible message: "Long polling ...
+            // Eliminate false empty responses by querying all—rather than a subset of—Amazon SQS servers."
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html)
+            let messages: Received[];
+            try {
+                messages = await this.queue.receive(free, 1, visibility.seconds);
+            } catch (e) {
+                if (++emptyReceives > 5) throw e;
+                this.log.error("receive failed", errorFields(e));
+                await this.pause(1000 * emptyReceives);
+                continue;
             }
-            const { outcome, log } = await archiveItem(this.item, id, claimed, generation, this.log);
+            emptyReceives = 0;
+            if (messages.length === 0) {
+                if (this.inFlight.size === 0) break;
+                await this.nextWake();
+                continue;
+            }
+            for (const m of messages) this.dispatch(m, requestedAt);
+        }
+        await Promise.all(this.inFlight.values());
+        const failed = new Set<string>([...this.failedThisRun.keys(), ...this.quarantined]);
+        await this.visibility?.handBack([...this.failedThisRun.values()].flat());
+        this.failedThisRun.clear();
+        return { archived: this.metrics.archivedFiles - before, failed: [...failed] };
+    }
+
+    private async ensureVisibility(): Promise<Visibility> {
+        if (this.visibility) return this.visibility;
+        let seconds = this.config.queue.visibilitySeconds;
+        for (let attempt = 1; seconds === undefined; attempt++) {
+            try {
+                seconds = await this.queue.visibilityTimeout(this.abort.signal);
+            } catch (e) {
+                if (this.stopping || (this.drainMax !== undefined && attempt >= 5)) throw e;
+                this.log.error("cannot read the work queue's visibility timeout; retrying", errorFields(e));
+                await this.pause(Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt));
+            }
+        }
+        this.visibility ??= new Visibility(this.queue, seconds, this.log);
+        this.visibility.start();
+        if (this.drainMax === undefined) this.every(Math.min(DEAD_LETTER_POLL_MAX_MS, seconds * 1000), () => this.deadLetters(), "dead-letter look failed", false);
+        return this.visibility;
+    }
+
+    private async receiveLoop(): Promise<void> {
+        let visibility: Visibility;
+        try {
+            visibility = await this.ensureVisibility();
+        } catch {
+            return; // stopped before the queue answered
+        }
+        let failures = 0;
+        while (this.running) {
+            const free = this.config.archiveConcurrency - this.inFlight.size;
+            if (free <= 0) {
+                await this.nextWake();
+                continue;
+            }
+            const requestedAt = performance.now();
+            try {
+                const messages = await this.queue.receive(free, RECEIVE_WAIT_SECONDS, visibility.seconds);
+                failures = 0;
+                if (!this.running) {
+                    await visibility.handBack(messages.map((m) => visibility.hold(m, requestedAt)));
+                    break;
+                }
+                for (const m of messages) this.dispatch(m, requestedAt);
+            } catch (e) {
+                if (!this.running) break;
+                failures++;
+                this.log.error("receive failed: the items wait on EFS", { attempt: failures, ...errorFields(e) });
+                await this.pause(Math.min(MAX_BACKOFF_MS, 250 * 2 ** failures));
+            }
+        }
+    }
+
+    private dispatch(message: Received, requestedAt: number): void {
+        const hold = this.visibility!.hold(message, requestedAt);
+        const done = this.handle(hold)
+            .catch((e) => this.log.error("archive step failed", { uploadId: message.item?.id, ...errorFields(e) }))
+            .finally(() => {
+                if (![...this.failedThisRun.values()].some((hs) => hs.includes(hold))) this.visibility!.forget(hold);
+                this.inFlight.delete(hold);
+                this.wake();
+            });
+        this.inFlight.set(hold, done);
+    }
+
+    private async handle(hold: MessageHold): Promise<void> {
+        const m = hold.message;
+        const item = m.item;
+        if (!item) {
+            // Not extended and not deleted: it comes back until the redrive policy moves it to the dead-letter queue.
+            this.log.error("a message this app did not write: left to the redrive policy", { messageId: m.messageId, body: m.body.slice(0, 200) });
+            return;
+        }
+        const id = item.id;
+        const dir = path.join(this.layout.incoming, id);
+        for (let other = this.active.get(id); other; other = this.active.get(id)) await other;
+        let finished = () => undefined as void;
+        this.active.set(id, new Promise<void>((r) => (finished = r)));
+        try {
+            await this.handleItem(hold, id, dir);
+        } finally {
+            this.active.delete(id);
+            finished();
+        }
+    }
+
+    private async handleItem(hold: MessageHold, id: string, dir: string): Promise<void> {
+        const m = hold.message;
+        if (this.drainMax !== undefined && (this.attempts.get(id)?.failures ?? 0) >= this.drainMax) {
+            this.failedThisRun.set(id, [...(this.failedThisRun.get(id) ?? []), hold]);
+            return;
+        }
+        if (m.receiveCount >= this.config.queue.maxReceiveCount) {
+            this.log.warn("last receive before the dead-letter queue", { uploadId: id, receiveCount: m.receiveCount, maxReceiveCount: this.config.queue.maxReceiveCount });
+        }
+        for (;;) {
+            const { outcome, log } = await archiveItem(this.item, id, dir, hold, this.log);
             if (outcome.kind === "archived") {
                 this.attempts.delete(id);
-            } else if (outcome.kind === "lost") {
-                this.attempts.delete(id);
-                log.warn("item left alone: this task's lease lapsed and the claim may be a peer's now");
-            } else if (outcome.kind === "quarantine") {
-                await this.quarantine(id, claimed, generation, outcome.reason, log);
-            } else {
-                const a = this.attempts.get(id) ?? { failures: 0, notBefore: 0 };
-                a.failures++;
-                if (outcome.forbidden && a.failures >= MAX_FORBIDDEN_ATTEMPTS) {
-                    await this.quarantine(id, claimed, generation, `${errorFields(outcome.error).error} (refused ${a.failures} times)`, log);
-                    return;
-                }
-                const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** a.failures) * (0.5 + Math.random() / 2);
-                a.notBefore = Date.now() + backoff;
-                this.attempts.set(id, a);
-                log.warn("archive failed, will retry; the file stays on EFS", { ...errorFields(outcome.error), attempt: a.failures, retryInMs: Math.round(backoff) });
+                await this.done(hold, log);
+                return;
             }
-        } finally {
-            this.inFlight.delete(id);
+            if (outcome.kind === "gone") {
+                this.attempts.delete(id);
+                if (await this.removeLeftover(id, dir, hold, log)) await this.done(hold, log);
+                return;
+            }
+            if (outcome.kind === "lost") {
+                this.attempts.delete(id);
+                log.warn("item left alone: this task's hold on its message lapsed and another consumer may have it now");
+                return;
+            }
+            if (outcome.kind === "quarantine") {
+                if (await this.quarantine(id, dir, hold, { reason: outcome.reason }, log)) await this.done(hold, log);
+                return;
+            }
+            const a = this.attempts.get(id) ?? { failures: 0, notBefore: 0 };
+            a.failures++;
+            this.attempts.set(id, a);
+            const error = errorFields(outcome.error);
+            await this.recordError(dir, error, hold);
+            if (outcome.forbidden && a.failures >= MAX_FORBIDDEN_ATTEMPTS) {
+                if (await this.quarantine(id, dir, hold, { reason: `${error.error} (refused ${a.failures} times)` }, log)) await this.done(hold, log);
+                return;
+            }
+            if (this.drainMax !== undefined && a.failures >= this.drainMax) {
+                log.error("archive failed in every attempt of this run; the file stays on EFS", { ...error, attempts: a.failures });
+                this.failedThisRun.set(id, [...(this.failedThisRun.get(id) ?? []), hold]);
+                return;
+            }
+            const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** a.failures) * (0.5 + Math.random() / 2);
+            a.notBefore = Date.now() + backoff;
+            // The message stays held (extended) meanwhile: an S3 outage must not spend receives towards the redrive policy.
+            log.warn("archive failed, will retry; the file stays on EFS", { ...error, attempt: a.failures, retryInMs: Math.round(backoff), messageHeld: true });
+            await this.pause(backoff);
+            if (this.stopping) {
+                await this.visibility!.handBack([hold]);
+                return;
+            }
+            if (!hold.holds()) {
+                log.warn("item left alone: this task's hold on its message lapsed while it waited to retry");
+                return;
+            }
         }
     }
 
-    private async claim(id: string, claimed: string): Promise<boolean> {
+    /** Deletes a finished message. A failure only means it comes back, and then finds its item gone. */
+    private async done(hold: MessageHold, log: Logger): Promise<void> {
         try {
-            await fsp.rename(path.join(this.layout.incoming, id), claimed);
-            this.metrics.claims++;
-            return true;
+            await this.queue.delete(hold.message.receiptHandle);
         } catch (e) {
-            if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e;
-            // Either another task won, or it is already ours (our own claim, or a retransmitted NFS
-            // rename whose first attempt succeeded): check our directory.
-            try {
-                await fsp.access(path.join(claimed, META));
-                return true;
-            } catch {
-                await this.removeArchivedLeftover(id, claimed);
-                return false;
-            }
+            log.warn("message not deleted: it comes back and finds its item gone", errorFields(e));
         }
     }
 
     /**
-     * A claimed directory without meta.json is an item S3 already confirmed: its files go in the order original,
-     * thumbnail, meta.json, and the directory last, so a task killed in between leaves exactly this. Finishing
-     * the removal loses nothing; a directory that still holds the original is quarantined instead, never deleted.
+     * The item has no meta.json. Gone entirely: true. A directory without meta.json is what a consumer killed while
+     * removing an archived item leaves (files go original, thumbnail, meta.json, then the directory): finishing the
+     * removal loses nothing. One that still holds the original is quarantined instead, never deleted.
      */
-    private async removeArchivedLeftover(id: string, dir: string): Promise<void> {
+    private async removeLeftover(id: string, dir: string, hold: MessageHold, log: Logger): Promise<boolean> {
         let files: string[];
         try {
             files = await fsp.readdir(dir);
         } catch (e) {
-            if (isErrno(e, "ENOENT", "ENOTDIR")) return; // not ours: another task claimed it
+            if (isErrno(e, "ENOENT", "ENOTDIR")) return true;
             throw e;
         }
-        if (files.includes(ORIGINAL)) {
-            await this.quarantine(id, dir, this.lease.generation, "meta.json is missing but the original is still there");
-            return;
-        }
+        if (!hold.holds()) return false;
+        if (files.includes(ORIGINAL)) return this.quarantine(id, dir, hold, { reason: "meta.json is missing but the original is still there" }, log);
         await fsp.rm(dir, { recursive: true, force: true });
-        this.log.warn("finished removing an archived item whose cleanup was cut short", { uploadId: id, leftover: files });
+        log.warn("finished removing an archived item whose cleanup was cut short", { leftover: files });
+        return true;
     }
 
-    private async quarantine(id: string, dir: string, generation: number, reason: string, log = this.log.child({ uploadId: id })): Promise<void> {
-        if (!this.lease.owns(generation)) {
-            log.warn("not quarantined: this task's lease lapsed and the item may be a peer's now", { reason });
-            return;
+    private async recordError(dir: string, error: Record<string, unknown>, hold: MessageHold): Promise<void> {
+        if (!hold.holds()) return;
+        await writeFileAtomic(path.join(dir, LAST_ERROR), JSON.stringify({ ...error, task: this.lease.id, at: new Date().toISOString() })).catch(() => undefined);
+    }
+
+    /** Moves the item into uploads/quarantine/ with its reason; true once it is there (or already was). */
+    private async quarantine(id: string, dir: string, hold: MessageHold | undefined, reason: Record<string, unknown> & { reason: string }, log = this.log.child({ uploadId: id })): Promise<boolean> {
+        if (hold && !hold.holds()) {
+            log.warn("not quarantined: this task's hold on the message lapsed", reason);
+            return false;
         }
         try {
-            await writeFileDurable(path.join(dir, REASON), JSON.stringify({ reason, task: this.lease.id, at: new Date().toISOString() }));
+            await writeFileDurable(path.join(dir, REASON), JSON.stringify({ ...reason, task: this.lease.id, at: new Date().toISOString() }));
+            // Its message is done with: an operator who moves the item back into incoming/ gets it sent again.
+            await fsp.rm(path.join(dir, QUEUED), { force: true });
             await fsp.rename(dir, path.join(this.layout.quarantine, id));
             await fsyncDir(this.layout.quarantine);
             this.attempts.delete(id);
             this.quarantined.add(id);
-            log.error("quarantined", { reason });
+            log.error("quarantined", reason);
+            return true;
         } catch (e) {
-            log.error("quarantine failed; item left in claim directory", { reason, ...errorFields(e) });
+            if (isErrno(e, "EEXIST", "ENOTEMPTY") && (await exists(path.join(this.layout.quarantine, id, META)))) return true;
+            log.error("quarantine failed; the item stays in incoming/", { ...reason, ...errorFields(e) });
+            return false;
         }
     }
-}
 
-function shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [a[i], a[j]] = [a[j], a[i]];
+    /**
+     * Quarantines the items whose messages the redrive policy moved to the dead-letter queue: each was received
+     * maxReceiveCount times without being archived (it failed, or killed its task, every time). "deadLetterTargetArn –
+     * The Amazon Resource Name (ARN) of the dead-letter queue to which Amazon SQS moves messages after the value of
+     * maxReceiveCount is exceeded." (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html) The dead-letter
+     * messages are kept, visible, for the queue-depth alarm: the quarantine is the app's record, the alarm the
+     * operator's, and the operator clears it (redrive or purge) once the items are dealt with.
+     */
+    async deadLetters(): Promise<void> {
+        const messages = await this.queue.peekDeadLetters(this.abort.signal);
+        for (const m of messages) {
+            const id = m.item?.id;
+            if (!id) continue;
+            const dir = path.join(this.layout.incoming, id);
+            if (!(await exists(path.join(dir, META)))) continue; // quarantined already, or archived through a duplicate message
+            const lastError = await readSmallFile(path.join(dir, LAST_ERROR))
+                .then((s) => JSON.parse(s) as unknown)
+                .catch(() => undefined);
+            const max = this.config.queue.maxReceiveCount;
+            await this.quarantine(id, dir, undefined, {
+                reason: `its message was received ${max} times (the work queue's maxReceiveCount) without the item being archived: it failed or killed its task each time, and the redrive policy moved it to the dead-letter queue`,
+                receiveCount: max,
+                deadLetterReceiveCount: m.receiveCount,
+                lastError: lastError ?? null,
+                messageId: m.messageId,
+            });
+        }
     }
-    return a;
-}
 
-export function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
+    /** Runs `job` now (when `now`) and every `ms`, one run at a time, until stop(). */
+    private every(ms: number, job: () => Promise<unknown>, failure: string, now: boolean): void {
+        const run = async () => {
+            if (this.stopping) return;
+            await job().catch((e) => this.log.error(failure, errorFields(e)));
+            if (!this.stopping) this.timers.set(failure, setTimeout(run, ms).unref());
+        };
+        this.timers.set(failure, setTimeout(run, now ? 0 : ms).unref());
+    }
+
+    /**
+     * One reconciling scan per RECONCILE_SECONDS for the whole fleet, without electing anyone: each task scans after a
+     * random share of the period times the number of live tasks (their heartbeats), so the fleet's scans average one
+     * per period whatever its size.
+     */
+    private scheduleReconcile(delayMs: number): void {
+        const periodMs = this.config.queue.reconcileSeconds * 1000;
+        this.timers.set(
+            "reconcile",
+            setTimeout(async () => {
+                if (this.stopping) return;
+                await this.enqueuer.reconcile(Math.min(60_000, periodMs)).catch((e) => this.log.error("reconciling scan failed", errorFields(e)));
+                const tasks = (await list(this.layout.tasks).catch(() => [])).filter((f) => f.endsWith(".alive")).length;
+                if (!this.stopping) this.scheduleReconcile(periodMs * Math.max(1, tasks) * (0.5 + Math.random()));
+            }, delayMs).unref(),
+        );
+    }
+
+    private wake(): void {
+        for (const w of [...this.wakers]) w();
+    }
+
+    /** Resolves at the next wake (an item finished, stop()). */
+    private nextWake(): Promise<void> {
+        return new Promise((resolve) => {
+            const w = () => {
+                this.wakers.delete(w);
+                resolve();
+            };
+            this.wakers.add(w);
+        });
+    }
+
+    /** Waits `ms`, or less if the task stops meanwhile. */
+    private async pause(ms: number): Promise<void> {
+        let timer: NodeJS.Timeout | undefined;
+        const stopped = new Promise<void>((resolve) => {
+            const w = () => {
+                if (!this.stopping) return;
+                this.wakers.delete(w);
+                resolve();
+            };
+            this.wakers.add(w);
+            timer = setTimeout(() => {
+                this.wakers.delete(w);
+                resolve();
+            }, ms);
+        });
+        await stopped;
+        clearTimeout(timer);
+    }
 }

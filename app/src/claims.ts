@@ -3,9 +3,10 @@ import * as path from "path";
 import { exists, Layout, list, META, ORIGINAL } from "./store";
 
 /**
- * Reading the claims of every task, in both layouts that store.ts describes: this version's shards under
- * uploads/claims/<task>/ and the previous version's uploads/processing/<task>/, which a rolling deploy can leave
- * beside them.
+ * Reading the claims that tasks of the versions before the work queue hold, in both layouts that store.ts describes:
+ * shards under uploads/claims/<task>/ and uploads/processing/<task>/. This version claims nothing on EFS (the queue's
+ * visibility is its claim); a rolling deploy leaves old tasks beside it, and what they hold must still be found
+ * (GET /uploads/:id), counted (the backlog) and, once they die, taken over (takeover.ts).
  */
 
 /** An item claimed by a task: its id and where it is. */
@@ -34,11 +35,6 @@ export async function listClaims(layout: Layout, holder: Holder): Promise<Claim[
     const dirs = [...(holder.sharded ? layout.shardDirs(holder.task) : []), ...(holder.legacy ? [layout.legacyClaimDir(holder.task)] : [])];
     const listed = await Promise.all(dirs.map(async (dir) => (await list(dir)).map((id) => ({ id, dir: path.join(dir, id) }))));
     return listed.flat();
-}
-
-/** What this version's own task holds: only shards, it never claims into processing/. */
-export function ownClaims(layout: Layout, task: string): Promise<Claim[]> {
-    return listClaims(layout, { task, sharded: true, legacy: false });
 }
 
 /** Every item directory waiting on EFS to be archived: incoming and claimed, in both layouts. */

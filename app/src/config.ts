@@ -2,6 +2,7 @@ import { DEFAULT_BACKLOG_MAX_BYTES, SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECO
 import * as os from "os";
 import * as path from "path";
 import { CdnConfig, readCdnConfig } from "./cdn";
+import { QUEUE_VARIABLES, QueueConfig, readQueueConfig } from "./queueConfig";
 
 /** Everything the app reads from its environment, read and validated once at start. */
 export interface AppConfig {
@@ -49,6 +50,8 @@ export interface AppConfig {
     readonly taskMemoryBytes: number;
     /** Seconds after SIGTERM by which the app exits; at most SHUTDOWN_DEADLINE_SECONDS (metricNames.ts). */
     readonly shutdownDeadlineSeconds: number;
+    /** The SQS work queue and its dead-letter queue (issue 19, queueConfig.ts). */
+    readonly queue: QueueConfig;
 }
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
@@ -79,6 +82,8 @@ export const VARIABLES: Record<string, string> = {
     // --- issue 17 (bounded app) ---
     TASK_MEMORY_BYTES: "an integer number of bytes >= 268435456, the task's memory, read only where the cgroup states no limit (default 536870912)",
     SHUTDOWN_DEADLINE_SECONDS: `an integer number of seconds 1-${SHUTDOWN_DEADLINE_SECONDS}, below the task definition's stopTimeout of ${STOP_TIMEOUT_SECONDS} (default ${SHUTDOWN_DEADLINE_SECONDS})`,
+    // --- the work queue (issue 19): queueConfig.ts ---
+    ...QUEUE_VARIABLES,
 };
 
 export class ConfigError extends Error {
@@ -173,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
 
     const cdn = readCdnConfig(env, problems);
+    // --- the work queue (issue 19) ---
+    const queue = readQueueConfig(env, problems);
 
     // --- issue 17 (bounded app) ---
     const taskMemoryBytes = int("TASK_MEMORY_BYTES", 512 * 1024 * 1024, 256 * 1024 * 1024);
@@ -204,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         cdn,
         taskMemoryBytes,
         shutdownDeadlineSeconds,
+        queue,
     };
 }

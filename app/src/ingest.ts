@@ -7,6 +7,7 @@ import { Readable } from "stream";
 import { AppConfig } from "./config";
 import { Logger } from "./log";
 import { SNIFF_BYTES, sniff } from "./process";
+import { Enqueuer } from "./reconcile";
 import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
 import { metaJson } from "./metaSchema";
 
@@ -49,7 +50,7 @@ export function unsafeName(name: string): string | undefined {
  * fsyncs and publishes it into uploads/incoming/. Resolves only once the item is durable there; on any
  * refusal or failure the temporary directory is removed, so nothing partial is left behind.
  */
-export async function ingest(req: IncomingMessage, config: AppConfig, layout: Layout, log: Logger): Promise<Accepted> {
+export async function ingest(req: IncomingMessage, config: AppConfig, layout: Layout, log: Logger, enqueuer?: Enqueuer): Promise<Accepted> {
     const contentType = req.headers["content-type"] ?? "";
     if (!/^multipart\/form-data\s*;/i.test(contentType)) {
         throw new HttpError(415, "Content-Type", "send the file as multipart/form-data with the file in the field \"file\"");
@@ -118,16 +119,18 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         req.pipe(bb);
     });
 
+    let accepted: Accepted | undefined;
+    let published = false;
     try {
         await parsed;
         if (work === undefined) {
             throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
         }
-        const accepted = await work;
+        accepted = await work;
         if (firstError) throw firstError;
         await publish(layout, id);
         ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
-        return accepted;
+        published = true;
     } catch (e) {
         await work?.catch(() => undefined);
         await fsp.rm(itemDir, { recursive: true, force: true });
@@ -135,6 +138,12 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
         throw err;
     }
+    // Durable on EFS: from here on the upload is accepted whatever SQS does. The send is bounded (SEND_TIMEOUT_MS) and
+    // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
+    // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
+    // S3 outage.
+    if (published && enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted!.size, sha256: accepted!.sha256 }]);
+    return accepted!;
 }
 
 async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig): Promise<Accepted> {

@@ -49,10 +49,6 @@ export class Lease {
     get generation(): number {
         return this.gen;
     }
-    /** Where this task's claim on `id` goes in the current generation (a shard of uploads/claims/<task>/). */
-    claimPath(id: string): string {
-        return this.layout.claimPath(this.currentId, id);
-    }
     get leaseSeconds(): number {
         return this.leaseMs / 1000;
     }

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { pipeline } from "stream/promises";
 import { archivedLogKey } from "./logKey";
+import type { ItemMessage } from "./queue";
 import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "./store";
 import { metaJson } from "./metaSchema";
 
@@ -84,6 +85,8 @@ export class LogFile {
         private readonly rotateSeconds: number,
         private readonly owns: () => boolean = () => true,
         private readonly onFenced: () => void = () => undefined,
+        /** Sends the work queue's messages for rotated logs queued as items (archiver.enqueuer). */
+        private readonly send?: (items: ItemMessage[]) => Promise<unknown>,
     ) {
         this.current = path.join(layout.logDir(task), "current.jsonl");
         this.fd = fs.openSync(this.current, "a", 0o640);
@@ -162,7 +165,7 @@ export class LogFile {
             this.bytes = 0;
             this.openedAt = Date.now();
         }
-        await enqueueRotatedLogs(this.layout, this.task);
+        await enqueueRotatedLogs(this.layout, this.task, false, this.send);
     }
 
     /** Rotates one last time and waits until everything written is queued; later lines go to stdout only. */
@@ -184,9 +187,10 @@ export class LogFile {
  * be open in a task that was only frozen: it is copied, the copy is what gets hashed and archived, and the file is
  * removed afterwards, so a late write can never make the archived bytes differ from those hashed.
  */
-export async function enqueueRotatedLogs(layout: Layout, task: string, includeCurrent = false): Promise<number> {
+export async function enqueueRotatedLogs(layout: Layout, task: string, includeCurrent = false, send?: (items: ItemMessage[]) => Promise<unknown>): Promise<number> {
     const dir = layout.logDir(task);
     let queued = 0;
+    const published: ItemMessage[] = [];
     for (const file of await list(dir)) {
         const live = file === "current.jsonl";
         if (!file.endsWith(".jsonl") || (live && !includeCurrent)) continue;
@@ -201,6 +205,7 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
         const itemDir = path.join(layout.tmp, id);
         const original = path.join(itemDir, ORIGINAL);
         await fsp.mkdir(itemDir, { mode: 0o750 });
+        let message: ItemMessage;
         try {
             const copy = `${original}.part`;
             if (live) {
@@ -227,6 +232,7 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
             };
             await writeFileDurable(path.join(itemDir, META), metaJson(meta));
             await fsp.rename(hashed, original);
+            message = { id, kind: "log", size: meta.size, sha256: meta.sha256 };
         } catch {
             // another task queued it first (the rename found no file), or the copy failed: the log stays where it was
             await fsp.rm(itemDir, { recursive: true, force: true });
@@ -236,10 +242,13 @@ export async function enqueueRotatedLogs(layout: Layout, task: string, includeCu
         if (live) await fsp.rm(src, { force: true });
         try {
             await publish(layout, id);
+            published.push(message);
         } catch (e) {
             if (!isErrno(e, "ENOENT", "EEXIST", "ENOTEMPTY")) throw e; // an archiver published it after we stalled
         }
         queued++;
     }
+    // Logs go through the work queue like uploads; one not sent here is sent by the reconciling scan.
+    if (send && published.length > 0) await send(published);
     return queued;
 }

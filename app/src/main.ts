@@ -11,7 +11,7 @@ import { Metrics } from "./metrics";
 import { makeClient } from "./s3";
 import type * as ServerModule from "./server";
 import { DecodeBudget, decodeBudgetBytes, setDecodeBudget, taskMemoryBytes } from "./decodeBudget";
-import { shutdown } from "./shutdown";
+import { HAND_BACK_SHARE, shutdown } from "./shutdown";
 import { Layout } from "./store";
 
 /** Enough for ARCHIVE_CONCURRENCY's workers and the uploads in flight to wait on EFS at once. */
@@ -55,8 +55,12 @@ async function main(argv: string[]): Promise<number> {
     await lease.start();
     // The log file belongs to one lease generation: once that lapses it is fenced, and the next generation writes
     // its own file (the old one is a peer's to archive, like any expired task's).
+    const metrics = new Metrics();
+    const client = makeClient(config);
+    const archiver = new Archiver(config, layout, client, log, metrics, lease);
+    const sendLogs = (items: Parameters<typeof archiver.enqueuer.enqueue>[0]) => archiver.enqueuer.enqueue(items);
     const openLog = (generation: number) =>
-        new LogFile(layout, lease.id, config.logRotateBytes, config.logRotateSeconds, () => lease.owns(generation), () => void lease.ready().catch(() => undefined));
+        new LogFile(layout, lease.id, config.logRotateBytes, config.logRotateSeconds, () => lease.owns(generation), () => void lease.ready().catch(() => undefined), sendLogs);
     let logFile = openLog(lease.generation);
     log.attach(logFile);
     let logClosed = false;
@@ -67,9 +71,6 @@ async function main(argv: string[]): Promise<number> {
         log.attach(logFile);
         for (const line of unwritten) logFile.append(line);
     });
-    const metrics = new Metrics();
-    const client = makeClient(config);
-    const archiver = new Archiver(config, layout, client, log, metrics, lease);
 
     const finish = async () => {
         logClosed = true;
@@ -84,11 +85,19 @@ async function main(argv: string[]): Promise<number> {
 
     if (command === "archive") {
         log.info("archive --once started", { dataDir: config.dataDir, bucket: config.bucket });
-        const first = await drain(archiver, log);
+        const first = await drain(archiver);
+        if (first.s3Unreachable !== undefined) {
+            // Nothing received: every receive of a message counts towards the work queue's redrive policy.
+            log.error("archive --once: S3 is unreachable; nothing was received from the work queue and everything stays on EFS", { error: first.s3Unreachable });
+            await finish();
+            await archiver.stop();
+            await retire();
+            return 1;
+        }
         // The run's own log is archived too: close it (queues it), then drain once more with stdout only.
         log.info("archive --once finished draining", { archived: first.archived, failed: first.failed.length });
         await finish();
-        const second = await drain(archiver, log);
+        const second = await drain(archiver);
         await archiver.stop();
         await retire();
         const failed = second.failed;
@@ -127,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
         {
             server,
             log,
-            handBack: () => archiver.stop({ handBack: true }),
+            // Items in flight may finish within the hand-back step's share of the deadline, less 2 s for making the
+            // messages of the rest visible again (ChangeMessageVisibility 0) before that share runs out.
+            handBack: () => archiver.stop({ handBack: true, deadlineMs: Math.max(0, config.shutdownDeadlineSeconds * 1000 * HAND_BACK_SHARE - 2000) }),
             flush: async () => {
                 await emf.stop();
                 await finish();

@@ -156,11 +156,10 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
                 return;
             }
             try {
-                const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log);
+                const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log, ctx.archiver.enqueuer);
                 gauge.addAccepted(accepted.size);
                 ctx.metrics.uploadsAccepted++;
                 send(202, accepted, { location: `/uploads/${accepted.id}` });
-                ctx.archiver.notify();
             } catch (e) {
                 ctx.metrics.uploadsRejected++;
                 refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));

@@ -14,7 +14,7 @@ export interface Running {
 }
 
 /** Shares of the deadline by which each step must be done; the open requests get what is left, up to the deadline. */
-const HAND_BACK_SHARE = 0.5;
+export const HAND_BACK_SHARE = 0.5;
 const FLUSH_SHARE = 0.7;
 const RETIRE_SHARE = 0.8;
 

@@ -10,15 +10,18 @@ import { parseMeta } from "./metaSchema";
  * one file system (NFS included), so every task sees it in exactly one place.
  *
  *   uploads/tmp/<id>/                      being written; never seen by the archiver
- *   uploads/incoming/<id>/                 acknowledged, waiting to be claimed
- *   uploads/claims/<task>/<shard>/<id>/    claimed by <task>; <shard> is one hex digit of a hash of <id>
- *   uploads/processing/<task>/<id>/        claimed by <task> running a version from before the shards (read only:
- *                                          taken over, counted, found; this version never claims into it)
+ *   uploads/incoming/<id>/                 acknowledged, waiting to be archived; its message is in the SQS work
+ *                                          queue (`queued` beside it once sent), and whoever holds the message works
+ *                                          on it here, in place: nothing is renamed to claim it
+ *   uploads/claims/<task>/<shard>/<id>/    claimed by <task> running the version before the queue (read only: taken
+ *                                          over back into incoming/, counted, found)
+ *   uploads/processing/<task>/<id>/        claimed by <task> running the version before the shards (the same)
  *   uploads/quarantine/<id>/               failed processing; kept with reason.json
  *   uploads/tasks/<task>.alive             heartbeat of a live task
  *   logs/<task>/current.jsonl              the task's own log, rotated into incoming/ as an item
  *
- * Why shards: a client kernel (Linux's NFS client as much as FUSE) holds a directory's lock for the whole of every
+ * The two claim layouts below are the previous versions', kept for rolling deploys (claims.ts, takeover.ts). Why they
+ * had shards: a client kernel (Linux's NFS client as much as FUSE) holds a directory's lock for the whole of every
  * create, rename, unlink and rmdir in it, round trips to the server included. With one claim directory per task,
  * each claim (a LOOKUP of the new name and the RENAME) and each final RMDIR queued on that one lock: ~3 round trips
  * per archived file, one at a time, whatever the archive concurrency (bench/efs/README.md measures it). Sixteen
@@ -85,8 +88,6 @@ export class Layout {
         for (const dir of [this.tmp, this.incoming, this.quarantine, this.tasks, this.logDir(task)]) {
             await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
         }
-        await fsp.mkdir(this.claimRoot(task), { recursive: true, mode: 0o750 });
-        await Promise.all(this.shardDirs(task).map((dir) => fsp.mkdir(dir, { mode: 0o750 }).catch((e) => (isErrno(e, "EEXIST") ? undefined : Promise.reject(e)))));
     }
 }
 
@@ -116,6 +117,14 @@ export const META = "meta.json";
 export const ORIGINAL = "original";
 export const THUMBNAIL = "thumbnail.webp";
 export const REASON = "reason.json";
+/**
+ * Beside an item in uploads/incoming/: its message was sent to the work queue (queue.ts). Written after SQS accepted
+ * the message; an item without it (a crash between the two, SQS unreachable, or a version before the queue) is sent
+ * again by the reconciling scan (reconcile.ts).
+ */
+export const QUEUED = "queued";
+/** Beside an item: the last error an archive attempt met, for the reason of a quarantine through the dead-letter queue. */
+export const LAST_ERROR = "last-error.json";
 
 /** fsync a directory so that a rename or create inside it survives a crash of the server or client. */
 export async function fsyncDir(dir: string): Promise<void> {

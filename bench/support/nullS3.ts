@@ -69,7 +69,10 @@ export async function startNullS3(): Promise<NullS3> {
                 if (c) h["x-amz-checksum-sha256"] = c;
                 return res.writeHead(200, h).end();
             }
+            // As S3 does, a conditional write (If-None-Match: *) to a key that holds an object is refused with 412.
+            const refused = () => req.headers["if-none-match"] === "*" && objects.has(key);
             if (req.method === "POST" && q.has("uploadId")) {
+                if (refused()) return res.writeHead(412, { "content-type": "application/xml" }).end("<Error><Code>PreconditionFailed</Code></Error>");
                 const u = uploads.get(q.get("uploadId")!);
                 uploads.delete(q.get("uploadId")!);
                 const parts = [...(u?.parts.entries() ?? [])].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
@@ -78,6 +81,7 @@ export async function startNullS3(): Promise<NullS3> {
                 return xml(`<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>${key}</Key><ETag>"x-${parts.length}"</ETag><ChecksumSHA256>${composite}</ChecksumSHA256></CompleteMultipartUploadResult>`);
             }
             if (req.method === "PUT") {
+                if (refused()) return res.writeHead(412, { "content-type": "application/xml" }).end("<Error><Code>PreconditionFailed</Code></Error>");
                 const c = checksum();
                 created(key, { ...meta, "content-length": String(size), ...(c ? { "x-amz-checksum-sha256": c } : {}) });
                 return res.writeHead(200, { etag: `"${randomUUID()}"`, ...(c ? { "x-amz-checksum-sha256": c } : {}) }).end();

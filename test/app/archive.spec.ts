@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aws, createVersionedBucket, startMoto } from "../support/s3server";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { aws, createVersionedBucket, CREDENTIALS, startMoto } from "../support/s3server";
+import { queuesFor, sqsServer } from "../support/sqsQueues";
 import { AppProcess, claimedItemDirs, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 // These specs need the aws CLI (Debian's awscli, installed by .ci/run) and python3 for moto.
@@ -146,9 +148,13 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.ok([...keys.values()].every((n) => n === 1), "each object has exactly one version: nothing was written twice");
         const hashes = downloadedHashes(bucket, "uploads/");
         for (const [key, hash] of sent) assert.equal(hashes.get(key), hash, key);
-        const archivedBy = (p: AppProcess) => p.lines().filter((l) => l.msg === "archived" && l.uploadId).length;
-        assert.equal(archivedBy(a) + archivedBy(b), 200, "every upload archived once in total");
-        assert.ok(archivedBy(a) > 0 && archivedBy(b) > 0, `both tasks did archive work (a ${archivedBy(a)}, b ${archivedBy(b)})`);
+        // SQS delivers a message at least once: a second delivery may find its object in place (alreadyThere), but
+        // only one task ever writes an upload.
+        const archivedBy = (p: AppProcess) => p.lines().filter((l) => l.msg === "archived" && l.uploadId && l.alreadyThere === false).map((l) => l.uploadId as string);
+        const written = [...archivedBy(a), ...archivedBy(b)];
+        assert.equal(written.length, 200, "every upload written once in total");
+        assert.equal(new Set(written).size, 200, "by one task each");
+        assert.ok(archivedBy(a).length > 0 && archivedBy(b).length > 0, `both tasks did archive work (a ${archivedBy(a).length}, b ${archivedBy(b).length})`);
         const once = await runApp(["archive", "--once"], env(dataDir, bucket));
         assert.equal(once.code, 0, once.stderr);
         assert.deepEqual(filesUnder(dataDir), [], "the stopped tasks' logs archived too, nothing left on EFS");
@@ -158,7 +164,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         }
     });
 
-    it("a process SIGKILLed while archiving loses and duplicates nothing once another takes over its claims", async () => {
+    it("a process SIGKILLed while archiving loses and duplicates nothing once its messages' visibility lapses and another task receives them", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
         const sent = new Map<string, string>();
@@ -172,23 +178,33 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         }
         await offline.stop();
 
-        const victim = await serve(env(dataDir, bucket, { TASK_ID: "victim", ARCHIVE_CONCURRENCY: "4", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
+        const victim = await serve(env(dataDir, bucket, { TASK_ID: "victim", ARCHIVE_CONCURRENCY: "4", QUEUE_VISIBILITY_SECONDS: "2", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
+        const working = () => {
+            const archived = new Set(victim.lines().filter((l) => l.msg === "archived").map((l) => l.uploadId));
+            return victim.lines().filter((l) => l.msg === "processing started" && !archived.has(l.uploadId)).map((l) => l.uploadId as string);
+        };
         await waitFor(
-            "the victim to have archived some files and hold claims on others",
-            () => (victim.lines().some((l) => l.msg === "archived") && claimedItemDirs(dataDir, "victim").length > 0 ? true : undefined),
+            "the victim to have archived some files and be working on others",
+            () => (victim.lines().some((l) => l.msg === "archived") && working().length > 0 ? true : undefined),
             60_000,
             5,
         );
         await victim.stop("SIGKILL");
-        const heldAtKill = claimedItemDirs(dataDir, "victim");
-        assert.ok(heldAtKill.length > 0, "the kill happened while the victim held claims");
+        const heldAtKill = working();
+        assert.ok(heldAtKill.length > 0, "the kill happened while the victim held messages");
 
-        // The condition a rescuer checks: the victim's heartbeat is older than its lease (2 s), by the file's own mtime.
-        const victimBeat = path.join(dataDir, "uploads", "tasks", "victim.alive");
-        await waitFor("the victim's lease to expire", () => (!fs.existsSync(victimBeat) || Date.now() - fs.statSync(victimBeat).mtimeMs > 2500 ? true : undefined), 60_000, 50);
+        // archive --once takes what is visible: the dead victim's messages come back once their visibility (2 s) lapses.
+        const sqs = new SQSClient({ endpoint: (await sqsServer()).endpoint, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+        const { QUEUE_URL } = await queuesFor(dataDir);
+        await waitFor("the victim's messages to be visible again", async () => {
+            const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessagesNotVisible"] }));
+            return a.Attributes?.ApproximateNumberOfMessagesNotVisible === "0" ? true : undefined;
+        }, 60_000, 100);
+        sqs.destroy();
         const once = await runApp(["archive", "--once"], env(dataDir, bucket, { TASK_ID: "rescuer", MULTIPART_PART_BYTES: String(5 * 1024 * 1024) }));
         assert.equal(once.code, 0, once.stderr + JSON.stringify(once.lines.filter((l) => l.level !== "info")));
-        assert.ok(once.lines.some((l) => l.msg === "took over claims of a task whose lease expired" && l.deadTask === "victim"));
+        const rescued = new Set(once.lines.filter((l) => l.msg === "archived").map((l) => l.uploadId));
+        assert.ok(heldAtKill.every((id) => rescued.has(id)), "the items whose messages the victim held were archived by the rescuer");
 
         const { keys, deleteMarkers } = versionsUnder(bucket, "uploads/");
         assert.equal(deleteMarkers, 0);
@@ -196,7 +212,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.ok([...keys.values()].every((n) => n === 1), "no object was written twice");
         const hashes = downloadedHashes(bucket, "uploads/");
         for (const [key, hash] of sent) assert.equal(hashes.get(key), hash, key);
-        assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS, the victim's claims included");
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads")), [], "nothing left on EFS, the victim's items included");
         // If-None-Match already keeps S3 from taking a second copy; this checks the app never even sent one: an
         // upload is written (not just found in place) by one task, once.
         const written = [...victim.lines(), ...once.lines].filter((l) => l.msg === "archived" && l.uploadId && l.alreadyThere === false).map((l) => l.uploadId);
@@ -222,6 +238,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         assert.ok(!fs.existsSync(leftover), "the half-removed item directory is gone");
         assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "processing")), [], "nothing left claimed");
         assert.deepEqual(claimedItemDirs(dataDir), [], "nothing left claimed in the shards either");
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "incoming")), [], "nor left in incoming/");
     });
 
     it("an item whose original was already removed after S3 confirmed it is confirmed again and cleaned up, or quarantined if S3 lacks it", async () => {
@@ -318,7 +335,7 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         }
     });
 
-    it("archive --once exits non-zero and keeps every file on EFS when S3 is unreachable", async () => {
+    it("archive --once exits non-zero, receives nothing and keeps every file on EFS when S3 is unreachable", async () => {
         const dataDir = tempDataDir();
         const offline = { DATA_DIR: dataDir, BUCKET: "nowhere", S3_ENDPOINT: "http://127.0.0.1:9", CLAIM_LEASE_SECONDS: "2" };
         const app = await serve(offline);
@@ -328,7 +345,9 @@ describe("app: upload → EFS → S3 → clean EFS (moto on loopback)", function
         await app.stop();
         const once = await runApp(["archive", "--once"], { ...offline, TASK_ID: "cron" });
         assert.equal(once.code, 1);
-        assert.ok(once.lines.some((l) => l.msg?.includes("could not be archived") && l.failed.includes(r.body.id)));
+        // Every receive counts towards the redrive policy: a drain that cannot reach S3 must not spend them.
+        assert.ok(once.lines.some((l) => l.msg?.startsWith("archive --once: S3 is unreachable; nothing was received")), JSON.stringify(once.lines.filter((l) => l.level !== "info")));
+        assert.ok(!once.lines.some((l) => l.msg === "processing started"), "no item was worked on");
         assert.equal(sha256(fs.readFileSync(path.join(dataDir, "uploads", "incoming", r.body.id, "original"))), sha256(d), "the file is still on EFS, unchanged");
     });
 

@@ -1,13 +1,14 @@
 import { strict as assert } from "assert";
-import { randomUUID } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket } from "../support/s3server";
 import { claimedItemDirs, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, waitFor } from "./helpers";
 
-// The claim layout of app/src/store.ts: this version claims into uploads/claims/<task>/<shard>/<id>/ (sixteen shards,
-// 0-f), the version before it into uploads/processing/<task>/<id>/. During a rolling deploy both share one EFS, so
-// whatever either left claimed must be taken over, counted and found by this version.
+// The claim layouts of app/src/store.ts, from the versions before the work queue: uploads/claims/<task>/<shard>/<id>/
+// (sixteen shards, 0-f) and, before that, uploads/processing/<task>/<id>/. During a rolling deploy they share one EFS
+// with this version, which claims nothing on EFS: whatever old tasks left claimed, or waiting in incoming/ without a
+// message, must be taken over into incoming/ and sent to the queue, counted and found by this version.
 
 const SHARDS = "0123456789abcdef".split("");
 
@@ -32,7 +33,7 @@ function deadTask(dataDir: string, task: string, dirs: string[]): void {
     for (const f of [beat, ...dirs]) if (fs.existsSync(f)) fs.utimesSync(f, longAgo, longAgo);
 }
 
-describe("app: claims spread over shards, and the previous version's claims beside them", function () {
+describe("app: a rolling deploy onto the queue — what the versions before it left claimed or waiting", function () {
     this.timeout(180_000);
     const suite = motoSuite();
     let bucketNo = 0;
@@ -64,7 +65,7 @@ describe("app: claims spread over shards, and the previous version's claims besi
         return sent;
     }
 
-    it("a dead task's claims in all sixteen shards and an old-version task's claims in processing/<task>/ are taken over and archived exactly once", async () => {
+    it("a dead task's claims in all sixteen shards, an older task's claims in processing/<task>/ and items in incoming/ without a message are enqueued and archived exactly once", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
         const sent = deadTasksWithClaims(dataDir, 8);
@@ -116,16 +117,19 @@ describe("app: claims spread over shards, and the previous version's claims besi
         const dataDir = tempDataDir();
         const unreachable = { DATA_DIR: dataDir, BUCKET: "unreachable", S3_ENDPOINT: "http://127.0.0.1:9" };
         const sizes = new Map<string, number>();
-        for (let i = 0; i < 4; i++) writeItem(path.join(dataDir, "uploads", "incoming", randomUUID()), i);
-        // A task of this version claims all four into its shards (S3 is away, so they stay claimed) and is killed.
-        const victim = await startApp({ ...unreachable, ARCHIVE_CONCURRENCY: "4", TASK_ID: "sharded-victim" });
-        await waitFor("the task to claim every item", () => (claimedItemDirs(dataDir, "sharded-victim").length === 4 ? true : undefined), 60_000, 20);
-        await victim.stop("SIGKILL");
+        // A task of the version before the queue claimed them into its shards and was killed.
+        const shardedRoot = path.join(dataDir, "uploads", "claims", "sharded-victim");
+        for (let i = 0; i < 4; i++) {
+            const id = randomUUID();
+            // The shard that version chose: one hex digit of a hash of the id (app/src/store.ts, shardOf).
+            writeItem(path.join(shardedRoot, SHARDS[createHash("sha1").update(id).digest()[0] % 16], id), i);
+        }
+        deadTask(dataDir, "sharded-victim", [shardedRoot]);
         const legacyRoot = path.join(dataDir, "uploads", "processing", "old-version-victim");
         for (let i = 4; i < 7; i++) writeItem(path.join(legacyRoot, randomUUID()), i);
         deadTask(dataDir, "old-version-victim", [legacyRoot]);
         for (const dir of claimedItemDirs(dataDir)) sizes.set(path.basename(dir), fs.statSync(path.join(dir, "original")).size);
-        assert.equal(fs.readdirSync(path.join(dataDir, "uploads", "incoming")).length, 0);
+        assert.ok(!fs.existsSync(path.join(dataDir, "uploads", "incoming")), "nothing in incoming/");
 
         // Nothing in incoming/ and a lease far longer than the spec: the observer claims and takes over nothing, so its
         // figures are the scan of what the two dead tasks hold.

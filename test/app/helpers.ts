@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CREDENTIALS, freePort, REPO_ROOT, S3Server, startMoto, stopChild } from "../support/s3server";
+import { withQueues } from "../support/sqsQueues";
 
 export const MAIN = path.join(REPO_ROOT, "app", "dist", "main.js");
 
@@ -27,7 +28,7 @@ function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     return { PATH, HOME, ...CREDENTIALS, NODE_NO_WARNINGS: "1", S3_CALL_LOG, NODE_OPTIONS: `--require ${S3_CALL_RECORDER}`, ...env };
 }
 
-function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
+function collect(child: ChildProcess, onLine?: (line: any) => void): { lines: any[]; stderr: () => string } {
     const lines: any[] = [];
     let buf = "";
     let stderr = "";
@@ -42,21 +43,27 @@ function collect(child: ChildProcess): { lines: any[]; stderr: () => string } {
             } catch {
                 lines.push({ raw: line });
             }
+            onLine?.(lines[lines.length - 1]);
         }
     });
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     return { lines, stderr: () => stderr };
 }
 
-/** `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). */
-export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", cgroupProcs?: string): Promise<AppProcess> {
+/**
+ * `serve` (or `work`) on a free loopback port; resolves once it logs "serving" (or "working"). The third argument is
+ * either a cgroup's `cgroup.procs` to start the app in from its first instruction (the shell moves itself, then becomes
+ * node under the same pid), or `onLine`, which sees every line of stdout as it arrives, from the first (a spec that
+ * must act on a line at once, such as a kill).
+ */
+export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", extra?: string | ((line: any, child: ChildProcess) => void)): Promise<AppProcess> {
+    const cgroupProcs = typeof extra === "string" ? extra : undefined;
+    const onLine = typeof extra === "function" ? extra : undefined;
     const port = await freePort();
     const started = command === "serve" ? "serving" : "working";
-    // In a cgroup from its first instruction (cgroupProcs: that cgroup's cgroup.procs): the shell moves itself, then
-    // becomes node under the same pid.
     const argv = cgroupProcs === undefined ? [process.execPath, MAIN, command] : ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, MAIN, command];
-    const child = spawn(argv[0], argv.slice(1), { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
-    const { lines, stderr } = collect(child);
+    const child = spawn(argv[0], argv.slice(1), { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...(await withQueues(env)) }), stdio: ["ignore", "pipe", "pipe"] });
+    const { lines, stderr } = collect(child, onLine && ((l) => onLine(l, child)));
     const deadline = Date.now() + 20_000;
     while (!lines.some((l) => l.msg === started)) {
         if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${stderr()}`);
@@ -71,7 +78,7 @@ export async function startApp(env: Record<string, string>, command: "serve" | "
 
 /** Runs a command of the app to completion. */
 export async function runApp(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; lines: any[]; stderr: string }> {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(await withQueues(env)), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child);
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));

@@ -2,11 +2,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { aws, createVersionedBucket, S3Server, startMoto } from "../support/s3server";
-import { AppProcess, claimedItemDirs, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { AppProcess, filesUnder, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /**
  * A lease is a promise that can be broken: a task frozen past it (SIGSTOP here; a long GC, an EFS stall or CPU
- * starvation in production) loses its claims and its live log to a peer. When it resumes it must notice, stop
+ * starvation in production) loses the items it works on (their messages' visibility lapses, a peer receives them) and
+ * its live log (its heartbeat's lease) to a peer. When it resumes it must notice, stop
  * writing to anything it no longer owns, rejoin under a new identity and archive again, and the takeover must never
  * have moved a file it still writes to.
  */
@@ -44,7 +45,7 @@ describe("app: a task frozen past its lease (two processes sharing DATA_DIR, mot
         return new Map(filesUnder(dir).map((f) => [`${prefix}${f}`, fs.readFileSync(path.join(dir, f))]));
     }
 
-    it("SIGSTOPped past its lease while holding claims and a live log, then SIGCONTed: it rejoins and archives again; no log quarantined, nothing lost or duplicated", async () => {
+    it("SIGSTOPped past its lease while holding messages and a live log, then SIGCONTed: it rejoins and archives again; no log quarantined, nothing lost or duplicated", async () => {
         const bucket = `lease-spec-${process.pid}`;
         createVersionedBucket(s3.endpoint, bucket);
         const dataDir = tempDataDir();
@@ -53,6 +54,11 @@ describe("app: a task frozen past its lease (two processes sharing DATA_DIR, mot
             BUCKET: bucket,
             S3_ENDPOINT: s3.endpoint,
             CLAIM_LEASE_SECONDS: "2",
+            // The message's visibility is the lease on an item now: a task frozen past it loses the item to a peer.
+            QUEUE_VISIBILITY_SECONDS: "2",
+            // Every receive counts towards the redrive policy, a lapse and a hand-back too: this spec freezes one task
+            // and stops another on purpose, which can cost an item three receives. Poison items are queue.spec.ts's.
+            MAX_RECEIVE_COUNT: "6",
             MULTIPART_PART_BYTES: String(5 * 1024 * 1024),
             MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
             ...extra,
@@ -64,27 +70,36 @@ describe("app: a task frozen past its lease (two processes sharing DATA_DIR, mot
             sent.set(`uploads/${r.body.id}/f-${i}.pdf`, sha256(data));
         };
 
-        // Everything waits on EFS first (S3 unreachable while ingesting), so the frozen task has claims to hold.
+        // Everything waits on EFS first (S3 unreachable while ingesting), so the frozen task has messages to hold.
         const ingest = await serve(env({ S3_ENDPOINT: "http://127.0.0.1:9", TASK_ID: "ingest" }));
         const files = [...Array.from({ length: 30 }, (_, i) => pdf(2048 + i * 100)), pdf(11 * 1024 * 1024), pdf(16 * 1024 * 1024)];
         for (const [i, f] of files.entries()) await send(ingest.url, i, f);
         await ingest.stop();
 
         const frozen = await serve(env({ TASK_ID: "frozen", ARCHIVE_CONCURRENCY: "4" }));
+        const working = () => {
+            const archived = new Set(frozen.lines().filter((l) => l.msg === "archived").map((l) => l.uploadId));
+            return frozen.lines().filter((l) => l.msg === "processing started" && !archived.has(l.uploadId)).map((l) => l.uploadId as string);
+        };
         await waitFor(
-            "the task to have archived some files and hold claims on others",
-            () => (frozen.lines().some((l) => l.msg === "archived") && claimedItemDirs(dataDir, "frozen").length > 0 ? true : undefined),
+            "the task to have archived some files and be working on others (the two large ones take longest)",
+            () => (frozen.lines().some((l) => l.msg === "archived") && working().length > 0 ? true : undefined),
             60_000,
             5,
         );
         frozen.child.kill("SIGSTOP");
-        assert.ok(claimedItemDirs(dataDir, "frozen").length > 0, "frozen while holding claims");
+        const heldWhenFrozen = working();
+        assert.ok(heldWhenFrozen.length > 0, "frozen while holding messages");
         assert.ok(fs.existsSync(path.join(dataDir, "logs", "frozen", "current.jsonl")), "and with its live log open");
 
         const peer = await serve(env({ TASK_ID: "peer", ARCHIVE_CONCURRENCY: "4" }));
-        await waitFor("the peer to take over the frozen task's claims and log", () =>
+        await waitFor("the peer to take over the frozen task's log", () =>
             peer.lines().some((l) => l.msg === "took over claims of a task whose lease expired" && l.deadTask === "frozen"),
         90_000);
+        await waitFor("the peer to archive the items whose messages the frozen task held", () => {
+            const archived = new Set(peer.lines().filter((l) => l.msg === "archived").map((l) => l.uploadId));
+            return heldWhenFrozen.every((id) => archived.has(id)) ? true : undefined;
+        }, 90_000);
 
         frozen.child.kill("SIGCONT");
         const rejoined = await waitFor("the resumed task to rejoin", () => frozen.lines().find((l) => l.msg === "rejoined"), 60_000);

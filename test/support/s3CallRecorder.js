@@ -110,8 +110,9 @@ function patchSignerModule(exports) {
     if (!proto || proto[PATCHED]) return;
     const sign = proto.sign;
     proto.sign = function (request, ...rest) {
-        // Requests of the SDK were recorded by the middleware; this sees only what is signed by hand.
-        if (!inSdk.getStore() && request && request.method) record({ ...fromHttp(request), via: "signer" });
+        // Requests of the SDK were recorded by the middleware; this sees only what is signed by hand. Other services'
+        // requests (the SQS work queue's client signs through this class too) are not S3's to record.
+        if (!inSdk.getStore() && request && request.method && (this.service ?? "s3") === "s3") record({ ...fromHttp(request), via: "signer" });
         return sign.call(this, request, ...rest);
     };
     proto[PATCHED] = true;

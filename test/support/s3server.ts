@@ -54,6 +54,8 @@ export async function freePort(): Promise<number> {
 export interface S3Server {
     readonly endpoint: string;
     readonly port: number;
+    /** The moto process (for a synchronous kill when the test process exits). */
+    readonly child: ChildProcess;
     stop(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ export async function startMoto(port?: number): Promise<S3Server> {
             await new Promise((r) => setTimeout(r, 100));
         }
     }
-    return { endpoint, port: p, stop: () => stopChild(child) };
+    return { endpoint, port: p, child, stop: () => stopChild(child) };
 }
 
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {

@@ -1,0 +1,88 @@
+import { promises as fsp } from "fs";
+import * as path from "path";
+import { errorFields, Logger } from "./log";
+import { ItemMessage, WorkQueue } from "./queue";
+import { isErrno, Layout, list, QUEUED, readMeta } from "./store";
+
+/**
+ * How long a send may delay the answer to an upload. The item is durable on EFS before the send; if SQS does not
+ * answer in time the client still gets 202 and the reconciling scan sends the message later.
+ */
+export const SEND_TIMEOUT_MS = 3000;
+/**
+ * A marked item still on EFS after this long is sent again: 12 hours is the longest any consumer can keep a message
+ * invisible ("the maximum is 12 hours", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html),
+ * so its message is either waiting in the queue or lost (the queue purged, its retention passed): a duplicate heals
+ * the second case and costs nothing in the first.
+ */
+export const RESEND_AFTER_MS = 12 * 3600_000;
+/** Stats in flight at once during the scan (as in claims.ts's backlog scan). */
+const SCAN_CONCURRENCY = 64;
+
+/** Sends items' messages and marks each sent item on EFS; never throws. */
+export class Enqueuer {
+    constructor(
+        private readonly layout: Layout,
+        readonly queue: WorkQueue,
+        private readonly log: Logger,
+    ) {}
+
+    /** Sends one message per item (already in uploads/incoming/), then marks the sent ones; returns how many were sent. */
+    async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS): Promise<number> {
+        if (items.length === 0) return 0;
+        let sent: Set<string>;
+        try {
+            sent = await this.queue.send(items, AbortSignal.timeout(timeoutMs));
+        } catch (e) {
+            this.log.warn("work queue unreachable: the items stay on EFS and the reconciling scan sends their messages", { items: items.length, ids: items.slice(0, 10).map((i) => i.id), ...errorFields(e) });
+            return 0;
+        }
+        await Promise.all([...sent].map((id) => this.mark(id)));
+        if (sent.size < items.length) this.log.warn("some messages were not sent: the reconciling scan sends them", { items: items.length, sent: sent.size });
+        return sent.size;
+    }
+
+    private async mark(id: string): Promise<void> {
+        try {
+            // Not fsynced: lost in a crash, the item is only sent once more (duplicates are harmless).
+            await fsp.writeFile(path.join(this.layout.incoming, id, QUEUED), "");
+        } catch (e) {
+            // Archived (or quarantined) before the mark: nothing to mark.
+            if (!isErrno(e, "ENOENT", "ENOTDIR")) this.log.warn("could not mark an item as sent; it may be sent again", { uploadId: id, ...errorFields(e) });
+        }
+    }
+
+    /**
+     * The reconciling scan: every item in uploads/incoming/ without a mark (its message never sent: a crash between
+     * EFS and the queue, SQS unreachable, a version before the queue) and older than `graceMs` (an upload between its
+     * publication and its send), or marked more than {@link RESEND_AFTER_MS} ago, is sent again. Costs one lookup per
+     * waiting item and a meta.json read per item it sends.
+     */
+    async reconcile(graceMs: number): Promise<{ found: number; sent: number }> {
+        const ids = await list(this.layout.incoming);
+        const unsent: ItemMessage[] = [];
+        const now = Date.now();
+        let next = 0;
+        const look = async () => {
+            while (next < ids.length) {
+                const id = ids[next++];
+                const dir = path.join(this.layout.incoming, id);
+                const mark = await fsp.stat(path.join(dir, QUEUED)).catch(() => undefined);
+                if (mark && now - mark.mtimeMs < RESEND_AFTER_MS) continue;
+                const meta = await readMeta(dir).catch(() => undefined);
+                if (meta) {
+                    if (mark || now - Date.parse(meta.receivedAt) >= graceMs) unsent.push({ id, kind: meta.kind, size: meta.size, sha256: meta.sha256 });
+                    continue;
+                }
+                // No meta.json: removed a moment ago, or the leftover of a removal cut short. The consumer that gets
+                // the message finishes the removal (or quarantines what still holds an original).
+                const st = await fsp.stat(dir).catch(() => undefined);
+                if (st?.isDirectory() && now - st.mtimeMs >= graceMs) unsent.push({ id, kind: "upload", size: 0, sha256: "" });
+            }
+        };
+        await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, ids.length) }, look));
+        const sent = await this.enqueue(unsent, 30_000);
+        if (unsent.length > 0) this.log.warn("reconciling scan: sent messages for items found on EFS without one", { found: unsent.length, sent });
+        return { found: unsent.length, sent };
+    }
+}

@@ -1,0 +1,174 @@
+import { strict as assert } from "assert";
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { aws, createVersionedBucket, CREDENTIALS, freePort } from "../support/s3server";
+import { queuesFor } from "../support/sqsQueues";
+import { AppProcess, filesUnder, motoSuite, pdf, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
+
+/**
+ * The work queue (app/src/queue.ts, archiver.ts) against a real SQS-compatible server (moto on loopback): what the
+ * redrive policy does with an item that kills its consumers, what a stopping task does with the messages it holds,
+ * and what happens to an upload whose message could not be sent.
+ */
+describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messages never sent", function () {
+    this.timeout(300_000);
+    const suite = motoSuite();
+    const { apps } = suite;
+    let bucketNo = 0;
+
+    function newBucket(): string {
+        const bucket = `queue-spec-${process.pid}-${++bucketNo}`;
+        createVersionedBucket(suite.s3.endpoint, bucket);
+        return bucket;
+    }
+    function keysIn(bucket: string): Map<string, number> {
+        const out = aws(suite.s3.endpoint, ["s3api", "list-object-versions", "--bucket", bucket, "--prefix", "uploads/"]) ?? {};
+        const keys = new Map<string, number>();
+        for (const v of out.Versions ?? []) keys.set(v.Key, (keys.get(v.Key) ?? 0) + 1);
+        return keys;
+    }
+    async function track(p: Promise<AppProcess>): Promise<AppProcess> {
+        const a = await p;
+        apps.push(a);
+        return a;
+    }
+
+    /** An item as ingest leaves it (meta.json, original, the `queued` mark) and its message, sent as ingest sends it. */
+    async function enqueueItem(sqs: SQSClient, queueUrl: string, dataDir: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; key: string }> {
+        const id = randomUUID();
+        const dir = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "original"), bytes);
+        const key = `uploads/${id}/${name}`;
+        const meta = { id, kind: "upload", name, size: bytes.length, sha256: sha256(bytes), contentType, key, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ id, kind: "upload", size: bytes.length, sha256: meta.sha256 }) }));
+        fs.writeFileSync(path.join(dir, "queued"), "");
+        return { id, key };
+    }
+
+    it("an item whose processing kills its task (SIGKILL on 'processing started') reaches the dead-letter queue after maxReceiveCount receives and is quarantined with its reason; the fleet archives the rest", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const queues = await queuesFor(dataDir, { maxReceiveCount: 2, visibilitySeconds: 2 });
+        const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+        const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
+        // Large enough that decoding it takes a while after the line is written, so the kill lands during processing.
+        const poisonBytes: Buffer = await sharp({ create: { width: 6000, height: 6000, channels: 3, background: "#cc3333" } }).png().toBuffer();
+        const poison = await enqueueItem(sqs, queues.QUEUE_URL, dataDir, "poison.png", poisonBytes, "image/png");
+        const rest = new Map<string, string>();
+        for (let i = 0; i < 12; i++) {
+            const bytes = pdf(3000 + i);
+            const { key } = await enqueueItem(sqs, queues.QUEUE_URL, dataDir, `doc-${i}.pdf`, bytes, "application/pdf");
+            rest.set(key, sha256(bytes));
+        }
+
+        // Each task works on one item at a time, so that a kill takes no other message down with the poison (a task that
+        // dies hands back nothing: every message it held is received again, and counts towards the redrive policy).
+        const env = { ...queues, DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "2", MAX_RECEIVE_COUNT: "2", ARCHIVE_CONCURRENCY: "1" };
+        const killed: string[] = [];
+        let finished = false;
+        let next = 0;
+        const launch = async (): Promise<void> => {
+            const task = `w${next++}`;
+            const a = await track(
+                startApp({ ...env, TASK_ID: task }, "work", (line, child) => {
+                    if (line.msg === "processing started" && line.uploadId === poison.id && child.exitCode === null) {
+                        child.kill("SIGKILL");
+                        killed.push(task);
+                    }
+                }),
+            );
+            a.child.once("exit", () => {
+                if (!finished) void launch();
+            });
+        };
+        await Promise.all([launch(), launch(), launch()]);
+
+        const reasonFile = path.join(dataDir, "uploads", "quarantine", poison.id, "reason.json");
+        await waitFor("the poison item in quarantine with its reason", () => (fs.existsSync(reasonFile) ? true : undefined), 120_000);
+        await waitFor("every other item in S3", () => ([...rest.keys()].every((k) => keysIn(bucket).has(k)) ? true : undefined), 120_000, 500);
+        finished = true;
+
+        const reason = JSON.parse(fs.readFileSync(reasonFile, "utf8"));
+        assert.equal(reason.receiveCount, 2, JSON.stringify(reason));
+        assert.match(reason.reason, /received 2 times .*dead-letter queue/);
+        assert.ok("lastError" in reason, "the last error is recorded (none here: the task died each time)");
+        assert.equal(killed.length, 2, `one task died per receive, maxReceiveCount times: ${killed.join(", ")}`);
+        assert.equal(new Set(killed).size, killed.length, "no task died twice");
+        assert.ok(fs.existsSync(path.join(dataDir, "uploads", "quarantine", poison.id, "original")), "the quarantined item keeps its bytes");
+        assert.ok(!keysIn(bucket).has(poison.key), "the poison item was never archived");
+        const keys = keysIn(bucket);
+        for (const [key] of rest) assert.equal(keys.get(key), 1, `${key} archived once`);
+        assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), [], "nothing else waits on EFS");
+        // Kept for the dead-letter queue's depth alarm (archiver.ts, deadLetters): the operator clears it.
+        const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessages"] }));
+        assert.equal(dlq.Attributes?.ApproximateNumberOfMessages, "1", "the dead-letter message stays visible for the alarm");
+        sqs.destroy();
+    });
+
+    it("SIGTERM hands the messages of unfinished items back at once (ChangeMessageVisibility 0): another task archives them long before their visibility timeout", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        // S3 that accepts connections and never answers: the items stay in flight until the hand-back.
+        const sockets = new Set<net.Socket>();
+        const hole = net.createServer((s) => {
+            sockets.add(s);
+            s.on("error", () => undefined);
+        });
+        const port = await freePort();
+        await new Promise<void>((r) => hole.listen(port, "127.0.0.1", r));
+        try {
+            const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600" };
+            const a = await track(startApp({ ...env, S3_ENDPOINT: `http://127.0.0.1:${port}`, TASK_ID: "stopping" }));
+            const sent = new Map<string, string>();
+            for (let i = 0; i < 3; i++) {
+                const bytes = pdf(4000 + i);
+                const r = await upload(a.url, `h-${i}.pdf`, bytes);
+                assert.equal(r.status, 202, JSON.stringify(r.body));
+                sent.set(r.body.id, sha256(bytes));
+            }
+            await waitFor("the task to be working on all three", () => (a.lines().filter((l) => l.msg === "processing started").length === 3 ? true : undefined));
+            await a.stop();
+            const handedBack = a.lines().find((l) => l.msg === "stopping: handing back the messages of unfinished items");
+            assert.equal(handedBack?.messages, 3, JSON.stringify(a.lines().filter((l) => l.level !== "info")));
+
+            // Their visibility timeout is an hour: only a hand-back lets another task have them within the minute.
+            const b = await track(startApp({ ...env, S3_ENDPOINT: suite.s3.endpoint, TASK_ID: "successor" }, "work"));
+            await waitFor("the successor to archive all three", () => ([...sent.keys()].every((id) => b.lines().some((l) => l.msg === "archived" && l.uploadId === id)) ? true : undefined), 60_000);
+            assert.equal(keysIn(bucket).size, 3);
+        } finally {
+            for (const s of sockets) s.destroy();
+            hole.close();
+        }
+    });
+
+    it("with SQS unreachable an upload still gets 202 and stays durable on EFS; the reconciling scan sends its message once SQS answers, and it is archived", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const nowhere = { QUEUE_URL: "http://127.0.0.1:9/000000000000/nowhere", DEAD_LETTER_QUEUE_URL: "http://127.0.0.1:9/000000000000/nowhere-dlq", SQS_ENDPOINT: "http://127.0.0.1:9" };
+        const base = { DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "5" };
+        const web = await track(startApp({ ...base, ...nowhere, TASK_ID: "web" }));
+        const bytes = pdf(6000);
+        const r = await upload(web.url, "offline-queue.pdf", bytes);
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        const item = path.join(dataDir, "uploads", "incoming", r.body.id);
+        assert.ok(fs.existsSync(path.join(item, "meta.json")) && fs.existsSync(path.join(item, "original")), "durable on EFS");
+        assert.ok(!fs.existsSync(path.join(item, "queued")), "not marked as sent");
+        assert.ok(web.lines().some((l) => l.msg?.startsWith("work queue unreachable")), "the failed send is logged");
+        await web.stop();
+
+        const worker = await track(startApp({ ...base, RECONCILE_SECONDS: "1", TASK_ID: "worker" }, "work"));
+        const archived = await waitFor("the item archived", () => worker.lines().find((l) => l.msg === "archived" && l.uploadId === r.body.id));
+        assert.equal(archived.key, `uploads/${r.body.id}/offline-queue.pdf`);
+        assert.ok(worker.lines().some((l) => l.msg?.startsWith("reconciling scan: sent messages")), "sent by the reconciling scan");
+        await waitFor("the item to leave EFS", () => (fs.existsSync(item) ? undefined : true));
+        const local = path.join(tempDataDir(), "got.pdf");
+        aws(suite.s3.endpoint, ["s3", "cp", `s3://${bucket}/${archived.key}`, local, "--only-show-errors"]);
+        assert.equal(sha256(fs.readFileSync(local)), sha256(bytes));
+        assert.deepEqual(filesUnder(path.join(dataDir, "uploads", "incoming")), []);
+    });
+});
