@@ -70,7 +70,7 @@ function brokenForEveryRule() {
         .change("app-service", (i) => (i.networkConfiguration = { assignPublicIp: true }))
         .change("data-ap", (i) => delete i.posixUser)
         .add("aws:ecs/cluster:Cluster", "cluster", { inputs: { settings: [{ name: "containerInsights", value: "disabled" }] } })
-        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: false, desyncMitigationMode: "monitor", enableDeletionProtection: true } })
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: false, desyncMitigationMode: "monitor" } })
         .add("aws:lb/listener:Listener", "http", { inputs: { loadBalancerArn: U, protocol: "HTTP", port: 80, defaultActions: [{ type: "forward" }] }, deps: { loadBalancerArn: ["alb"] } })
         .add("aws:lb/listener:Listener", "https", { inputs: { loadBalancerArn: U, protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-2016-08" }, deps: { loadBalancerArn: ["alb"] } })
         .add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh-from-anywhere", { inputs: { securityGroupId: U, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 22, toPort: 22 }, deps: { securityGroupId: ["tasks-sg"] } })
@@ -88,8 +88,9 @@ function brokenForEveryRule() {
             deps: { origins: ["archive"] },
         })
         // Issue 22: exec on in a cluster outside the stack (unlogged, as far as the stack shows), and a prod-like
-        // stack (deletion protection, on the load balancer above) whose file system has neither backup nor replica.
+        // stack (deletion protection, on a second load balancer) whose file system has neither backup nor replica.
         .change("app-service", (i) => Object.assign(i, { enableExecuteCommand: true, cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere" }))
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb-protected", { inputs: { loadBalancerType: "application", enableDeletionProtection: true } })
         .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
 }
 

@@ -96,7 +96,7 @@ describe("app: the decode budget (app/src/decodeBudget.ts)", () => {
     });
 
     it("TASK_MEMORY_BYTES and SHUTDOWN_DEADLINE_SECONDS are validated, naming the variable", () => {
-        const base = { BUCKET: "a-bucket", AWS_REGION: "eu-west-1" };
+        const base = { BUCKET: "a-bucket", AWS_REGION: "eu-west-1", QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/work", DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/work-dlq" };
         assert.throws(() => loadConfig({ ...base, TASK_MEMORY_BYTES: "1000", SHUTDOWN_DEADLINE_SECONDS: "55" }), (e: Error) => /TASK_MEMORY_BYTES: is "1000"/.test(e.message) && /SHUTDOWN_DEADLINE_SECONDS: is "55"; expected .*below the task definition's stopTimeout of 60/.test(e.message));
         assert.equal(loadConfig(base).shutdownDeadlineSeconds, 50);
         assert.equal(loadConfig(base).taskMemoryBytes, 512 * MiB);
