@@ -132,8 +132,54 @@ export interface ArchitectureArgs {
     readonly athenaBytesScannedCutoffMb?: number;
     /** CloudFront in front of the archive. Defaults to off. */
     readonly cdn?: ArchitectureCdn;
+    /** The CPU of the tiers on on-demand Fargate: ARM64 (Graviton) or X86_64; a tier on FARGATE_SPOT runs X86_64. Defaults to ARM64. */
+    readonly cpuArchitecture?: string;
+    /** Where each tier's tasks run: web (FARGATE), worker (FARGATE base 1 + FARGATE_SPOT weight 1), drain (FARGATE). */
+    readonly capacityProviders?: ArchitectureCapacityProviders;
+    /** ECS Exec on the services: enabled (required), logging (cloudwatch, s3 or none). Defaults to off. */
+    readonly exec?: ArchitectureExec;
+    /** Days without access before a file moves to EFS Archive (1, 7, 14, 30, 60, 90, 180, 270, 365; needs elastic throughput). Defaults to none. */
+    readonly efsTransitionToArchiveDays?: number;
+    /** A read-only replica of the file system in another region: region (required), kmsKeyArn. Defaults to none. */
+    readonly efsReplication?: ArchitectureEfsReplication;
     /** The SQS work queue and its dead-letter queue: maxReceiveCount (3), messageRetentionDays (7), kmsKeyArn (SSE-SQS when unset). Defaults to every field's default. */
     readonly workQueue?: WorkQueueSettings;
+}
+
+/** One entry of a capacity provider strategy, as ECS takes it. */
+export interface ArchitectureCapacityProvider {
+    /** FARGATE or FARGATE_SPOT. */
+    readonly capacityProvider: string;
+    /** Tasks placed on this provider before any weight applies, 0 to 100,000; one entry at most. Defaults to 0. */
+    readonly base?: number;
+    /** Share of the tasks beyond the bases, 0 to 1,000. Defaults to 0. */
+    readonly weight?: number;
+}
+
+/** Each tier's capacity provider strategy. */
+export interface ArchitectureCapacityProviders {
+    /** The web service's. Defaults to FARGATE. */
+    readonly web?: ArchitectureCapacityProvider[];
+    /** The worker service's. Defaults to FARGATE base 1 + FARGATE_SPOT weight 1. */
+    readonly worker?: ArchitectureCapacityProvider[];
+    /** The scheduled drain task's. Defaults to FARGATE. */
+    readonly drain?: ArchitectureCapacityProvider[];
+}
+
+/** ECS Exec on demand. */
+export interface ArchitectureExec {
+    /** enableExecuteCommand on the services. */
+    readonly enabled: boolean;
+    /** Where sessions are logged: cloudwatch (an encrypted log group), s3 (the archive's exec-sessions/) or none. Defaults to cloudwatch. */
+    readonly logging?: string;
+}
+
+/** A replica of the file system in another region. */
+export interface ArchitectureEfsReplication {
+    /** The replica's region, another than the stack's. */
+    readonly region: string;
+    /** A KMS key ARN in that region for the replica. Defaults to that region's aws/elasticfilesystem key. */
+    readonly kmsKeyArn?: string;
 }
 
 /** The argument names that are not stack config keys (none today) and the keys that are not arguments. */

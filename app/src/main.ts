@@ -1,6 +1,6 @@
 import { promises as fsp } from "fs";
 import * as http from "http";
-import { Archiver } from "./archiver";
+import { Archiver, HAND_BACK_AFTER_MS } from "./archiver";
 import { drain } from "./drain";
 import { Probes } from "./health";
 import { Lease } from "./lease";
@@ -136,9 +136,10 @@ async function main(argv: string[]): Promise<number> {
         {
             server,
             log,
-            // Items in flight may finish within the hand-back step's share of the deadline, less 2 s for making the
-            // messages of the rest visible again (ChangeMessageVisibility 0) before that share runs out.
-            handBack: () => archiver.stop({ handBack: true, deadlineMs: Math.max(0, config.shutdownDeadlineSeconds * 1000 * HAND_BACK_SHARE - 2000) }),
+            // Items in flight may finish for HAND_BACK_AFTER_MS (never past the hand-back step's share of the deadline,
+            // less 2 s for making the messages of the rest visible again with ChangeMessageVisibility 0): other tasks
+            // get the rest at once rather than after a visibility timeout.
+            handBack: () => archiver.stop({ handBack: true, deadlineMs: Math.max(0, Math.min(HAND_BACK_AFTER_MS, config.shutdownDeadlineSeconds * 1000 * HAND_BACK_SHARE - 2000)) }),
             flush: async () => {
                 await emf.stop();
                 await finish();

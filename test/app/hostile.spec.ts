@@ -83,7 +83,38 @@ describe("app: hostile clients cannot crash it, leak files or hold handles", fun
     let baseline: number;
 
     const tmpDir = () => path.join(dataDir, "uploads", "tmp");
-    const fds = () => fs.readdirSync(`/proc/${app.child.pid}/fd`);
+    /**
+     * The process's descriptors that a client can make it hold: every file, and the sockets of connections to its own
+     * port. Its client connections to S3 and SQS (keep-alive pools, long polls) come and go on their own and are left
+     * out: /proc/<pid>/net/tcp{,6} maps each socket's inode to its local port.
+     */
+    const fds = () => {
+        const port = Number(new URL(app.url).port);
+        const inbound = new Set<string>();
+        for (const table of ["tcp", "tcp6"]) {
+            let text = "";
+            try {
+                text = fs.readFileSync(`/proc/${app.child.pid}/net/${table}`, "utf8");
+            } catch {
+                continue;
+            }
+            for (const line of text.split("\n").slice(1)) {
+                const cols = line.trim().split(/\s+/);
+                if (cols.length < 10) continue;
+                if (parseInt(cols[1].split(":")[1], 16) === port) inbound.add(cols[9]);
+            }
+        }
+        return fs.readdirSync(`/proc/${app.child.pid}/fd`).filter((fd) => {
+            let target = "";
+            try {
+                target = fs.readlinkSync(`/proc/${app.child.pid}/fd/${fd}`);
+            } catch {
+                return false;
+            }
+            const socket = /^socket:\[(\d+)\]$/.exec(target);
+            return socket === null || inbound.has(socket[1]);
+        });
+    };
     /** What each descriptor is open on; one closed between the listing and the look is skipped. */
     const targets = () =>
         fds().map((fd) => {
@@ -239,12 +270,15 @@ describe("app: hostile clients cannot crash it, leak files or hold handles", fun
             { field: "file", name: "one.pdf", data: pdf(5000) },
             { field: "file", name: "two.pdf", data: pdf(5000) },
         ]);
+        // Uploads accepted by earlier cases stay in incoming/ (S3 is away and, with the work queue, items are archived
+        // in place): what counts is that this form adds none.
+        const before = new Set(fs.readdirSync(path.join(dataDir, "uploads", "incoming")));
         const raw = await connect(app.url);
         await write(raw.socket, Buffer.concat([head("b8", body.length), body]));
         const r = await raw.closed;
         assert.equal(r.status, 400, JSON.stringify(r.body));
         assert.equal(r.body.field, "file");
-        assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), [], "neither file was published");
+        assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")).filter((e) => !before.has(e)), [], "neither file was published");
         await assertClean();
     });
 
