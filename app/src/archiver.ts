@@ -140,6 +140,10 @@ export class Archiver {
             const left = [...this.inFlight.keys(), ...[...this.failedThisRun.values()].flat()];
             if (left.length > 0) this.log.warn("stopping: handing back the messages of unfinished items", { messages: left.length });
             await this.visibility?.handBack(left);
+            // Handing back released their holds, which cancels what they still send to S3 and aborts their multipart
+            // uploads: waited for, so that the process does not exit with an upload left incomplete. Bounded by the
+            // caller (shutdown.ts gives this step its share of the deadline).
+            await Promise.all(this.inFlight.values());
         } else {
             await Promise.all(this.loops);
             await Promise.all(this.inFlight.values());
@@ -309,6 +313,13 @@ export class Archiver {
             }
             if (outcome.kind === "quarantine") {
                 if (await this.quarantine(id, dir, hold, { reason: outcome.reason }, log)) await this.done(hold, log);
+                return;
+            }
+            if (!hold.holds()) {
+                // Handed back (SIGTERM) or lost while S3 was being sent to: what was in flight was given up and a
+                // multipart upload aborted (multipart.ts); the item is another consumer's now, not a failure to retry.
+                this.attempts.delete(id);
+                log.warn("item given up mid-archive: its message was handed back or lost", errorFields(outcome.error));
                 return;
             }
             const a = this.attempts.get(id) ?? { failures: 0, notBefore: 0 };
