@@ -25,6 +25,11 @@ export type Outcome =
 /** Whether this consumer still holds the item's message (its visibility has not lapsed): asked before every write. */
 export interface Hold {
     holds(): boolean;
+    /**
+     * Aborted once the hold is given up (handed back on SIGTERM, or lost): a multipart upload then stops sending parts
+     * and is aborted instead of being left incomplete when the task exits. Absent: never aborted.
+     */
+    readonly signal?: AbortSignal;
 }
 
 /** Counts multipart uploads in flight: each holds up to 4 parts in memory. */
@@ -119,7 +124,7 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, hold: Hold
         let alreadyThere = false;
         for (const obj of originalGone ? objects.filter((o) => o.key === meta.key) : objects) {
             if (!hold.holds()) return { kind: "lost" };
-            const r = originalGone ? await confirmArchived(ctx.target, obj) : await putVerified(ctx.target, obj);
+            const r = originalGone ? await confirmArchived(ctx.target, obj) : await putVerified(ctx.target, obj, hold.signal);
             if (obj.key === meta.key) {
                 versionId = r.versionId;
                 alreadyThere = r.alreadyThere;

@@ -32,6 +32,11 @@ export const MAX_FORBIDDEN_ATTEMPTS = 5;
  */
 export const HAND_BACK_AFTER_MS = 5_000;
 /**
+ * How long stop() waits, after handing messages back, for their items to notice: a cancelled multipart upload sends
+ * its AbortMultipartUpload in that time.
+ */
+const SETTLE_AFTER_HAND_BACK_MS = 1_500;
+/**
  * The long poll's wait. Not the maximum of 20 s: a poll is never aborted, because SQS may already have handed it
  * messages that an aborted request never sees (they would stay invisible, and have spent a receive, until their
  * timeout), so stop() waits for the poll in progress to return and hands back what it brought. 5 s bounds that wait;
@@ -140,6 +145,13 @@ export class Archiver {
             const left = [...this.inFlight.keys(), ...[...this.failedThisRun.values()].flat()];
             if (left.length > 0) this.log.warn("stopping: handing back the messages of unfinished items", { messages: left.length });
             await this.visibility?.handBack(left);
+            // Handing back released their holds, which cancels what they still send to S3 and aborts their multipart
+            // uploads: waited for, so that the process does not exit with an upload left incomplete. At most
+            // SETTLE_AFTER_HAND_BACK_MS, within the 2 s main.ts keeps of the hand-back step's share for the hand-back:
+            // an item that cannot be cancelled (a single PUT, an image being decoded) must not hold the shutdown up.
+            let settleTimer: NodeJS.Timeout | undefined;
+            await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((r) => (settleTimer = setTimeout(r, SETTLE_AFTER_HAND_BACK_MS)))]);
+            clearTimeout(settleTimer);
         } else {
             await Promise.all(this.loops);
             await Promise.all(this.inFlight.values());
@@ -309,6 +321,13 @@ export class Archiver {
             }
             if (outcome.kind === "quarantine") {
                 if (await this.quarantine(id, dir, hold, { reason: outcome.reason }, log)) await this.done(hold, log);
+                return;
+            }
+            if (!hold.holds()) {
+                // Handed back (SIGTERM) or lost while S3 was being sent to: what was in flight was given up and a
+                // multipart upload aborted (multipart.ts); the item is another consumer's now, not a failure to retry.
+                this.attempts.delete(id);
+                log.warn("item given up mid-archive: its message was handed back or lost", errorFields(outcome.error));
                 return;
             }
             const a = this.attempts.get(id) ?? { failures: 0, notBefore: 0 };

@@ -20,6 +20,12 @@ export interface MultipartRequest {
     readonly size: number;
     readonly contentType: string;
     readonly metadata: Record<string, string>;
+    /**
+     * Aborted when this task gives the item up (its message handed back on SIGTERM, or lost): the parts in flight are
+     * cancelled, no part and no CompleteMultipartUpload is sent after it, and the upload is aborted, so that a task
+     * stopping mid-way (a Fargate Spot interruption) leaves no incomplete upload behind. Absent: never aborted.
+     */
+    readonly signal?: AbortSignal;
 }
 
 export interface MultipartResult {
@@ -53,6 +59,7 @@ export async function sendMultipart(req: MultipartRequest, fh: FileHandle, mayCo
         const parts = await sendParts(req, fh, uploadId, file, count);
         const sha256Hex = await pool.endFile(file);
         mayComplete(sha256Hex);
+        req.signal?.throwIfAborted();
         const partChecksums = parts.map((p) => p.ChecksumSHA256!);
         try {
             const done = await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, IfNoneMatch: "*", MultipartUpload: { Parts: parts } }));
@@ -80,6 +87,7 @@ async function sendParts(req: MultipartRequest, fh: FileHandle, uploadId: string
         const slot = await pool.acquire();
         try {
             if (failure) throw (failure as { error: unknown }).error;
+            req.signal?.throwIfAborted();
             await readFully(fh, slot.bytes, length, offset);
         } catch (e) {
             pool.release(slot);
@@ -93,7 +101,9 @@ async function sendParts(req: MultipartRequest, fh: FileHandle, uploadId: string
                 const checksum = (await pool.hashPart(slot, length, file)).toString("base64");
                 if (failure) return;
                 const body = slot.bytes.subarray(0, length);
-                const r = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: length, ChecksumSHA256: checksum }));
+                const r = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: length, ChecksumSHA256: checksum }), {
+                    abortSignal: req.signal,
+                });
                 if (r.ChecksumSHA256 !== undefined && r.ChecksumSHA256 !== checksum) {
                     throw new Error(`s3://${bucket}/${key} part ${n}: S3 computed checksum ${r.ChecksumSHA256}, sent ${checksum}`);
                 }

@@ -94,8 +94,9 @@ export interface ArchiveTarget {
  * single-part PUT, the checksum S3 verified and returned; for a multipart upload, or when the object
  * was already there, HeadObject with checksum mode enabled. The file is read once, streamed through at most
  * {@link PARTS_IN_MEMORY} part buffers per process, each byte hashed once for its part and once for the whole file.
+ * Once `signal` aborts (the item's message was handed back), a multipart upload stops and is aborted (multipart.ts).
  */
-export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive): Promise<Archived> {
+export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive, signal?: AbortSignal): Promise<Archived> {
     const { bucket } = target;
     const metadata = { ...obj.metadata, sha256: obj.sha256Hex };
     const differs = (hex: string, bytes: number) =>
@@ -114,7 +115,7 @@ export async function putVerified(target: ArchiveTarget, obj: ObjectToArchive): 
             expected = Buffer.from(obj.sha256Hex, "hex").toString("base64");
         } else {
             const pool = partPool(target.partSize);
-            const req = { client: target.client, pool, bucket, key: obj.key, size: obj.size, contentType: obj.contentType, metadata };
+            const req = { client: target.client, pool, bucket, key: obj.key, size: obj.size, contentType: obj.contentType, metadata, signal };
             const r = await sendMultipart(req, fh, (hex) => {
                 if (hex !== obj.sha256Hex) throw differs(hex, obj.size);
             });

@@ -13,6 +13,9 @@ const TRUSTED_SHARE = 0.8;
 export class MessageHold implements Hold {
     validUntil: number;
     private released = false;
+    private readonly lost = new AbortController();
+    /** Aborted on release(): what is still in flight for the message (a multipart upload's parts) is given up. */
+    readonly signal = this.lost.signal;
     constructor(
         readonly message: Received,
         requestedAt: number,
@@ -26,6 +29,7 @@ export class MessageHold implements Hold {
     /** Stops every write in this task's name for the message (handed back, or found lost). */
     release(): void {
         this.released = true;
+        this.lost.abort(new Error("the message was handed back or lost: this task no longer works on its item"));
     }
 }
 
