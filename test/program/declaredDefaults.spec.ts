@@ -38,6 +38,18 @@ const CASES: [string, string, Record<string, string>][] = [
     ["dev as shipped", "dev", {}],
     ["prod as shipped", "prod", { ...PROD_UPDATE_OVERRIDES }],
     ["dev with the CDN on and no archiveLifecycle", "dev", { [`${NS}:cdn`]: JSON.stringify({ enabled: true }) }],
+    [
+        "dev with the worker, ECS Exec, EFS Archive and replication on, the drain on Fargate Spot",
+        "dev",
+        {
+            [`${NS}:worker`]: JSON.stringify({ enabled: true }),
+            [`${NS}:exec`]: JSON.stringify({ enabled: true }),
+            [`${NS}:efsTransitionToArchiveDays`]: "90",
+            [`${NS}:efsReplication`]: JSON.stringify({ region: "us-west-2" }),
+            [`${NS}:cpuArchitecture`]: "X86_64",
+            [`${NS}:capacityProviders`]: JSON.stringify({ drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }),
+        },
+    ],
 ];
 
 describe("declared config defaults: the program renders the same stack with them (the real CLI) as without them (the mocks)", function () {
