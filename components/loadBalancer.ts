@@ -1,22 +1,31 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-/** An upload id (a UUID, 36 characters) as an ALB path pattern: `?` matches exactly one character. */
-const UPLOAD_ID = "????????-????-????-????-????????????";
+/**
+ * An upload id (a UUID, four hyphens) and what may follow it (`/content`) as one ALB path pattern: `*` matches any run
+ * of characters, `/` included, so `/uploads/*-*-*-*-*` covers both GET /uploads/:id and GET /uploads/:id/content with
+ * four wildcards. Not the id's exact shape in `?`s (`????????-????-…`, 32 wildcards a route): ALB refuses a rule with
+ * more than 5 wildcards, a quota that cannot be raised ("Condition wildcards per rule 5 … Adjustable No", limit name
+ * condition-wildcards-per-alb-rule), and `?` is one of its two wildcard characters.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Limit.html
+ */
+const UPLOAD_ID_AND_REST = "*-*-*-*-*";
 
 /**
- * The paths the public load balancer forwards: the upload API only, each route's exact shape (POST /uploads, GET
- * /uploads/:id, GET /uploads/:id/content), not a `/uploads/*` that would also forward `/uploads/../status`.
- * `/healthz` is for the target group's own health check (which goes straight to the targets), `/status` and `/metrics`
- * are for the VPC (the app contract in ARCHITECTURE.md: only the upload API is reachable through the public load
- * balancer). The ALB matches the raw path, case-sensitively, without the query and without decoding, as the app routes
- * (app/src/paths.ts); what a pattern still lets through with odd characters in the id's place, the app refuses with 400.
+ * The paths the public load balancer forwards: the upload API only (POST /uploads, GET /uploads/:id, GET
+ * /uploads/:id/content), not a bare `/uploads/*` that would also forward `/uploads/../status`: a forwarded path after
+ * `/uploads/` holds an id's four hyphens. `/healthz` is for the target group's own health check (which goes straight
+ * to the targets), `/status` and `/metrics` are for the VPC (the app contract in ARCHITECTURE.md: only the upload API
+ * is reachable through the public load balancer). The ALB matches the raw path, case-sensitively, without the query
+ * and without decoding, as the app routes (app/src/paths.ts); what the pattern still lets through (anything with four
+ * hyphens), the app refuses with 400 or 404.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html
  * ("The comparison is case sensitive. The following wildcard characters are supported: * (matches 0 or more
  * characters) and ? (matches exactly 1 character). … The path pattern is compared only to the path of the URL, not to
  * its query string.")
  */
-export const PUBLIC_PATHS = ["/uploads", `/uploads/${UPLOAD_ID}`, `/uploads/${UPLOAD_ID}/content`];
+export const PUBLIC_PATHS = ["/uploads", `/uploads/${UPLOAD_ID_AND_REST}`];
 
 export interface LoadBalancerArgs {
     readonly vpcId: pulumi.Input<string>;

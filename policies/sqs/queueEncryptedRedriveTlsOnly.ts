@@ -46,11 +46,24 @@ function readRedrive(index: StackIndex, owner: StackNode, value: Plain | undefin
     return problems.length > 0 ? { targets, problem: `${label} ${problems.join(" and ")}` } : { targets };
 }
 
+/**
+ * Whether a queue's inline attribute is one the program set. AnalyzeStack reads outputs ("AnalyzeStack is called on
+ * the final outputs of each resource", pulumi/pulumi pkg/resource/deploy/step_generator.go), and the aws provider's
+ * preview of a create answers an Optional+Computed attribute the program left unset (`policy`, `redrivePolicy`) as
+ * unknown. Every unknown a program can pass comes from a resource and so carries a property dependency; an unknown
+ * with none is the provider's, not a setting (`pulumi up` then analyses the real value).
+ */
+function isSet(queue: StackNode, prop: string): boolean {
+    const value = queue.props[prop];
+    if (value === undefined || value === null || value === "") return false;
+    return !(isUnknown(value) && queue.deps(prop).length === 0);
+}
+
 /** Every redrive policy that applies to `queue`: its inline one, and the RedrivePolicy resources that refer to it. */
 function redrivesOf(index: StackIndex, queue: StackNode): Redrive[] {
     const out: Redrive[] = [];
     const inline = queue.props.redrivePolicy;
-    if (inline !== undefined && inline !== null && inline !== "") {
+    if (isSet(queue, "redrivePolicy")) {
         out.push(readRedrive(index, queue, inline, queue.deps("redrivePolicy"), "its redrivePolicy"));
     }
     for (const r of index.referrers(queue, [types.sqsRedrivePolicy], "queueUrl", ["url", "id"])) {
@@ -72,7 +85,7 @@ function encryptionProblem(queue: StackNode): string | undefined {
 
 function tlsProblem(index: StackIndex, queue: StackNode): string | undefined {
     const docs: { name: string; value: Plain | undefined; sources: string[] }[] = [];
-    if (queue.props.policy !== undefined && queue.props.policy !== null && queue.props.policy !== "") {
+    if (isSet(queue, "policy")) {
         docs.push({ name: "its inline policy", value: queue.props.policy, sources: queue.deps("policy") });
     }
     for (const p of index.referrers(queue, [types.sqsQueuePolicy], "queueUrl", ["url", "id"])) {
@@ -106,7 +119,9 @@ function tlsProblem(index: StackIndex, queue: StackNode): string | undefined {
  * Why: a message can carry an item's name and checksum; SQS accepts plain HTTP unless the queue policy refuses it; and
  * without a dead-letter queue an item that fails (or kills its task) every time is received forever, by every task in
  * turn. Severity: high (mandatory).
- * Unknowns: an unknown encryption setting is a violation, except a `kmsMasterKeyId` that comes from a resource; a
+ * Unknowns: an inline `policy` or `redrivePolicy` unknown with no property dependency is the provider's computed
+ * output for an attribute the program left unset (a real preview of a new queue), not a setting; an unknown encryption
+ * setting is a violation, except a `kmsMasterKeyId` that comes from a resource; a
  * redrive policy unknown during preview counts when it is built only from queues of this stack (they are its targets);
  * a queue policy document unknown during preview counts when it is built only from the queue itself (its ARN), as the
  * CloudFront rule treats its bucket policy; `pulumi up` analyses the real documents.

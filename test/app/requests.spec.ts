@@ -197,13 +197,18 @@ describe("app and load balancer: the listener rule forwards exactly the upload r
             `/uploads/${id}/%2e%2e%2fcontent`,
             "/UPLOADS",
             "/uploads/",
+            // Four hyphens after /uploads/ (the pattern `/uploads/*-*-*-*-*`): these the ALB forwards, so the app alone must refuse them.
+            "/uploads/----/../status",
+            "/uploads/-/-/-/-/../../metrics",
+            `/uploads/${id}/..%2f..%2fhealthz`,
+            "/uploads/a-b-c-d-e/%2e%2e/%2e%2e/status",
             // 36 characters where the id goes: these the ALB forwards, so the app alone must refuse them.
             `/uploads/${idShaped("../../../status", "/")}`,
             `/uploads/${idShaped("..%2f..%2fmetrics", "/")}`,
             `/uploads/${idShaped("..\\..\\status", "\\")}/content`,
             `/uploads/${idShaped("%2E%2E/%2E%2E/healthz", "/")}`,
         ];
-        assert.ok(probes.filter(forwarded).length >= 4, "the probes include paths the ALB forwards");
+        assert.ok(probes.filter(forwarded).length >= 8, "the probes include paths the ALB forwards");
         for (const target of probes) {
             const r = await exchange(app.url, `GET ${target} HTTP/1.1\r\nHost: spec\r\nConnection: close\r\n\r\n`, true);
             if (!forwarded(target)) continue;

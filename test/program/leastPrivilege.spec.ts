@@ -64,9 +64,19 @@ for (const stack of ["dev", "prod"]) {
             const [rule, ...more] = allOfType(run, "aws:lb/listenerRule:ListenerRule");
             assert.strictEqual(more.length, 0);
             assert.strictEqual(rule.inputs.listenerArn, serving[0].outputs.arn);
-            const id = "????????-????-????-????-????????????";
-            assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/uploads", `/uploads/${id}`, `/uploads/${id}/content`] } }]);
+            assert.deepStrictEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/uploads", "/uploads/*-*-*-*-*"] } }]);
             assert.deepStrictEqual((rule.inputs as any).actions.map((a: any) => a.type), ["forward"]);
+        });
+
+        it("every listener rule stays within the ALB's fixed rule quotas, 5 condition values and 5 wildcards (* or ?) per rule, or CreateRule refuses it (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html)", () => {
+            const rules = allOfType(run, "aws:lb/listenerRule:ListenerRule");
+            assert.ok(rules.length > 0);
+            for (const rule of rules) {
+                const values = ((rule.inputs as any).conditions as any[]).flatMap((c) => Object.values(c).flatMap((v: any) => v?.values ?? []) as string[]);
+                assert.ok(values.length <= 5, `${rule.name}: ${values.length} condition values`);
+                const wildcards = values.join("").replace(/[^*?]/g, "").length;
+                assert.ok(wildcards <= 5, `${rule.name}: ${wildcards} wildcards in ${JSON.stringify(values)}`);
+            }
         });
 
         it("health checks are liveness on /healthz, for the target group and the container alike", () => {

@@ -1,13 +1,25 @@
 import { strict as assert } from "assert";
 import { U } from "../fixtures";
 import { describeAll, expectNoViolation, expectOneViolation, violationsOf } from "../harness";
-import { ACCOUNT_QUEUES, appliedQueueStack, denyNonTls, previewQueueStack } from "./queueStack";
+import { ACCOUNT_QUEUES, appliedQueueStack, cliPreviewQueueStack, denyNonTls, previewQueueStack } from "./queueStack";
 
 describe("sqs-queue-encrypted-redrive-tls-only", () => {
     const P = "sqs-queue-encrypted-redrive-tls-only";
     const mandatory = { level: "mandatory" as const };
 
     it("passes the work queue and its dead-letter queue in the preview of a new stack (documents built only from the queues)", () => expectNoViolation(P, previewQueueStack().resources));
+    it("passes both queues in the real CLI's preview of a new stack, whose unset computed outputs (policy, redrivePolicy) are unknown and depend on nothing", () =>
+        expectNoViolation(P, cliPreviewQueueStack().resources));
+    it("still catches, in the real CLI's preview, a queue that is no queue's dead-letter queue and has no redrive policy of its own", () =>
+        expectOneViolation(
+            P,
+            cliPreviewQueueStack()
+                .add("aws:sqs/queue:Queue", "stray", { inputs: { sqsManagedSseEnabled: true }, outputs: { sqsManagedSseEnabled: true, policy: U, redrivePolicy: U, redriveAllowPolicy: U, id: U, arn: U, url: U } })
+                .add("aws:sqs/queuePolicy:QueuePolicy", "stray-policy", { inputs: { queueUrl: U, policy: U }, deps: { queueUrl: ["stray"], policy: ["stray"] } }).resources,
+            "stray",
+            /no redrive policy and is no queue's dead-letter queue/,
+            { ...mandatory, fix: /deadLetterTargetArn/ },
+        ));
     it("passes them after pulumi up, every value known, joined by ARN and URL", () => expectNoViolation(P, appliedQueueStack().resources));
     it("passes SSE-KMS with a key ARN instead of SSE-SQS", () =>
         expectNoViolation(P, appliedQueueStack().change("work-queue", (i) => ((i.sqsManagedSseEnabled = false), (i.kmsMasterKeyId = "arn:aws:kms:us-east-1:210987654321:key/1111"))).resources));

@@ -25,6 +25,22 @@ export function previewQueueStack(): Stack {
         .add("aws:sqs/queuePolicy:QueuePolicy", "work-dead-letters-policy", { inputs: { queueUrl: U, policy: U }, deps: { queueUrl: ["work-dead-letters"], policy: ["work-dead-letters"] } });
 }
 
+/**
+ * The same preview as the real CLI sends it to AnalyzeStack: "AnalyzeStack is called on the final outputs of each
+ * resource" (pulumi/pulumi pkg/resource/deploy/step_generator.go), and the aws provider's preview of a create answers
+ * every computed output the program left unset as unknown: a queue's `policy`, `redrivePolicy` and
+ * `redriveAllowPolicy` are Optional+Computed (@pulumi/aws sqs/queue.d.ts declares them `Output<string>`, not optional).
+ * Unset, they carry no property dependencies.
+ */
+export function cliPreviewQueueStack(): Stack {
+    const stack = previewQueueStack();
+    for (const name of ["work-dead-letters", "work-queue"]) {
+        const outputs = stack.get(name).outputs;
+        for (const computed of ["policy", "redrivePolicy", "redriveAllowPolicy"]) outputs[computed] = U;
+    }
+    return stack;
+}
+
 /** The same stack after `pulumi up`: every value known; joins by ARN and URL work without property dependencies. */
 export function appliedQueueStack(): Stack {
     const known = (name: string, inputs: Record<string, unknown>) => ({ inputs, outputs: { ...inputs, id: url(name), url: url(name), arn: `${ACCOUNT_QUEUES}:${name}` } });
