@@ -18,11 +18,12 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchComma
 import { spawnSync } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { AppProcess, pdf, sha256, startApp } from "../test/app/helpers";
 import { CREDENTIALS, S3Server, startMoto } from "../test/support/s3server";
 import { queuesFor } from "../test/support/sqsQueues";
-import { EfsMount, mountEfsLike, unavailable } from "./efs/mount";
+import { concurrency, EfsMount, mountEfsLike, unavailable } from "./efs/mount";
 import { countingProxy } from "./support/countingProxy";
 import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 import { startNullS3 } from "./support/nullS3";
@@ -88,6 +89,7 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
         await mount.reset();
         proxy.counts.clear();
         const started = Date.now();
+        const loadBefore = os.loadavg()[0];
         for (let i = 0; i < messages.length; i += 10) {
             await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.QUEUE_URL, Entries: messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })) }));
         }
@@ -95,6 +97,8 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
         const seconds = (Date.now() - started) / 1000;
         // The counters were reset just before the first send: everything since is the run's.
         const stats = await mount.stats();
+        const loadAfter = os.loadavg()[0];
+        const { mean, idleShare } = concurrency(stats);
         await Promise.all(apps.map((a) => a.stop()));
         const sqsCalls = Object.fromEntries([...proxy.counts.entries()].sort((a, b) => b[1] - a[1]));
         const sqsTotal = [...proxy.counts.values()].reduce((a, b) => a + b, 0);
@@ -120,6 +124,14 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
             seconds: round(seconds),
             fleetArchivedPerSec: round(ITEMS / seconds, 1),
             metaRequestsPerArchivedFile: round(stats.metaOps / ITEMS),
+            requestsPerArchivedFileByKind: Object.fromEntries(Object.entries(stats.ops).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / ITEMS)])),
+            // What the daemon served at once on average, and the share of the run it served nothing: with N × 16
+            // workers waiting on one request each, a mean far below that means the requests queued before the daemon
+            // (kernel locks, or processes waiting for CPU).
+            meanInFlight: round(mean),
+            idleShare: round(idleShare),
+            // The machine's 1-minute load average before and after the run: the rates of a shared 2-core machine.
+            loadAverage: [round(loadBefore, 1), round(loadAfter, 1)],
             sqsCallsPerArchivedFile: round(sqsTotal / ITEMS),
             sqsCalls,
             // An upload written twice (S3 refuses a second object at a key with 412, so the app would have to send

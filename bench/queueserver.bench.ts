@@ -4,7 +4,7 @@
  * fleet bench's counting proxy (bench/support/countingProxy.ts). Per server, path and consumer count C (BENCH_QS_CONSUMERS,
  * default 1,16): BENCH_QS_MESSAGES (default 2000) messages are sent in batches of 10, then C consumers each loop
  * ReceiveMessage (10, long poll 1 s) → ChangeMessageVisibilityBatch → one DeleteMessage per message, as the app's
- * consumers do, until the queue is empty. One JSON line each: messages/s and the mean milliseconds per call by action.
+ * consumers do, until the queue is empty (BENCH_QS_SERVERS, default moto,elasticmq; BENCH_QS_VIA, default direct,proxy). One JSON line each: messages/s and the mean milliseconds per call by action.
  * No EFS, no app: the queue server alone, so that the fleet bench's rates can be read against it.
  */
 import {
@@ -23,6 +23,7 @@ import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 const MESSAGES = Number(process.env.BENCH_QS_MESSAGES ?? 2000);
 const CONSUMERS = (process.env.BENCH_QS_CONSUMERS ?? "1,16").split(",").map(Number);
 const SERVERS = (process.env.BENCH_QS_SERVERS ?? "moto,elasticmq").split(",");
+const VIA = (process.env.BENCH_QS_VIA ?? "direct,proxy").split(",");
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function run(server: string, endpoint: string, via: string, consumers: number): Promise<void> {
@@ -77,8 +78,8 @@ async function main(): Promise<void> {
         const proxy = await countingProxy(server.endpoint);
         try {
             for (const c of CONSUMERS) {
-                await run(name, server.endpoint, "direct", c);
-                await run(name, proxy.endpoint, "proxy", c);
+                if (VIA.includes("direct")) await run(name, server.endpoint, "direct", c);
+                if (VIA.includes("proxy")) await run(name, proxy.endpoint, "proxy", c);
             }
         } finally {
             await proxy.stop();

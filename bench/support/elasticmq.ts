@@ -82,7 +82,11 @@ rest-stats { enabled = false }
     const logFd = fs.openSync(logFile, "w");
     const child: ChildProcess = spawn("java", [`-Dconfig.file=${conf}`, "-cp", classpath, "org.elasticmq.server.Main"], { stdio: ["ignore", logFd, logFd] });
     fs.closeSync(logFd);
+    // A JVM outlives its parent: the bench's exit (process.exit after an error included) takes it along.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
     child.once("exit", () => {
+        process.off("exit", killOnExit);
         fs.rmSync(logFile, { force: true });
         fs.rmSync(conf, { force: true });
     });
