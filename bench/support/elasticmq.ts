@@ -51,7 +51,8 @@ export function ensureElasticMq(): string {
 `,
         );
         const tmp = `${CLASSPATH_FILE}.tmp`;
-        execFileSync("mvn", ["-q", "-B", "dependency:build-classpath", `-Dmdep.outputFile=${tmp}`], { cwd: CACHE, stdio: ["ignore", "inherit", "inherit"] });
+        // Maven's output goes to stderr: a bench's stdout carries only its JSON lines (ARCHITECTURE.md).
+        execFileSync("mvn", ["-q", "-B", "-Dstyle.color=never", "dependency:build-classpath", `-Dmdep.outputFile=${tmp}`], { cwd: CACHE, stdio: ["ignore", 2, 2] });
         // Renamed into place only once complete, so that an interrupted install is redone rather than half-used.
         fs.renameSync(tmp, CLASSPATH_FILE);
     }
