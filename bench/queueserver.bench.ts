@@ -1,10 +1,12 @@
 /**
  * `npm run bench -- queueserver`: what one SQS call costs on the local queue servers the benchmarks can use, moto
  * (test/support/s3server.ts, the specs' server) and ElasticMQ (bench/support/elasticmq.ts), directly and behind the
- * fleet bench's counting proxy (bench/support/countingProxy.ts). Per server, path and consumer count C (BENCH_QS_CONSUMERS,
- * default 1,16): BENCH_QS_MESSAGES (default 2000) messages are sent in batches of 10, then C consumers each loop
+ * fleet bench's counting proxy (bench/support/countingProxy.ts). Per server, path, queue size M (BENCH_QS_MESSAGES;
+ * default 2000 for ElasticMQ, 200,1000 for moto) and consumer count C (BENCH_QS_CONSUMERS; default 1,16 for
+ * ElasticMQ, 1 for moto): M messages are sent in batches of 10, then C consumers each loop
  * ReceiveMessage (10, long poll 1 s) → ChangeMessageVisibilityBatch → one DeleteMessage per message, as the app's
- * consumers do, until the queue is empty (BENCH_QS_SERVERS, default moto,elasticmq; BENCH_QS_VIA, default direct,proxy). One JSON line each: messages/s and the mean milliseconds per call by action.
+ * consumers do, until the queue is empty (BENCH_QS_SERVERS, default moto,elasticmq; BENCH_QS_VIA, default
+ * direct,proxy). One JSON line each: messages/s and the mean milliseconds per call by action.
  * No EFS, no app: the queue server alone, so that the fleet bench's rates can be read against it.
  */
 import {
@@ -20,13 +22,16 @@ import { CREDENTIALS, S3Server, startMoto } from "../test/support/s3server";
 import { countingProxy } from "./support/countingProxy";
 import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 
-const MESSAGES = Number(process.env.BENCH_QS_MESSAGES ?? 2000);
-const CONSUMERS = (process.env.BENCH_QS_CONSUMERS ?? "1,16").split(",").map(Number);
+const nums = (v: string) => v.split(",").map(Number);
+// moto's calls cost O(messages in the queue): its defaults stay small enough for `npm run bench` to finish (2,000
+// messages with 16 consumers did not within 10 minutes here), and two sizes show the growth.
+const MESSAGES = (server: string) => nums(process.env.BENCH_QS_MESSAGES ?? (server === "moto" ? "200,1000" : "2000"));
+const CONSUMERS = (server: string) => nums(process.env.BENCH_QS_CONSUMERS ?? (server === "moto" ? "1" : "1,16"));
 const SERVERS = (process.env.BENCH_QS_SERVERS ?? "moto,elasticmq").split(",");
 const VIA = (process.env.BENCH_QS_VIA ?? "direct,proxy").split(",");
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-async function run(server: string, endpoint: string, via: string, consumers: number): Promise<void> {
+async function run(server: string, endpoint: string, via: string, consumers: number, MESSAGES: number): Promise<void> {
     const sqs = new SQSClient({ endpoint, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
     const q = (await sqs.send(new CreateQueueCommand({ QueueName: `qs-${randomUUID()}`, Attributes: { VisibilityTimeout: "60" } }))).QueueUrl!;
     const ms = new Map<string, number[]>();
@@ -69,6 +74,8 @@ async function run(server: string, endpoint: string, via: string, consumers: num
 }
 
 async function main(): Promise<void> {
+    const unknown = SERVERS.filter((n) => n !== "moto" && n !== "elasticmq");
+    if (unknown.length > 0) throw new Error(`BENCH_QS_SERVERS names ${unknown.join(", ")}: it lists moto and/or elasticmq`);
     for (const name of SERVERS) {
         if (name === "elasticmq" && elasticMqUnavailable()) {
             console.log(JSON.stringify({ bench: "queueserver", server: name, skipped: elasticMqUnavailable() }));
@@ -77,9 +84,11 @@ async function main(): Promise<void> {
         const server: S3Server = name === "moto" ? await startMoto() : await startElasticMq();
         const proxy = await countingProxy(server.endpoint);
         try {
-            for (const c of CONSUMERS) {
-                if (VIA.includes("direct")) await run(name, server.endpoint, "direct", c);
-                if (VIA.includes("proxy")) await run(name, proxy.endpoint, "proxy", c);
+            for (const messages of MESSAGES(name)) {
+                for (const c of CONSUMERS(name)) {
+                    if (VIA.includes("direct")) await run(name, server.endpoint, "direct", c, messages);
+                    if (VIA.includes("proxy")) await run(name, proxy.endpoint, "proxy", c, messages);
+                }
             }
         } finally {
             await proxy.stop();
