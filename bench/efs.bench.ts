@@ -27,8 +27,9 @@ import * as path from "path";
 import { AppProcess, claimedItemDirs, pdf, sha256, startApp, upload } from "../test/app/helpers";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CREDENTIALS, freePort } from "../test/support/s3server";
-import { queuesFor } from "../test/support/sqsQueues";
+import { QueuePair, queuesFor } from "../test/support/sqsQueues";
 import { concurrency, delta, EfsMount, FuseStats, mountEfsLike, unavailable } from "./efs/mount";
+import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -37,6 +38,14 @@ const MAIN = path.join(ROOT, "app", "dist", "main.js");
 const BUCKET = "bench-efs";
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/**
+ * The work queue's server: ElasticMQ (bench/support/elasticmq.ts) unless BENCH_EFS_SQS=moto. moto's SQS costs
+ * O(messages in the queue) per call (bench/efs/README.md, "Fleet"), so at a backlog of 10,000 it, not EFS, would set
+ * the archiving rate.
+ */
+const SQS_SERVER = process.env.BENCH_EFS_SQS ?? "elasticmq";
+/** The mount's queue pair on that server, made once in main(): the app and sendMessages share it. */
+let QUEUES: QueuePair;
 const list = (v: string | undefined, d: number[]) => (v ? v.split(",").map(Number) : d);
 const BACKLOGS = list(process.env.BENCH_EFS_BACKLOGS, [0, 1000, 10_000]);
 const LATENCIES_MS = list(process.env.BENCH_EFS_LATENCIES_MS, [0, 1]);
@@ -80,7 +89,7 @@ async function prefill(mount: EfsMount, count: number): Promise<void> {
  * app finds its work on the queue, app/src/queue.ts): the queue of the mount point, as startApp gives it to the app.
  */
 async function sendMessages(mount: EfsMount, messages: { id: string; kind: "upload"; size: number; sha256: string }[]): Promise<void> {
-    const queues = await queuesFor(mount.mountPoint);
+    const queues = QUEUES;
     const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
     for (let i = 0; i < messages.length; i += 10) {
         await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.QUEUE_URL, Entries: messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })) }));
@@ -156,7 +165,7 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, tim
 function appEnv(mount: EfsMount, endpoint: string): Record<string, string> {
     // The app's defaults unless these are set for an experiment.
     const pass = Object.fromEntries(["ARCHIVE_CONCURRENCY", "UV_THREADPOOL_SIZE"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
-    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB), ...pass };
+    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB), ...QUEUES, ...pass };
 }
 
 /**
@@ -312,7 +321,8 @@ async function measureIngest(mount: EfsMount, metaMs: number): Promise<Record<st
 }
 
 async function main(): Promise<void> {
-    const why = unavailable();
+    if (SQS_SERVER !== "elasticmq" && SQS_SERVER !== "moto") throw new Error(`BENCH_EFS_SQS must be elasticmq or moto, not ${JSON.stringify(SQS_SERVER)}`);
+    const why = unavailable() ?? (SQS_SERVER === "elasticmq" ? elasticMqUnavailable() : undefined);
     if (why) {
         console.log(JSON.stringify({ bench: "efs", skipped: why }));
         return;
@@ -327,13 +337,15 @@ async function main(): Promise<void> {
         console.log(JSON.stringify({ bench: "efs", skipped: `the FUSE mount failed: ${e instanceof Error ? e.message : String(e)}` }));
         return;
     }
+    const elasticMq = SQS_SERVER === "elasticmq" ? await startElasticMq() : undefined;
     try {
+        QUEUES = await queuesFor(mount.mountPoint, { endpoint: elasticMq?.endpoint });
         for (const metaMs of LATENCIES_MS) {
             await mount.setLatency(metaMs, 0);
             for (const backlog of BACKLOGS) {
                 const uploads = await measureUploads(mount, backlog);
                 const archiving = await measureArchiving(mount);
-                console.log(JSON.stringify({ bench: "efs", backlog, metaLatencyMs: metaMs, dataLatencyMs: 0, ...uploads, ...archiving }));
+                console.log(JSON.stringify({ bench: "efs", sqsServer: SQS_SERVER, backlog, metaLatencyMs: metaMs, dataLatencyMs: 0, ...uploads, ...archiving }));
             }
             console.log(JSON.stringify(await measureIngest(mount, metaMs)));
         }
@@ -343,6 +355,7 @@ async function main(): Promise<void> {
         await mount.unmount();
         trace("unmounted");
         fs.rmSync(WORK, { recursive: true, force: true });
+        await elasticMq?.stop();
     }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- fleet`: N `work` processes (BENCH_FLEET_TASKS, default 1,4,16) archive BENCH_FLEET_ITEMS (default
  * 2000) items from one EFS-like FUSE mount at 1 ms per metadata request (bench/efs/README.md), finding their work on
- * the SQS work queue (moto on loopback, behind a proxy that counts every SQS request by action) and archiving to the
+ * the SQS work queue (ElasticMQ on loopback, or moto with BENCH_FLEET_SQS=moto, behind a proxy that counts every SQS
+ * request by action: bench/support/countingProxy.ts) and archiving to the
  * do-nothing S3 endpoint (bench/support/nullS3.ts), so that EFS and the queue are what is measured. Per N, one JSON
  * line: fleet archived/s (from the first message sent to the last object created), FUSE metadata requests per
  * archived file, SQS requests per archived file (the sends included: one message per item, as ingest sends them, in
@@ -17,12 +18,14 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchComma
 import { spawnSync } from "child_process";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
+import * as os from "os";
 import * as path from "path";
 import { AppProcess, pdf, sha256, startApp } from "../test/app/helpers";
-import { CREDENTIALS, freePort, S3Server, startMoto } from "../test/support/s3server";
+import { CREDENTIALS, S3Server, startMoto } from "../test/support/s3server";
 import { queuesFor } from "../test/support/sqsQueues";
-import { EfsMount, mountEfsLike, unavailable } from "./efs/mount";
+import { concurrency, EfsMount, mountEfsLike, unavailable } from "./efs/mount";
+import { countingProxy } from "./support/countingProxy";
+import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -32,28 +35,9 @@ const BUCKET = "bench-fleet";
 const TASKS = (process.env.BENCH_FLEET_TASKS ?? "1,4,16").split(",").map(Number);
 const ITEMS = Number(process.env.BENCH_FLEET_ITEMS ?? 2000);
 const META_MS = Number(process.env.BENCH_FLEET_META_MS ?? 1);
+/** The queue server: ElasticMQ (bench/support/elasticmq.ts) unless BENCH_FLEET_SQS=moto. */
+const SQS_SERVER = process.env.BENCH_FLEET_SQS ?? "elasticmq";
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** An HTTP proxy in front of the SQS server that counts requests by action (the JSON protocol's X-Amz-Target). */
-async function countingProxy(target: string): Promise<{ endpoint: string; counts: Map<string, number>; stop: () => Promise<void> }> {
-    const counts = new Map<string, number>();
-    const upstream = new URL(target);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const server = http.createServer((req, res) => {
-        const action = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "") || "other";
-        counts.set(action, (counts.get(action) ?? 0) + 1);
-        const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-        });
-        out.on("error", () => res.destroy());
-        req.pipe(out);
-    });
-    server.keepAliveTimeout = 60_000;
-    const port = await freePort();
-    await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-    return { endpoint: `http://127.0.0.1:${port}`, counts, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
-}
 
 /** Writes `count` items as ingest leaves them into the backing directory; returns their messages. */
 function prefill(mount: EfsMount, count: number): { id: string; kind: "upload"; size: number; sha256: string }[] {
@@ -105,6 +89,7 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
         await mount.reset();
         proxy.counts.clear();
         const started = Date.now();
+        const loadBefore = os.loadavg()[0];
         for (let i = 0; i < messages.length; i += 10) {
             await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.QUEUE_URL, Entries: messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) })) }));
         }
@@ -112,6 +97,8 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
         const seconds = (Date.now() - started) / 1000;
         // The counters were reset just before the first send: everything since is the run's.
         const stats = await mount.stats();
+        const loadAfter = os.loadavg()[0];
+        const { mean, idleShare } = concurrency(stats);
         await Promise.all(apps.map((a) => a.stop()));
         const sqsCalls = Object.fromEntries([...proxy.counts.entries()].sort((a, b) => b[1] - a[1]));
         const sqsTotal = [...proxy.counts.values()].reduce((a, b) => a + b, 0);
@@ -132,10 +119,19 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
             bench: "fleet",
             tasks,
             items: ITEMS,
+            sqsServer: SQS_SERVER,
             metaLatencyMs: META_MS,
             seconds: round(seconds),
             fleetArchivedPerSec: round(ITEMS / seconds, 1),
             metaRequestsPerArchivedFile: round(stats.metaOps / ITEMS),
+            requestsPerArchivedFileByKind: Object.fromEntries(Object.entries(stats.ops).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / ITEMS)])),
+            // What the daemon served at once on average, and the share of the run it served nothing: with N × 16
+            // workers waiting on one request each, a mean far below that means the requests queued before the daemon
+            // (kernel locks, or processes waiting for CPU).
+            meanInFlight: round(mean),
+            idleShare: round(idleShare),
+            // The machine's 1-minute load average before and after the run: the rates of a shared 2-core machine.
+            loadAverage: [round(loadBefore, 1), round(loadAfter, 1)],
             sqsCallsPerArchivedFile: round(sqsTotal / ITEMS),
             sqsCalls,
             // An upload written twice (S3 refuses a second object at a key with 412, so the app would have to send
@@ -156,6 +152,7 @@ async function runFleet(mount: EfsMount, sqsServer: S3Server, tasks: number): Pr
 }
 
 async function main(): Promise<void> {
+    if (SQS_SERVER !== "elasticmq" && SQS_SERVER !== "moto") throw new Error(`BENCH_FLEET_SQS must be elasticmq or moto, not ${JSON.stringify(SQS_SERVER)}`);
     const why = unavailable();
     if (why) {
         console.log(JSON.stringify({ bench: "fleet", skipped: why }));
@@ -164,7 +161,11 @@ async function main(): Promise<void> {
     if (!fs.existsSync(MAIN)) spawnSync("npm", ["run", "build", "--workspace", "app"], { cwd: ROOT, stdio: "inherit" });
     fs.mkdirSync(WORK, { recursive: true });
     fs.writeFileSync(path.join(WORK, "original.pdf"), pdf(64 * 1024));
-    const sqsServer = await startMoto();
+    if (SQS_SERVER === "elasticmq" && elasticMqUnavailable()) {
+        console.log(JSON.stringify({ bench: "fleet", skipped: `${elasticMqUnavailable()}; BENCH_FLEET_SQS=moto runs it on moto (slow: it measures moto)` }));
+        return;
+    }
+    const sqsServer = SQS_SERVER === "moto" ? await startMoto() : await startElasticMq();
     let mount: EfsMount;
     try {
         mount = await mountEfsLike(WORK, META_MS, 0);
