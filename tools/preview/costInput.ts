@@ -32,7 +32,8 @@ function monitoringOf(config: StackConfig, resources: readonly Pick<RecordedReso
         dashboards: resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length,
         customMetrics: Object.keys(APP_METRICS).length * services,
         snsTopics: resources.filter((r) => r.type === "aws:sns/topic:Topic").length,
-        topicKeys: resources.filter((r) => r.type === "aws:kms/key:Key").length,
+        // Each alarm topic has a key of its own (its kmsMasterKeyId, unknown in a preview but set); other keys are not the topics'.
+        topicKeys: resources.filter((r) => r.type === "aws:sns/topic:Topic" && r.inputs.kmsMasterKeyId !== undefined).length,
     };
 }
 
@@ -76,6 +77,9 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
               }
             : {}),
         kmsKeys: exec.enabled && exec.logging === "cloudwatch" ? 1 : 0,
+        // issue 20: the web service's log-group key, which the worker shares (components/logEncryption.ts).
+        logGroupKeys: 1,
+        loadBalancerAccessLogs: resources.some((r) => r.type === LOAD_BALANCER && (r.inputs.accessLogs as { enabled?: unknown } | undefined)?.enabled === true),
         natGatewayCount: networkDefaults(config.network).natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,
