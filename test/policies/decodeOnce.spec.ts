@@ -92,7 +92,8 @@ describe("the pack decodes each resource once per request (policies/lib/decodeOn
             server.makeAnalyzeStackRpcFun("t", "1", "advisory", [policy("one"), policy("two")])({ request }, (err) => (err ? reject(err) : resolve())),
         );
         assert.equal(views.length, 2);
-        views[1].forEach((props, i) => assert.strictEqual(props, views[0][i], `resource ${i}: the same proxy`));
+        // assert.ok, not strictEqual: a failure message would inspect the proxies, and reading their unknown ARN throws.
+        views[1].forEach((props, i) => assert.ok(props === views[0][i], `resource ${i}: the same proxy`));
     });
 
     it("still gives remediation, which keeps secrets wrapped, a copy of its own", () => {
