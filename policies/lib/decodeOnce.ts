@@ -43,38 +43,5 @@ export function decodeEachResourceOnce(): boolean {
     };
     once[WRAPPED] = true;
     deserialize.deserializeProperties = once;
-    proxyEachResourceOnce();
     return true;
-}
-
-type Proxy = (target: Record<string, unknown>) => Record<string, unknown>;
-
-/**
- * Issue 20: the server also wraps each resource's decoded properties in a fresh unknown-checking proxy for every stack
- * policy (`proxy_1.unknownCheckingProxy(deserd)`, looked up on the module at each call). With the properties decoded
- * once, the same object comes back for every policy, so one proxy per object serves them all: the proxy keeps no state
- * (its `get` trap checks the value read and wraps nested objects anew), and the rules never write through it. Keyed by
- * the decoded object, so a proxy lives as long as its request's properties.
- */
-function proxyEachResourceOnce(): void {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const proxy = require("@pulumi/policy/proxy") as { unknownCheckingProxy?: Proxy & { [WRAPPED]?: true } };
-    const original = proxy.unknownCheckingProxy;
-    if (typeof original !== "function" || original[WRAPPED]) {
-        return;
-    }
-    const proxies = new WeakMap<object, Record<string, unknown>>();
-    const once: Proxy & { [WRAPPED]?: true } = (target) => {
-        if (target === null || typeof target !== "object") {
-            return original(target);
-        }
-        let wrapped = proxies.get(target);
-        if (wrapped === undefined) {
-            wrapped = original(target);
-            proxies.set(target, wrapped);
-        }
-        return wrapped;
-    };
-    once[WRAPPED] = true;
-    proxy.unknownCheckingProxy = once;
 }
