@@ -90,7 +90,9 @@ function brokenForEveryRule() {
         // Issue 22: exec on in a cluster outside the stack (unlogged, as far as the stack shows), and a prod-like
         // stack (deletion protection, on the load balancer above) whose file system has neither backup nor replica.
         .change("app-service", (i) => Object.assign(i, { enableExecuteCommand: true, cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere" }))
-        .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } });
+        .add("aws:sqs/queue:Queue", "work-queue", { inputs: { sqsManagedSseEnabled: false } })
+        // The load balancer above is protected (issue 22 needs one); this one breaks the deletion-protection rule.
+        .add("aws:lb/loadBalancer:LoadBalancer", "alb-unprotected", { inputs: { loadBalancerType: "application", dropInvalidHeaderFields: true } });
 }
 
 describe("policy pack over the analyzer interface", () => {
