@@ -62,7 +62,7 @@ export class FargateService extends pulumi.ComponentResource {
         );
         const capacity = createClusterCapacity(name, cluster, settings.capacityProviderStrategy, this);
         // One key for the stack's service logs (CT.CLOUDWATCH.PR.3); the worker on this cluster is handed it (logKeyArn).
-        const logKey = createLogGroupKey(name, { retainOnDelete: deletionProtection }, this);
+        const logKey = createLogGroupKey(name, this);
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKey.arn }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);

@@ -24,7 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
  * Rotation is on (CT.KMS.PR.1): yearly, and old key material stays usable for data it encrypted.
  * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
  */
-export function createLogGroupKey(name: string, args: { retainOnDelete: boolean }, parent: pulumi.Resource): aws.kms.Key {
+export function createLogGroupKey(name: string, parent: pulumi.Resource): aws.kms.Key {
     const identity = aws.getCallerIdentityOutput({}, { parent });
     // The caller's ARN names the partition (arn:<partition>:iam::…).
     const partition = identity.arn.apply((arn) => arn.split(":")[1]);
@@ -38,8 +38,8 @@ export function createLogGroupKey(name: string, args: { retainOnDelete: boolean 
             deletionWindowInDays: 30,
             policy: logGroupKeyPolicy({ partition, account, region }),
         },
-        // Logs kept by a protected stack (retainOnDelete) stay readable only while their key exists.
-        { parent, retainOnDelete: args.retainOnDelete },
+        // Deleted with the stack, as the log groups it encrypts are (AWS waits deletionWindowInDays before it is gone).
+        { parent },
     );
 }
 

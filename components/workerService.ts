@@ -100,7 +100,7 @@ export class WorkerService extends pulumi.ComponentResource {
         const scope = roleScope(this);
 
         // Encrypted with the stack's log key (CT.CLOUDWATCH.PR.3; components/logEncryption.ts), or a key of its own.
-        const logKeyArn = args.logKeyArn ?? createLogGroupKey(name, { retainOnDelete: false }, this).arn;
+        const logKeyArn = args.logKeyArn ?? createLogGroupKey(name, this).arn;
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKeyArn }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);

@@ -97,6 +97,8 @@ describe("Log-group encryption (CT.CLOUDWATCH.PR.3)", () => {
             const key = oneOfType(r, T.key, "app-logs-key");
             assert.strictEqual(key.parent, oneOfType(r, "fargate-efs-s3:compute:FargateService", "app").urn);
             assert.strictEqual(key.inputs.enableKeyRotation, true);
+            // Deleted with the stack, like the log groups it encrypts (neither is retained).
+            assert.strictEqual(r.retainedOnDelete.has(key.urn), false);
             const groups = allOfType(r, T.logGroup).filter((g) => g.name !== "app-exec-sessions");
             assert.deepStrictEqual(groups.map((g) => g.name).sort(), stack === "prod" ? ["app-logs", "worker-logs"] : ["app-logs"]);
             for (const g of groups) {
