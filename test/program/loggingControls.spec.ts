@@ -4,7 +4,12 @@
  * are encrypted with one rotated customer managed key that CloudWatch Logs of the account and region may use.
  */
 import * as assert from "assert";
+import * as path from "path";
 import { ACCESS_LOG_EXPIRATION_DAYS, ELB_LOG_DELIVERY_SERVICE, elbLogDeliveryPrincipal } from "../../components/accessLogBucket";
+import { loadStackConfigFromFile } from "../../tools/stackConfigFile";
+import { estimateMonthlyCost } from "../../tools/cost/model";
+import { LIST_PRICES } from "../../tools/cost/prices";
+import { costInputFromStack } from "../../tools/preview/costInput";
 import { allOfType, deps, json, oneOfType, PROD_UPDATE_OVERRIDES, stackRun, StackRun } from "../mocks";
 
 const T = {
@@ -128,5 +133,21 @@ describe("Log-group encryption (CT.CLOUDWATCH.PR.3)", () => {
                 `${role.name}: the AWS managed execution policy only (no kms:* actions in it)`,
             );
         }
+    });
+});
+
+describe("Cost lines of the logging controls (issue 20)", () => {
+    it("prices the log-group key and the access-log PUTs, and counts as topic keys only keys a topic is encrypted with", async () => {
+        const dev = await run("dev");
+        const config = loadStackConfigFromFile(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"));
+        const input = costInputFromStack(config, dev.resources);
+        assert.deepStrictEqual([input.logGroupKeys, input.loadBalancerAccessLogs, input.monitoring?.topicKeys], [1, true, 1]);
+        const lines = estimateMonthlyCost(input, LIST_PRICES).lines;
+        assert.strictEqual(lines.find((l) => l.item === "KMS key of the log groups")?.usd, 1);
+        // One log file per ALB node (2 AZs) every 5 minutes: 2 × 12 × 730 PUTs.
+        assert.strictEqual(lines.find((l) => l.item === "ALB access log PUT requests")?.quantity, (2 * 12 * 730) / 1000);
+        const keyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const byArn = await run("dev", { "fargate-efs-s3:monitoring": JSON.stringify({ topicKmsKeyId: keyArn }) });
+        assert.strictEqual(costInputFromStack(config, byArn.resources).monitoring?.topicKeys, 0, "a key passed by ARN is not the stack's");
     });
 });
