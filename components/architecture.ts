@@ -112,6 +112,7 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
                   capacityProviderStrategy: config.placement.worker,
                   cpuArchitecture: config.placement.cpuArchitecture,
                   execSessionLog: app.execSessionLog,
+                  logKeyArn: app.logKeyArn,
                   fileSystem,
                   accessPoint: "app",
                   bucket: archive,

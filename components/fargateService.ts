@@ -6,6 +6,7 @@ import { createExecSessionLog, EXEC_S3_PREFIX, ExecLogging, ExecSessionLog, gran
 import { createDrainSchedule } from "./drainSchedule";
 import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
+import { createLogGroupKey } from "./logEncryption";
 import { createTaskDefinition, resolveImage } from "./taskDefinition";
 import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
 import { throwIfProblems } from "./validation";
@@ -25,6 +26,8 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly logGroupName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly taskSecurityGroupId: pulumi.Output<string>;
+    /** The KMS key that encrypts this service's log group, for the other services' log groups (WorkerServiceArgs.logKeyArn). */
+    public readonly logKeyArn: pulumi.Output<string>;
     /** The web tier's image. */
     public readonly image: pulumi.Output<string>;
     /** The image for each architecture it was built (or given) for: the web tier's and `extraImageArchitectures`. */
@@ -58,7 +61,9 @@ export class FargateService extends pulumi.ComponentResource {
             { parent: this },
         );
         const capacity = createClusterCapacity(name, cluster, settings.capacityProviderStrategy, this);
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
+        // One key for the stack's service logs (CT.CLOUDWATCH.PR.3); the worker on this cluster is handed it (logKeyArn).
+        const logKey = createLogGroupKey(name, this);
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKey.arn }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);
         const taskSecurityGroup = createTaskSecurityGroup(name, args.vpcId, this);
@@ -169,6 +174,7 @@ export class FargateService extends pulumi.ComponentResource {
         this.clusterArn = cluster.arn;
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
+        this.logKeyArn = logKey.arn;
         this.taskRoleArn = taskRole.arn;
         this.taskSecurityGroupId = taskSecurityGroup.id;
         this.image = image;

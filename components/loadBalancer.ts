@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createAccessLogBucket } from "./accessLogBucket";
 
 /**
  * An upload id (a UUID, four hyphens) and what may follow it (`/content`) as one ALB path pattern: `*` matches any run
@@ -36,6 +37,7 @@ export interface LoadBalancerArgs {
     readonly containerPort: number;
     /** HTTPS on 443 with this ACM certificate, port 80 redirecting; plain HTTP on 80 when undefined. */
     readonly certificateArn?: pulumi.Input<string>;
+    /** Also keeps the access-log bucket when the stack is destroyed (retainOnDelete). */
     readonly deletionProtection: boolean;
 }
 
@@ -89,6 +91,8 @@ export function createLoadBalancer(name: string, args: LoadBalancerArgs, parent:
         { parent },
     );
 
+    // Access logs (CT.ELASTICLOADBALANCING.PR.6/PR.10, ELB.5) to a bucket of their own (components/accessLogBucket.ts).
+    const accessLogs = createAccessLogBucket(name, { retainOnDelete: args.deletionProtection }, parent);
     const loadBalancer = new aws.lb.LoadBalancer(
         `${name}-alb`,
         {
@@ -100,8 +104,10 @@ export function createLoadBalancer(name: string, args: LoadBalancerArgs, parent:
             enableDeletionProtection: args.deletionProtection,
             // Large uploads stream through the load balancer; the default 60 s cuts slow clients off.
             idleTimeout: 300,
+            accessLogs: { bucket: accessLogs.bucketName, enabled: true },
         },
-        { parent },
+        // ELB checks that it may write to the bucket when access logs are turned on: the policy must be in place.
+        { parent, dependsOn: [accessLogs.policy] },
     );
     const targetGroup = new aws.lb.TargetGroup(
         `${name}-tg`,

@@ -6,6 +6,7 @@ import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, se
 import { ExecSessionLog, grantExec } from "./execAccess";
 import { createCpuScaling, withExecPrefix } from "./fargateService";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
+import { createLogGroupKey } from "./logEncryption";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskDefinition } from "./taskDefinition";
 import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
@@ -35,6 +36,8 @@ export interface WorkerServiceArgs extends ServiceSizing {
     readonly cpuArchitecture?: CpuArchitecture;
     /** The cluster's ECS Exec session log when exec is on (the web service's `execSessionLog`). Defaults to exec off. */
     readonly execSessionLog?: ExecSessionLog;
+    /** The KMS key that encrypts the worker's log group: the web service's (`FargateService.logKeyArn`). Defaults to a key of the worker's own. */
+    readonly logKeyArn?: pulumi.Input<string>;
     /** The file system and access point to mount at {@link EFS_MOUNT_PATH}: the web service's, where uploads land. */
     readonly fileSystem: SharedFileSystem;
     readonly accessPoint: string;
@@ -96,7 +99,9 @@ export class WorkerService extends pulumi.ComponentResource {
         const settings = workerDefaults(args);
         const scope = roleScope(this);
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays }, { parent: this });
+        // Encrypted with the stack's log key (CT.CLOUDWATCH.PR.3; components/logEncryption.ts), or a key of its own.
+        const logKeyArn = args.logKeyArn ?? createLogGroupKey(name, this).arn;
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKeyArn }, { parent: this });
         const execution = createExecutionRole(name, scope, this);
         const taskRole = createTaskRole(`${name}-task-role`, scope, this);
         // No ingress rule: nothing reaches the worker. HTTPS out for S3 and the AWS APIs; NFS out comes with the grant.

@@ -55,7 +55,7 @@ async function rendered(stack: string, overrides: Record<string, string> = {}): 
     return {
         bucketName: run.outputs.bucketName as string,
         archivePrefix: serviceDefaults(run.config.service).archivePrefix,
-        bucketPolicy: JSON.parse(oneOfType(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string),
+        bucketPolicy: JSON.parse(oneOfType(run, "aws:s3/bucketPolicy:BucketPolicy", "archive-policy").inputs.policy as string),
         roles: { serve: role("app-task-role"), archive: role("app-drain-task-role") },
         fileSystemArn: oneOfType(run, "aws:efs/fileSystem:FileSystem").outputs.arn as string,
         fileSystemPolicy: JSON.parse(oneOfType(run, "aws:efs/fileSystemPolicy:FileSystemPolicy").inputs.policy as string),

@@ -32,7 +32,7 @@ describe("program: content delivery through CloudFront with origin access contro
     it("is off in dev and prod: no distribution, and the bucket policy allows nothing", async () => {
         for (const run of [await stackRun({ stack: "dev" }), await stackRun({ stack: "prod", overrides: PROD_UPDATE_OVERRIDES })]) {
             assert.strictEqual(allOfType(run, T.distribution).length, 0);
-            assert.ok(!json(oneOfType(run, T.bucketPolicy).inputs.policy).Statement.some((s: any) => s.Effect === "Allow"));
+            assert.ok(!json(oneOfType(run, T.bucketPolicy, "archive-policy").inputs.policy).Statement.some((s: any) => s.Effect === "Allow"));
         }
     });
 
@@ -61,7 +61,7 @@ describe("program: content delivery through CloudFront with origin access contro
         const run = await withCdn();
         const dist = oneOfType(run, T.distribution);
         const bucketArn = oneOfType(run, T.bucket, "archive-bucket").outputs.arn;
-        const allows = json(oneOfType(run, T.bucketPolicy).inputs.policy).Statement.filter((s: any) => s.Effect === "Allow");
+        const allows = json(oneOfType(run, T.bucketPolicy, "archive-policy").inputs.policy).Statement.filter((s: any) => s.Effect === "Allow");
         assert.deepStrictEqual(allows, [
             {
                 Sid: "AllowCloudFrontOac0",
@@ -73,7 +73,7 @@ describe("program: content delivery through CloudFront with origin access contro
             },
         ]);
         assert.match(String(dist.outputs.arn), /^arn:aws:cloudfront:.*:distribution\//);
-        assert.strictEqual(oneOfType(run, T.pab).inputs.restrictPublicBuckets, true, "the bucket stays non-public");
+        assert.strictEqual(oneOfType(run, T.pab, "archive-public-access-block").inputs.restrictPublicBuckets, true, "the bucket stays non-public");
     });
 
     it("the app gets CDN_BASE_URL and the same served patterns; program and app agree on the default", async () => {
@@ -90,7 +90,7 @@ describe("program: content delivery through CloudFront with origin access contro
         const d = oneOfType(run, T.distribution).inputs as any;
         assert.deepStrictEqual([d.aliases, d.webAclId], [["cdn.example.org"], WAF]);
         assert.deepStrictEqual(d.viewerCertificate, { acmCertificateArn: CERT, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" });
-        const allow = json(oneOfType(run, T.bucketPolicy).inputs.policy).Statement.find((s: any) => s.Effect === "Allow");
+        const allow = json(oneOfType(run, T.bucketPolicy, "archive-policy").inputs.policy).Statement.find((s: any) => s.Effect === "Allow");
         assert.strictEqual(allow.Resource.length, 2);
         const env = json<any[]>(oneOfType(run, T.taskDefinition, "app-task").inputs.containerDefinitions)[0].environment;
         assert.deepStrictEqual(env.find((e: any) => e.name === "CDN_BASE_URL").value, "https://cdn.example.org");
@@ -98,7 +98,7 @@ describe("program: content delivery through CloudFront with origin access contro
 
     it("what the CDN serves is never frozen: with the CDN on, current versions move to GLACIER_IR (GetObject reads it), never GLACIER or DEEP_ARCHIVE; without it, the GLACIER default stays", async () => {
         const currentTransitions = (run: Awaited<ReturnType<typeof withCdn>>) =>
-            (oneOfType(run, T.lifecycle).inputs as any).rules.filter((r: any) => r.status === "Enabled").flatMap((r: any) => r.transitions ?? []);
+            (oneOfType(run, T.lifecycle, "archive-lifecycle").inputs as any).rules.filter((r: any) => r.status === "Enabled").flatMap((r: any) => r.transitions ?? []);
         assert.deepStrictEqual(currentTransitions(await withCdn()), [{ days: 90, storageClass: "GLACIER_IR" }]);
         assert.deepStrictEqual(currentTransitions(await stackRun({ stack: "dev" })), [{ days: 90, storageClass: "GLACIER" }]);
     });

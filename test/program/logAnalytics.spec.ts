@@ -83,7 +83,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
     });
 
     it("query results expire after 7 days (old versions a day later); the archive's own rules are unchanged", async () => {
-        const rules = oneOfType(await dev(), T.lifecycle).inputs.rules as any[];
+        const rules = oneOfType(await dev(), T.lifecycle, "archive-lifecycle").inputs.rules as any[];
         const expire = rules.find((r) => r.filter?.prefix === "athena-results/");
         assert.ok(expire, `a rule for athena-results/: ${JSON.stringify(rules.map((r) => r.id))}`);
         assert.deepStrictEqual([expire.status, expire.expiration.days, expire.noncurrentVersionExpiration.noncurrentDays], ["Enabled", 7, 1]);
@@ -112,7 +112,7 @@ describe("program: archived logs registered for Athena (logAnalytics)", function
     it("without logAnalytics there is no table, workgroup or results rule", async () => {
         const run = await stackRun({ stack: "dev", overrides: { "fargate-efs-s3:logAnalytics": "false" } });
         assert.deepStrictEqual([allOfType(run, T.table).length, allOfType(run, T.workgroup).length], [0, 0]);
-        assert.ok(!(oneOfType(run, T.lifecycle).inputs.rules as any[]).some((r) => r.filter?.prefix === "athena-results/"));
+        assert.ok(!(oneOfType(run, T.lifecycle, "archive-lifecycle").inputs.rules as any[]).some((r) => r.filter?.prefix === "athena-results/"));
     });
 });
 

@@ -54,7 +54,7 @@ describe("program: the background worker shares the file system (prod, worker.en
     });
     it("allows the worker exactly the archive and log prefixes: write and read back, no GetObjectVersion, no delete", async () => {
         const run = await prod();
-        const bucketArn = oneOfType(run, "aws:s3/bucket:Bucket").outputs.arn as string;
+        const bucketArn = oneOfType(run, "aws:s3/bucket:Bucket", "archive-bucket").outputs.arn as string;
         const worker = policiesOf(run, "worker-task-role");
         assert.deepStrictEqual(Object.keys(worker).sort(), ["worker-archive-read", "worker-archive-write", "worker-efs-app", "worker-queue-consume", "worker-queue-send"]);
         const write = statement(worker["worker-archive-write"], "WriteObjects");

@@ -52,6 +52,10 @@ export interface CostInput {
     readonly logAnalytics?: boolean;
     /** Issue 22: customer managed KMS keys the stack creates (the ECS Exec session log's). Defaults to 0. */
     readonly kmsKeys?: number;
+    /** Issue 20: customer managed KMS keys that encrypt the services' log groups (the web service's, shared with the worker). Defaults to 0. */
+    readonly logGroupKeys?: number;
+    /** Issue 20: whether the load balancers deliver access logs to S3. Defaults to false. */
+    readonly loadBalancerAccessLogs?: boolean;
     /** Alarms, dashboards, the app's custom metrics and alarm topics, when the stack has them. */
     readonly monitoring?: {
         /** Metrics read by standard-resolution (period ≥ 60 s) alarms, summed over the alarms. */
@@ -208,6 +212,13 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     fargate(service, "", "web tier");
     if (input.worker) fargate(input.worker, " (worker)", "worker");
     add("KMS keys", "KMS", input.kmsKeys ?? 0, prices.kmsKey, "the ECS Exec session log's key");
+    add(
+        "KMS key of the log groups",
+        "KMS",
+        input.logGroupKeys ?? 0,
+        prices.kmsKey,
+        "rotation on: +$1/month after the first and after the second yearly rotation (then no more); CloudWatch Logs' KMS requests not estimated",
+    );
 
     add("NAT gateway hours", "VPC", input.natGatewayCount * HOURS_PER_MONTH, prices.natGatewayHours, `${input.natGatewayCount} × ${HOURS_PER_MONTH} h`);
     add("NAT gateway data processed", "VPC", input.natGatewayCount > 0 ? usage.natDataGb : 0, prices.natGatewayData);
@@ -215,6 +226,13 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("Public IPv4 addresses", "VPC", publicIps * HOURS_PER_MONTH, prices.publicIpv4, `${publicIps} addresses (NAT gateways, ALB nodes) × ${HOURS_PER_MONTH} h`);
 
     add("Application Load Balancer hours", "ELB", input.loadBalancerCount * HOURS_PER_MONTH, prices.albHours, `${input.loadBalancerCount} × ${HOURS_PER_MONTH} h; LCU charges not estimated`);
+    if (input.loadBalancerAccessLogs) {
+        // issue 20: ELB publishes one log file per load balancer node every 5 minutes (at least one node per AZ) and does
+        // not charge for the delivery; S3 bills the PUTs and the storage.
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html
+        const files = input.loadBalancerCount * input.azCount * 12 * HOURS_PER_MONTH;
+        add("ALB access log PUT requests", "S3", files / 1000, prices.s3PutRequests, `${input.loadBalancerCount} × ${input.azCount} nodes (at least one per AZ) × 12 files/h × ${HOURS_PER_MONTH} h; log storage not estimated (grows with traffic, expires after a year)`);
+    }
 
     if (input.cdn) {
         add("CloudFront HTTPS requests", "CloudFront", (usage.cdnRequests ?? 0) / 10_000, prices.cloudFrontHttpsRequests, "free tier (1 TB, 10 M requests) not deducted");

@@ -14,7 +14,7 @@ const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 /** The alarms' metrics as CloudWatch bills them: one per metric read, by the resolution of the alarm's period. */
-function monitoringOf(config: StackConfig, resources: readonly Pick<RecordedResource, "type" | "inputs">[]): CostInput["monitoring"] {
+function monitoringOf(config: StackConfig, resources: readonly CostedResource[]): CostInput["monitoring"] {
     let alarmMetrics = 0;
     let highResolutionAlarmMetrics = 0;
     for (const alarm of resources.filter((r) => r.type === METRIC_ALARM)) {
@@ -32,11 +32,17 @@ function monitoringOf(config: StackConfig, resources: readonly Pick<RecordedReso
         dashboards: resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length,
         customMetrics: Object.keys(APP_METRICS).length * services,
         snsTopics: resources.filter((r) => r.type === "aws:sns/topic:Topic").length,
-        topicKeys: resources.filter((r) => r.type === "aws:kms/key:Key").length,
+        // The stack's keys that encrypt a topic (its kmsMasterKeyId comes from them), not the log groups' or a key passed by ARN.
+        topicKeys: resources.filter(
+            (k) => k.type === "aws:kms/key:Key" && resources.some((t) => t.type === "aws:sns/topic:Topic" && (t.propertyDependencies?.kmsMasterKeyId ?? []).includes(k.urn ?? "")),
+        ).length,
     };
 }
 
-export function costInputFromStack(config: StackConfig, resources: readonly Pick<RecordedResource, "type" | "inputs">[]): CostInput {
+/** What the estimate reads of a recorded resource: its type and inputs, and (to tell keys apart) its URN and property dependencies. */
+type CostedResource = Pick<RecordedResource, "type" | "inputs"> & Partial<Pick<RecordedResource, "urn" | "propertyDependencies">>;
+
+export function costInputFromStack(config: StackConfig, resources: readonly CostedResource[]): CostInput {
     const loadBalancers = resources.filter(
         (r) => r.type === LOAD_BALANCER && (r.inputs.loadBalancerType === undefined || r.inputs.loadBalancerType === "application"),
     ).length;
@@ -76,6 +82,9 @@ export function costInputFromStack(config: StackConfig, resources: readonly Pick
               }
             : {}),
         kmsKeys: exec.enabled && exec.logging === "cloudwatch" ? 1 : 0,
+        // issue 20: the web service's log-group key, which the worker shares (components/logEncryption.ts).
+        logGroupKeys: 1,
+        loadBalancerAccessLogs: resources.some((r) => r.type === LOAD_BALANCER && (r.inputs.accessLogs as { enabled?: unknown } | undefined)?.enabled === true),
         natGatewayCount: networkDefaults(config.network).natGateways === "OnePerAz" ? config.azCount : 1,
         loadBalancerCount: loadBalancers,
         azCount: config.azCount,
