@@ -71,3 +71,24 @@ describe("app: adversarial read — the life cycle and the work queue", function
         }
     });
 });
+
+describe("app: adversarial read — requests while S3 is away", function () {
+    this.timeout(120_000);
+    let app: AppProcess | undefined;
+    after(async () => {
+        await app?.stop("SIGKILL");
+    });
+
+    it("GET /uploads/:id of an upload not on EFS while S3 is unreachable answers 503 with Retry-After, not 500, and names no endpoint", async () => {
+        app = await startApp({ DATA_DIR: tempDataDir(), BUCKET: "unused-bucket", S3_ENDPOINT: "http://127.0.0.1:9" });
+        const id = "0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b";
+        for (const target of [`/uploads/${id}`, `/uploads/${id}/content`]) {
+            const r = await fetch(`${app.url}${target}`, { redirect: "manual" });
+            const body = await r.text();
+            assert.equal(r.status, 503, `${target}: ${body}`);
+            assert.match(r.headers.get("retry-after") ?? "", /^\d+$/);
+            assert.ok(!body.includes("127.0.0.1") && !body.includes("unused-bucket"), body);
+        }
+        assert.equal(app.child.exitCode, null);
+    });
+});
