@@ -161,7 +161,12 @@ export class WorkQueue {
         await this.client.send(new DeleteMessageCommand({ QueueUrl: this.config.queueUrl, ReceiptHandle: receiptHandle }));
     }
 
-    /** Deletes received messages, in batches of 10; returns the receipt handles SQS refused, with its reason. */
+    /**
+     * Deletes received messages, in batches of 10; returns the receipt handles SQS refused, with its reason. Needs
+     * only sqs:DeleteMessage (WorkQueue.grantConsume): "setting permissions for SendMessage, DeleteMessage, or
+     * ChangeMessageVisibility sets permissions for the corresponding batch versions of the actions."
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html)
+     */
     async deleteMany(handles: readonly string[]): Promise<Map<string, string>> {
         const refused = new Map<string, string>();
         for (let i = 0; i < handles.length; i += SQS_BATCH) {
