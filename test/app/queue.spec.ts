@@ -110,7 +110,7 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         sqs.destroy();
     });
 
-    it("SIGTERM hands the messages of unfinished items back at once (ChangeMessageVisibility 0): another task archives them long before their visibility timeout", async () => {
+    it("SIGTERM hands the messages of unfinished items back at once (each replaced by a fresh one): another task archives them long before their visibility timeout", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
         // S3 that accepts connections and never answers: the items stay in flight until the hand-back.
@@ -122,7 +122,8 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         const port = await freePort();
         await new Promise<void>((r) => hole.listen(port, "127.0.0.1", r));
         try {
-            const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600" };
+            // A deadline within stopChild's 10 s before SIGKILL: the default (50 s) hands back only after 23 s.
+            const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600", SHUTDOWN_DEADLINE_SECONDS: "8" };
             const a = await track(startApp({ ...env, S3_ENDPOINT: `http://127.0.0.1:${port}`, TASK_ID: "stopping" }));
             const sent = new Map<string, string>();
             for (let i = 0; i < 3; i++) {
