@@ -1,5 +1,6 @@
 import {
     ChangeMessageVisibilityBatchCommand,
+    DeleteMessageBatchCommand,
     DeleteMessageCommand,
     GetQueueAttributesCommand,
     ReceiveMessageCommand,
@@ -158,6 +159,23 @@ export class WorkQueue {
     async delete(receiptHandle: string): Promise<void> {
         this.count("DeleteMessage");
         await this.client.send(new DeleteMessageCommand({ QueueUrl: this.config.queueUrl, ReceiptHandle: receiptHandle }));
+    }
+
+    /**
+     * Deletes received messages, in batches of 10; returns the receipt handles SQS refused, with its reason. Needs
+     * only sqs:DeleteMessage (WorkQueue.grantConsume): "setting permissions for SendMessage, DeleteMessage, or
+     * ChangeMessageVisibility sets permissions for the corresponding batch versions of the actions."
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html)
+     */
+    async deleteMany(handles: readonly string[]): Promise<Map<string, string>> {
+        const refused = new Map<string, string>();
+        for (let i = 0; i < handles.length; i += SQS_BATCH) {
+            const batch = handles.slice(i, i + SQS_BATCH);
+            this.count("DeleteMessageBatch");
+            const r = await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: batch.map((h, n) => ({ Id: String(n), ReceiptHandle: h })) }));
+            for (const f of r.Failed ?? []) refused.set(batch[Number(f.Id)], `${f.Code ?? "?"}: ${f.Message ?? ""}`);
+        }
+        return refused;
     }
 
     /** The work queue's VisibilityTimeout, for a consumer without QUEUE_VISIBILITY_SECONDS. */

@@ -173,7 +173,8 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
                 refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
                 return;
             }
-            const found = await locate(ctx, id);
+            const found = await locateOrRefuse(ctx, id, refuse);
+            if (found === "refused") return;
             if (!found) {
                 refuse(new HttpError(404, "id", `no upload ${id}`));
                 return;
@@ -195,7 +196,8 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
                     await pipeline(fh.createReadStream(), res);
                     return;
                 }
-                const again = await locate(ctx, id);
+                const again = await locateOrRefuse(ctx, id, refuse);
+                if (again === "refused") return;
                 if (!again?.status.key || again.dir) {
                     refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
                     return;
@@ -250,6 +252,22 @@ interface UploadStatus {
     quarantined?: string;
     /** CDN URLs of this upload's archived objects under the served prefixes (CDN_SERVED_PREFIXES). */
     cdnUrls?: string[];
+}
+
+/**
+ * {@link locate}, with S3 unreachable (an outage, throttling, a network error) answered as what it is: 503 with
+ * Retry-After naming S3, instead of a 500 "internal error" for every upload that is not (or no longer) on EFS.
+ */
+async function locateOrRefuse(ctx: Context, id: string, refuse: (e: HttpError) => void): Promise<Awaited<ReturnType<typeof locate>> | "refused"> {
+    try {
+        return await locate(ctx, id);
+    } catch (e) {
+        const error = errorFields(e);
+        ctx.log.warn("upload lookup: S3 did not answer", { uploadId: id, ...error });
+        // The error's name only: its message can name the endpoint or the bucket, which a public client has no use for.
+        refuse(new HttpError(503, "id", `upload ${id} is not on EFS and S3 could not be asked about it (${String(error.errorName ?? "error")}); retry later`, { "retry-after": String(RETRY_AFTER_SECONDS) }));
+        return "refused";
+    }
 }
 
 /** EFS first (stored), then S3 (archived), then EFS again (it may have moved between the two looks). */

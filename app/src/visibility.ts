@@ -1,7 +1,7 @@
 import { performance } from "perf_hooks";
 import { Hold } from "./archiveItem";
 import { errorFields, Logger } from "./log";
-import { Received, WorkQueue } from "./queue";
+import { ItemMessage, Received, WorkQueue } from "./queue";
 
 /**
  * Share of the visibility timeout this task trusts its own extension for, measured from the moment the request
@@ -25,6 +25,10 @@ export class MessageHold implements Hold {
     }
     holds(): boolean {
         return !this.released && performance.now() < this.validUntil;
+    }
+    /** Whether it was released: handed back already, or found no longer this task's. */
+    get isReleased(): boolean {
+        return this.released;
     }
     /** Stops every write in this task's name for the message (handed back, or found lost). */
     release(): void {
@@ -73,20 +77,52 @@ export class Visibility {
     }
 
     /**
-     * Makes these messages visible again at once (a stopping task's hand-back); they are no longer held. "The default
-     * visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours."
-     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html)
+     * Hands these messages back (a stopping task, the end of an `archive --once` run): they are no longer held, and
+     * their items are at once available to other consumers with a fresh receive count. A message is replaced (its item
+     * sent again, then the received message deleted) rather than made visible again, because every receive counts
+     * towards the redrive policy and ChangeMessageVisibility does not undo one: "ApproximateReceiveCount – Returns the
+     * number of times a message has been received across all queues but not deleted."
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html) Made visible
+     * again, an item in flight during maxReceiveCount scale-ins or Spot interruptions would be dead-lettered and
+     * quarantined as if it had killed its task each time. A task that dies (SIGKILL, OOM) hands nothing back, so poison
+     * items still reach the dead-letter queue. If the send fails, the message is made visible again instead ("The
+     * minimum is 0 seconds", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibility.html);
+     * a replacement sent whose old message is not deleted is a duplicate, which is harmless.
      */
-    async handBack(holds: readonly MessageHold[]): Promise<void> {
+    async handBack(all: readonly MessageHold[]): Promise<void> {
+        // Once only: a hold released already was handed back before (stop() and the retry loop both hand back an
+        // item waiting to retry), or is no longer this task's; sending its item again would only make a duplicate.
+        const holds = [...new Set(all)].filter((h) => !h.isReleased);
         for (const h of holds) {
             h.release();
             this.held.delete(h);
         }
         if (holds.length === 0) return;
+        const items = new Map<string, ItemMessage>();
+        for (const h of holds) if (h.message.item) items.set(h.message.item.id, h.message.item);
+        let resent = new Set<string>();
+        if (items.size > 0) {
+            try {
+                resent = await this.queue.send([...items.values()]);
+            } catch (e) {
+                this.log.warn("hand-back: the items could not be sent again; their messages are made visible again instead", { messages: holds.length, ...errorFields(e) });
+            }
+        }
+        const replaced = holds.filter((h) => h.message.item !== undefined && resent.has(h.message.item.id));
+        const rest = holds.filter((h) => !replaced.includes(h));
+        if (replaced.length > 0) {
+            try {
+                const refused = await this.queue.deleteMany(replaced.map((h) => h.message.receiptHandle));
+                if (refused.size > 0) this.log.warn("hand-back: SQS did not delete some replaced messages; they come back as duplicates, which are harmless", { messages: refused.size, reasons: [...new Set(refused.values())].slice(0, 3) });
+            } catch (e) {
+                this.log.warn("hand-back: the replaced messages were not deleted; they come back as duplicates, which find their items archived or archive them once", { messages: replaced.length, ...errorFields(e) });
+            }
+        }
+        if (rest.length === 0) return;
         try {
-            await this.queue.changeVisibility(holds.map((h) => h.message.receiptHandle), 0);
+            await this.queue.changeVisibility(rest.map((h) => h.message.receiptHandle), 0);
         } catch (e) {
-            this.log.warn("hand-back failed: the messages become visible when their timeout ends", { messages: holds.length, ...errorFields(e) });
+            this.log.warn("hand-back failed: the messages become visible when their timeout ends", { messages: rest.length, ...errorFields(e) });
         }
     }
 

@@ -53,7 +53,9 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
     it("an item whose processing kills its task (SIGKILL on 'processing started') reaches the dead-letter queue after maxReceiveCount receives and is quarantined with its reason; the fleet archives the rest", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
-        const queues = await queuesFor(dataDir, { maxReceiveCount: 2, visibilitySeconds: 2 });
+        // A visibility of 6 s: long enough that a loaded machine logs "processing started" (the kill) before a message
+        // times out unprocessed, which would spend a receive without a kill.
+        const queues = await queuesFor(dataDir, { maxReceiveCount: 2, visibilitySeconds: 6 });
         const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
         const sharp = require(require.resolve("sharp", { paths: [path.join(__dirname, "..", "..", "app")] }));
         // Large enough that decoding it takes a while after the line is written, so the kill lands during processing.
@@ -68,7 +70,7 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
 
         // Each task works on one item at a time, so that a kill takes no other message down with the poison (a task that
         // dies hands back nothing: every message it held is received again, and counts towards the redrive policy).
-        const env = { ...queues, DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "2", MAX_RECEIVE_COUNT: "2", ARCHIVE_CONCURRENCY: "1" };
+        const env = { ...queues, DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "6", MAX_RECEIVE_COUNT: "2", ARCHIVE_CONCURRENCY: "1" };
         const killed: string[] = [];
         let finished = false;
         let next = 0;
@@ -119,7 +121,7 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         sqs.destroy();
     });
 
-    it("SIGTERM hands the messages of unfinished items back at once (ChangeMessageVisibility 0): another task archives them long before their visibility timeout", async () => {
+    it("SIGTERM hands the messages of unfinished items back at once (each replaced by a fresh one): another task archives them long before their visibility timeout", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();
         // S3 that accepts connections and never answers: the items stay in flight until the hand-back.
@@ -131,7 +133,8 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         const port = await freePort();
         await new Promise<void>((r) => hole.listen(port, "127.0.0.1", r));
         try {
-            const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600" };
+            // A deadline within stopChild's 10 s before SIGKILL: the default (50 s) hands back only after 23 s.
+            const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600", SHUTDOWN_DEADLINE_SECONDS: "8" };
             const a = await track(startApp({ ...env, S3_ENDPOINT: `http://127.0.0.1:${port}`, TASK_ID: "stopping" }));
             const sent = new Map<string, string>();
             for (let i = 0; i < 3; i++) {
