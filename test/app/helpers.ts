@@ -111,13 +111,21 @@ export function removeTempDataDirs(): void {
 export function filesUnder(dir: string): string[] {
     const out: string[] = [];
     const walk = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        let entries: fs.Dirent[];
+        try {
+            entries = fs.readdirSync(d, { withFileTypes: true });
+        } catch (e) {
+            // A directory the app removes while this walks it (a refused upload's temporary directory) has no files.
+            if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+            throw e;
+        }
+        for (const e of entries) {
             const p = path.join(d, e.name);
             if (e.isDirectory()) walk(p);
             else out.push(path.relative(dir, p));
         }
     };
-    if (fs.existsSync(dir)) walk(dir);
+    walk(dir);
     return out;
 }
 
