@@ -124,7 +124,8 @@ export class Archiver {
     /**
      * Stops receiving (the poll in progress returns within RECEIVE_WAIT_SECONDS; what it brings is handed back at once),
      * lets in-flight items finish until the deadline, then hands the
-     * messages of those still running back (visible again), and stops extending any. Items waiting to retry are
+     * messages of those still running back (replaced by fresh ones, so a stop spends no receive: visibility.ts), and
+     * stops extending any. Items waiting to retry are
      * handed back at once. What a handed-back item was doing stops at its next write (its hold is released).
      */
     async stop(options: StopOptions = {}): Promise<void> {
