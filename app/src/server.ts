@@ -6,6 +6,7 @@ import * as path from "path";
 import { pipeline } from "stream/promises";
 import { Archiver } from "./archiver";
 import { watchBody } from "./bodyWatch";
+import { lingeringClose } from "./linger";
 import { attachment } from "./disposition";
 import { requestPath } from "./paths";
 import { cdnUrls } from "./cdn";
@@ -77,7 +78,8 @@ function failed(ctx: Context, req: http.IncomingMessage, res: http.ServerRespons
         return;
     }
     res.writeHead(500, { "content-type": "application/json", connection: "close" });
-    res.end(JSON.stringify({ error: "internal error", field: "request" }), () => req.destroy());
+    lingeringClose(req, res);
+    res.end(JSON.stringify({ error: "internal error", field: "request" }));
 }
 
 /** Whether the request announces a body (RFC 9112 §6.3: Content-Length or Transfer-Encoding). */
@@ -91,9 +93,11 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         if (res.headersSent) return;
         // A body nobody read (a GET to /healthz with one) is not waited for on a kept-alive connection: the
-        // answer closes it, and Node drops what is left.
-        const close = !req.complete && hasBody(req) ? { connection: "close" } : {};
-        res.writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff", ...headers, ...close });
+        // answer closes it (in stages, linger.ts, so the client reads the answer rather than a reset).
+        const unread = !req.complete && hasBody(req);
+        const closing = unread || /^close$/i.test(headers.connection ?? "");
+        res.writeHead(status, { "content-type": "application/json", "x-content-type-options": "nosniff", ...headers, ...(unread ? { connection: "close" } : {}) });
+        if (closing) lingeringClose(req, res);
         res.end(JSON.stringify(body));
     };
     // Every body, on any path and whether the request is refused or not, is read under the same watchdog as an
@@ -125,7 +129,6 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
         const cap = ctx.config.maxUploadBytes + 64 * 1024;
         if (declared > cap) {
             send(e.status, body, { ...e.headers, connection: "close" });
-            req.destroy();
             return;
         }
         let seen = 0;
@@ -133,7 +136,6 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
             seen += d.length;
             if (seen > cap) {
                 send(e.status, body, { ...e.headers, connection: "close" });
-                req.destroy();
             }
         });
         req.on("end", () => send(e.status, body, e.headers));
@@ -150,8 +152,9 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
             const b = await gauge.current();
             if (b.bytes >= ctx.config.backlogMaxBytes) {
                 ctx.metrics.uploadsRejected++;
-                // At once, without reading the body: the answer closes the connection (Node ends the socket
-                // once the answer is out, and drops the rest of the body), so a full backlog costs no wait.
+                // At once, without waiting for the body: the answer closes the connection (in stages, linger.ts:
+                // what is still arriving is read and dropped for a few seconds, so the client reads this answer
+                // rather than a reset), and a full backlog costs no wait.
                 send(503, { error: `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, field: "BACKLOG_MAX_BYTES" }, { "retry-after": String(RETRY_AFTER_SECONDS), connection: "close" });
                 return;
             }
