@@ -9,7 +9,7 @@ import * as path from "path";
 import { architectureOutputs, buildArchitecture } from "../components/architecture";
 import type { MonitoringSettings } from "../components/monitoringArgs";
 import { ConfigError, NAMESPACE, parseStackConfig, WorkerSettings } from "../config";
-import type { WorkQueueSettings } from "../configQueue";
+import type { WorkQueueSettings } from "../config/queue";
 
 /** The repository: the app's Docker build context when no image is given, wherever the consuming program runs. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -261,7 +261,7 @@ export class Architecture extends pulumi.ComponentResource {
     private async build(name: string, args: ArchitectureArgs): Promise<Record<string, pulumi.Output<string> | undefined>> {
         const { region } = await aws.getRegion({}, { parent: this });
         const zones = await aws.getAvailabilityZones(
-            // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count (as config.ts).
+            // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count (as config/index.ts).
             { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
             { parent: this },
         );

@@ -275,7 +275,7 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
     const { resources, calls, retainedOnDelete } = await installMocks({ stack: opts.stack, region, preview: opts.preview, registrations: opts.registrations });
 
     const main = freshProgram();
-    const { parseStackConfig } = require(path.join(REPO_ROOT, "config.ts")) as typeof import("../config");
+    const { parseStackConfig } = require(path.join(REPO_ROOT, "config")) as typeof import("../config");
     // The program's own error (a ConfigError, say) is caught here and rethrown once: left to the runtime, the stack
     // resource would also reject its internal promises with it, as unhandled rejections.
     let programError: { error: unknown } | undefined;

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
-import { readKeys } from "../../configKeys";
+import { readKeys } from "../../config/keys";
 import { Architecture, CONFIG_KEYS_NOT_ARGUMENTS } from "../../package/architecture";
 import { installMocks, recordStack, registrationsSettled, REPO_ROOT, type RecordedResource } from "../../tools/stackRun";
 import { flattenStackYaml } from "../../tools/stackConfigFile";

@@ -1,12 +1,12 @@
 /**
  * The component package's schema (issue 21): the provider, started as the CLI starts it, answers GetSchema over gRPC
  * with every exposed component, its types, descriptions and required fields. The schema is the interface other
- * languages compile against: its arguments are the stack config's keys (configKeys.ts KEYS) as plain data.
+ * languages compile against: its arguments are the stack config's keys (config/keys.ts KEYS) as plain data.
  */
 import * as assert from "assert";
-import { KEYS } from "../../configKeys";
-import { parseLifecycle, parseWorker } from "../../configSections";
-import { parseCdn } from "../../configDelivery";
+import { KEYS } from "../../config/keys";
+import { parseLifecycle, parseWorker } from "../../config/sections";
+import { parseCdn } from "../../config/delivery";
 import { parseMonitoringSettings, Problem } from "../../components";
 import { CONFIG_KEYS_NOT_ARGUMENTS } from "../../package/architecture";
 import { getSchema, ProviderProcess, startProvider } from "./providerProcess";

@@ -1,6 +1,6 @@
 /**
  * Declared config (issue 21): Pulumi.yaml's project `config:` declarations, the keys the program reads
- * (configKeys.ts `KEYS`) and the README's configuration table name the same keys, and what the declarations say
+ * (config/keys.ts `KEYS`) and the README's configuration table name the same keys, and what the declarations say
  * (type, default, the fields of a structured key) is what the program does.
  *
  * What the CLI does with a declaration (pulumi/pulumi pkg/workspace/config.go): a declared `default` is written into
@@ -14,10 +14,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { KEYS, NAMESPACE } from "../../configKeys";
-import { parseLifecycle, parseUsage, parseWorker } from "../../configSections";
-import { parseCdn } from "../../configDelivery";
-import { parseWorkQueue } from "../../configQueue";
+import { KEYS, NAMESPACE } from "../../config/keys";
+import { parseLifecycle, parseUsage, parseWorker } from "../../config/sections";
+import { parseCdn } from "../../config/delivery";
+import { parseWorkQueue } from "../../config/queue";
 import { parseMonitoringSettings, Problem } from "../../components";
 import { recordStack, REPO_ROOT } from "../../tools/stackRun";
 
@@ -64,11 +64,11 @@ function fieldsFromRefusal(parse: (problems: Problem[]) => void): string[] {
     return reason.replace(/^.*; use /, "").split(",").map((f) => f.trim()).filter(Boolean);
 }
 
-describe("declared config: Pulumi.yaml, configKeys.ts and the README name the same keys", () => {
+describe("declared config: Pulumi.yaml, config/keys.ts and the README name the same keys", () => {
     it("every key the program reads is declared in Pulumi.yaml's config:", () => {
         const missing = Object.keys(read).filter((key) => !(key in declared));
         assert.deepStrictEqual(
-            missing.map((key) => `${NAMESPACE}:${key} is read by configKeys.ts (KEYS) but not declared in Pulumi.yaml config: (add "${key}:" with type, description and default)`),
+            missing.map((key) => `${NAMESPACE}:${key} is read by config/keys.ts (KEYS) but not declared in Pulumi.yaml config: (add "${key}:" with type, description and default)`),
             [],
         );
     });
@@ -76,7 +76,7 @@ describe("declared config: Pulumi.yaml, configKeys.ts and the README name the sa
     it("every declared key is one the program reads", () => {
         const extra = Object.keys(declared).filter((key) => !(key in read));
         assert.deepStrictEqual(
-            extra.map((key) => `${NAMESPACE}:${key} is declared in Pulumi.yaml config: but configKeys.ts KEYS does not read it (add it to KEYS, or remove the declaration)`),
+            extra.map((key) => `${NAMESPACE}:${key} is declared in Pulumi.yaml config: but config/keys.ts KEYS does not read it (add it to KEYS, or remove the declaration)`),
             [],
         );
     });
@@ -84,8 +84,8 @@ describe("declared config: Pulumi.yaml, configKeys.ts and the README name the sa
     it("every key the program reads has a row in the README's configuration reference, and every row is a key", () => {
         const rows = readmeKeys();
         const problems = [
-            ...Object.keys(read).filter((key) => !rows.has(key)).map((key) => `${NAMESPACE}:${key} is read by configKeys.ts but has no row in README.md "Configuration reference"`),
-            ...[...rows].filter((key) => !(key in read)).map((key) => `README.md "Configuration reference" has a row for ${key}, which configKeys.ts KEYS does not read`),
+            ...Object.keys(read).filter((key) => !rows.has(key)).map((key) => `${NAMESPACE}:${key} is read by config/keys.ts but has no row in README.md "Configuration reference"`),
+            ...[...rows].filter((key) => !(key in read)).map((key) => `README.md "Configuration reference" has a row for ${key}, which config/keys.ts KEYS does not read`),
         ];
         assert.deepStrictEqual(problems, []);
     });

@@ -14,7 +14,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import type { ConfigError } from "../../config";
-import { KEYS, NAMESPACE } from "../../configKeys";
+import { KEYS, NAMESPACE } from "../../config/keys";
 import { REPO_ROOT } from "../../tools/stackRun";
 
 const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
@@ -66,7 +66,7 @@ describe("template: pulumi new makes a stack that plans", function () {
 
     it("every prompt is a key the program reads (or aws:region), so Pulumi.yaml's declaration types it", () => {
         const unknown = Object.keys(prompts).filter((k) => k !== "aws:region" && !(k in KEYS));
-        assert.deepStrictEqual(unknown, [], "template prompts that configKeys.ts KEYS does not read");
+        assert.deepStrictEqual(unknown, [], "template prompts that config/keys.ts KEYS does not read");
         for (const [key, prompt] of Object.entries(prompts)) {
             assert.ok(prompt.description && !prompt.description.includes("\n"), `${key}: a one-line prompt`);
         }

@@ -4,7 +4,7 @@
  * left out; every line carries its quantity, unit and unit price so the table can be checked by hand.
  */
 import type { ThroughputMode } from "../../components/sharedFileSystem";
-import type { UsageAssumptions } from "../../configSections";
+import type { UsageAssumptions } from "../../config/sections";
 import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
 
 // The usage assumptions and throughput modes are the stack config's own types: one definition, no drift.

@@ -2,7 +2,7 @@
  * The stack's `workQueue` key: the SQS work queue and its dead-letter queue (components/workQueue.ts). Every field is
  * optional; the component's defaults function is the one place a default lives.
  */
-import { Problem, validateWorkQueueArgs, WorkQueueArgs } from "./components";
+import { Problem, validateWorkQueueArgs, WorkQueueArgs } from "../components";
 
 /** What a stack decides about the queue; the largest item comes from `maxUploadBytes`, not from here. */
 export interface WorkQueueSettings {

@@ -24,16 +24,16 @@ import {
     validateMonitoringSettings,
     validateSharedFileSystemArgs,
     validateWorkerArgs,
-} from "./components";
-import { ConfigError, fullKey, NAMESPACE, readKeys } from "./configKeys";
-import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./configSections";
-import { LogAnalyticsSettings, parseLogAnalytics } from "./configAnalytics";
-import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./configDelivery";
-import { parseWorkQueue, WorkQueueSettings } from "./configQueue";
-import { fileSystemExtras, parseCapacityProviders, PlacementSettings, toConfigKey } from "./configPlatform";
+} from "../components";
+import { ConfigError, fullKey, NAMESPACE, readKeys } from "./keys";
+import { parseLifecycle, parseUsage, parseWorker, UsageAssumptions, WorkerSettings } from "./sections";
+import { LogAnalyticsSettings, parseLogAnalytics } from "./analytics";
+import { CdnSettings, lifecycleServedByCdn, parseCdn } from "./delivery";
+import { parseWorkQueue, WorkQueueSettings } from "./queue";
+import { fileSystemExtras, parseCapacityProviders, PlacementSettings, toConfigKey } from "./platform";
 
-export { ConfigError, fullKey, NAMESPACE } from "./configKeys";
-export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./configSections";
+export { ConfigError, fullKey, NAMESPACE } from "./keys";
+export { DEFAULT_USAGE, UsageAssumptions, WorkerSettings } from "./sections";
 
 /** The service's settings as the stack gives them: everything but what other components provide. */
 export type ServiceSettings = Omit<FargateServiceArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds" | "fileSystem" | "accessPoint" | "bucket" | "build" | "queue">;
@@ -63,7 +63,7 @@ export interface StackConfig {
     readonly cdn: CdnSettings;
     /** The SQS work queue and its dead-letter queue (`workQueue`); every field has a default. */
     readonly workQueue: WorkQueueSettings;
-    /** Issue 22: the CPU architecture, each tier's capacity provider strategy and ECS Exec (configPlatform.ts). */
+    /** Issue 22: the CPU architecture, each tier's capacity provider strategy and ECS Exec (config/platform.ts). */
     readonly placement: PlacementSettings;
 }
 
@@ -153,7 +153,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const usage = parseUsage(v.usage ?? {}, problems);
     const worker = parseWorker(v.worker, problems);
     const cdn = parseCdn(v.cdn, v.archiveKmsKeyArn, problems);
-    // What the CDN serves must stay readable by GetObject: its own lifecycle default, or a named refusal (configDelivery.ts).
+    // What the CDN serves must stay readable by GetObject: its own lifecycle default, or a named refusal (config/delivery.ts).
     const archiveLifecycle = lifecycleServedByCdn(v.archiveLifecycle, lifecycle, cdn.enabled, problems);
     const logAnalytics = parseLogAnalytics(v, archiveLifecycle, problems);
     const monitoring = withAlarmEmail(parseMonitoringSettings(v.monitoring, problems), v.alarmEmail, problems);

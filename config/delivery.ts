@@ -10,7 +10,7 @@ import {
     Problem,
     UNREADABLE_BY_GET_OBJECT,
     validateContentDeliveryArgs,
-} from "./components";
+} from "../components";
 
 export interface CdnSettings extends Omit<ContentDeliveryArgs, "bucket"> {
     readonly enabled: boolean;

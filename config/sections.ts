@@ -3,7 +3,7 @@
  * the background worker. Each is read into its component's argument shape; fields left out stay undefined where the
  * component has a default, so that the component's defaults function is the one source.
  */
-import { ArchiveLifecycle, ArchiveStorageClass, DEFAULT_ARCHIVE_LIFECYCLE, Problem, ServiceSizing, validateWorkerArgs } from "./components";
+import { ArchiveLifecycle, ArchiveStorageClass, DEFAULT_ARCHIVE_LIFECYCLE, Problem, ServiceSizing, validateWorkerArgs } from "../components";
 
 /** `worker`: whether the stack runs the background worker service, and its sizing (unset fields: `workerDefaults`). */
 export interface WorkerSettings extends ServiceSizing {

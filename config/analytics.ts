@@ -2,8 +2,8 @@
  * The stack's log-analytics keys: `logAnalytics` (on or off), `logQueryDays` and `athenaBytesScannedCutoffMb`,
  * checked against the archive lifecycle so that Athena never projects a day whose logs are already in Glacier.
  */
-import { ArchiveLifecycle, DEFAULT_ARCHIVE_LIFECYCLE, logAnalyticsDefaults, LogAnalyticsArgs, Problem, validateLogAnalyticsArgs } from "./components";
-import { Values } from "./configKeys";
+import { ArchiveLifecycle, DEFAULT_ARCHIVE_LIFECYCLE, logAnalyticsDefaults, LogAnalyticsArgs, Problem, validateLogAnalyticsArgs } from "../components";
+import { Values } from "./keys";
 
 /** `logAnalytics`: whether the stack registers the archived logs for Athena, and the component's settings. */
 export interface LogAnalyticsSettings extends Omit<LogAnalyticsArgs, "bucket"> {

@@ -5,7 +5,7 @@
  * argument shape and left undefined when the stack does not set it, so that the components' defaults apply; the
  * components' validators report the problems, renamed to the config keys here.
  */
-import { ArchiveTransitionDays, CapacityProviderStrategy, CpuArchitecture, ExecSettings, FileSystemReplication, Problem } from "./components";
+import { ArchiveTransitionDays, CapacityProviderStrategy, CpuArchitecture, ExecSettings, FileSystemReplication, Problem } from "../components";
 
 /** Where each tier runs, as the stack says it; undefined fields keep the components' defaults. */
 export interface PlacementSettings {

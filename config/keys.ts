@@ -1,9 +1,9 @@
 /**
  * The keys a stack may set under the project's namespace, their kinds, and the reading of Pulumi's raw strings into
- * typed values. What a value means and whether it is allowed is decided by config.ts and the components' validators.
+ * typed values. What a value means and whether it is allowed is decided by config/index.ts and the components' validators.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Problem } from "./components";
+import { Problem } from "../components";
 
 /** The project's config namespace: keys read `fargate-efs-s3:<name>`. */
 export const NAMESPACE = "fargate-efs-s3";
@@ -73,7 +73,7 @@ export const KEYS = {
     workQueue: "object",
     // ---- issue 21: the template's prompt for monitoring.alarmEmail (a `pulumi new` prompt sets only a top-level key)
     alarmEmail: "string",
-    // Issue 22 (cost and operability): configPlatform.ts reads these.
+    // Issue 22 (cost and operability): config/platform.ts reads these.
     cpuArchitecture: "string",
     capacityProviders: "object",
     exec: "object",
