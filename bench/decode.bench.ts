@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- decode`: the real peak memory of decoding each kind of image bomb into a thumbnail the way the app
- * does (app/src/process.ts: sharp's cache off, one libvips thread, the first frame, rotate + resize + WebP), each in a
- * fresh process, next to the estimate the decode budget admits it by (app/src/decodeBudget.ts) and whether a task of
+ * does (app/src/archive/process.ts: sharp's cache off, one libvips thread, the first frame, rotate + resize + WebP), each in a
+ * fresh process, next to the estimate the decode budget admits it by (app/src/archive/decodeBudget.ts) and whether a task of
  * each size would decode it at all. Prints one JSON line per image and per task size.
  * The estimate must stay above the measured peak: that is what makes the budget a bound and not a guess.
  */
@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import sharp from "sharp";
-import { decodeBudgetBytes, estimateDecodeBytes, refusal } from "../app/src/decodeBudget";
+import { decodeBudgetBytes, estimateDecodeBytes, refusal } from "../app/src/archive/decodeBudget";
 import { imageBombs } from "../test/support/imageBombs";
 
 // The peak is the kernel's high-water mark of this process's resident set (VmHWM), reset after sharp is loaded:

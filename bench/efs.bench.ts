@@ -10,7 +10,7 @@
  *  - archived files/s per task: then `serve` against a do-nothing S3 endpoint (bench/support/nullS3.ts, so S3 costs
  *    nothing and EFS is what is measured) with that backlog (plus what was uploaded, plus 320 items); the rate and
  *    the FUSE requests per archived file over 300 archived files, counted from the first 20 archived and the task's
- *    first backlog figure (its startup scan, app/src/backlog.ts), whichever comes last.
+ *    first backlog figure (its startup scan, app/src/store/backlog.ts), whichever comes last.
  * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
  * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
  * prefilling costs nothing and counts nothing.
@@ -86,7 +86,7 @@ async function prefill(mount: EfsMount, count: number): Promise<void> {
 
 /**
  * Sends the work queue's messages for items written straight into the backing directory, as ingest would have (the
- * app finds its work on the queue, app/src/queue.ts): the queue of the mount point, as startApp gives it to the app.
+ * app finds its work on the queue, app/src/queue/queue.ts): the queue of the mount point, as startApp gives it to the app.
  */
 async function sendMessages(mount: EfsMount, messages: { id: string; kind: "upload"; size: number; sha256: string }[]): Promise<void> {
     const queues = QUEUES;
@@ -97,7 +97,7 @@ async function sendMessages(mount: EfsMount, messages: { id: string; kind: "uplo
     sqs.destroy();
 }
 
-/** Items waiting on EFS: incoming and claimed (both claim layouts), as backlog() in app/src/claims.ts counts them. */
+/** Items waiting on EFS: incoming and claimed (both claim layouts), as backlog() in app/src/store/claims.ts counts them. */
 function itemsWaiting(mount: EfsMount): number {
     return fs.readdirSync(path.join(mount.backing, "uploads", "incoming")).length + claimedItemDirs(mount.backing).length;
 }
@@ -194,7 +194,7 @@ async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<
         // Until the archiver's workers are all waiting on S3, it is still claiming items: not the upload path.
         await waitUntil("the archiver to block on S3", () => hole.requests() >= Math.min(backlog, 8), 120_000);
         trace("uploads: archiver blocked");
-        // The first backlog figure is a full scan (app/src/backlog.ts), repeated by one task every few minutes: its
+        // The first backlog figure is a full scan (app/src/store/backlog.ts), repeated by one task every few minutes: its
         // cost is reported on its own, not spread over the uploads of a few seconds.
         const url = app.url;
         await waitUntil("the first backlog figure", () => backlogMeasured(url), 120_000);

@@ -5,7 +5,7 @@
  * component calls it with `parent: this` and its own name as a prefix, so two of them can live in one stack.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_BACKLOG_MAX_BYTES } from "../app/src/metricNames";
+import { DEFAULT_BACKLOG_MAX_BYTES } from "../app/src/contract";
 import type { StackConfig } from "../config";
 import { ArchiveBucket } from "./archiveBucket";
 import { ContentDelivery, DEFAULT_SERVED_PREFIXES } from "./contentDelivery";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArchiveBucket } from "./archiveBucket";
 import { Problem, throwIfProblems } from "./validation";
 
-/** What is served by default: the processed thumbnails, never the originals. The app's default too (app/src/cdn.ts). */
+/** What is served by default: the processed thumbnails, never the originals. The app's default too (app/src/http/cdn.ts). */
 export const DEFAULT_SERVED_PREFIXES: readonly string[] = ["uploads/*/thumbnails/*"];
 
 /**

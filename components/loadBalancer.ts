@@ -19,7 +19,7 @@ const UPLOAD_ID_AND_REST = "*-*-*-*-*";
  * `/uploads/` holds an id's four hyphens. `/healthz` is for the target group's own health check (which goes straight
  * to the targets), `/status` and `/metrics` are for the VPC (the app contract in ARCHITECTURE.md: only the upload API
  * is reachable through the public load balancer). The ALB matches the raw path, case-sensitively, without the query
- * and without decoding, as the app routes (app/src/paths.ts); what the pattern still lets through (anything with four
+ * and without decoding, as the app routes (app/src/http/paths.ts); what the pattern still lets through (anything with four
  * hyphens), the app refuses with 400 or 404.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html
  * ("The comparison is case sensitive. The following wildcard characters are supported: * (matches 0 or more

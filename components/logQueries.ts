@@ -6,7 +6,7 @@
 
 /**
  * Where archived logs live, relative to the bucket, in `storage.location.template` syntax. Must equal the app's
- * `ARCHIVED_LOG_KEY_TEMPLATE` (app/src/logKey.ts), which writes the keys; a program spec compares the two.
+ * `ARCHIVED_LOG_KEY_TEMPLATE` (app/src/observability/logKey.ts), which writes the keys; a program spec compares the two.
  */
 export const LOG_KEY_TEMPLATE = "logs/${task}/${dt}/";
 
@@ -14,7 +14,7 @@ export const LOG_KEY_TEMPLATE = "logs/${task}/${dt}/";
 export const LOG_DATE_FORMAT = "yyyy/MM/dd";
 
 /**
- * The app's log fields (app/src/log.ts, archiveItem.ts, archiver.ts) as Hive columns. Lower case: Hive column names
+ * The app's log fields (app/src/observability/log.ts, archiveItem.ts, archiver.ts) as Hive columns. Lower case: Hive column names
  * are, and the OpenX JSON SerDe matches JSON keys case-insensitively by default. `task` is not a column: it is the
  * partition key, taken from the key (a partition column may not repeat a data column).
  * https://docs.aws.amazon.com/athena/latest/ug/openx-json-serde.html

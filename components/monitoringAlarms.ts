@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "../app/src/metricNames";
+import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "../app/src/contract";
 import { efsAlarms, MonitoringArgs, monitoringDefaults } from "./monitoringArgs";
 
 /** One CloudWatch metric as an alarm, a scaling policy or a dashboard reads it. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE } from "../app/src/metricNames";
+import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE } from "../app/src/contract";
 import { AlarmSpec, MetricRef } from "./monitoringAlarms";
 
 /** A dashboard metric line: `[namespace, name, dim, value, …, {options}]` (dashboard body structure). */
@@ -27,7 +27,7 @@ function alarmGraph(spec: AlarmSpec, region: pulumi.Input<string>) {
 /**
  * The one page: the alarms' states, then a graph per alarm (with its threshold), then the context an operator
  * reads next (EFS I/O and connections, archive rate, failures and rejections). Every metric is an AWS metric the
- * alarms also read, or one of the app's (app/src/metricNames.ts).
+ * alarms also read, or one of the app's (app/src/contract.ts).
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
 export function dashboardBody(args: {

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 // modules with a Docker client) that nothing here uses. The module registers its resources itself.
 import * as awsxEcr from "@pulumi/awsx/ecr";
 import * as pulumi from "@pulumi/pulumi";
-import { STOP_TIMEOUT_SECONDS } from "../app/src/metricNames";
+import { STOP_TIMEOUT_SECONDS } from "../app/src/contract";
 import { CpuArchitecture, dockerPlatform } from "./capacity";
 import { EFS_MOUNT_PATH } from "./fargateServiceArgs";
 import { EfsAccessGrant } from "./sharedFileSystem";

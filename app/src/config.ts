@@ -1,8 +1,8 @@
-import { DEFAULT_BACKLOG_MAX_BYTES, SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "./metricNames";
+import { DEFAULT_BACKLOG_MAX_BYTES, SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "./contract";
 import * as os from "os";
 import * as path from "path";
-import { CdnConfig, readCdnConfig } from "./cdn";
-import { QUEUE_VARIABLES, QueueConfig, readQueueConfig } from "./queueConfig";
+import { CdnConfig, readCdnConfig } from "./http/cdn";
+import { QUEUE_VARIABLES, QueueConfig, readQueueConfig } from "./queue/queueConfig";
 
 /** Everything the app reads from its environment, read and validated once at start. */
 export interface AppConfig {
@@ -22,7 +22,7 @@ export interface AppConfig {
     readonly backlogMaxBytes: number;
     /** Seconds between EMF records on stdout; 0 turns them off. */
     readonly metricsIntervalSeconds: number;
-    /** The ServiceName dimension of every EMF metric (see metricNames.ts). */
+    /** The ServiceName dimension of every EMF metric (see contract.ts). */
     readonly metricsServiceName: string;
     /** A task whose heartbeat is older than this loses its claims to the other tasks. */
     readonly claimLeaseSeconds: number;
@@ -48,7 +48,7 @@ export interface AppConfig {
     // --- issue 17 (bounded app) ---
     /** The task's memory when its cgroup states no limit: the image decode budget is derived from it (decodeBudget.ts). */
     readonly taskMemoryBytes: number;
-    /** Seconds after SIGTERM by which the app exits; at most SHUTDOWN_DEADLINE_SECONDS (metricNames.ts). */
+    /** Seconds after SIGTERM by which the app exits; at most SHUTDOWN_DEADLINE_SECONDS (contract.ts). */
     readonly shutdownDeadlineSeconds: number;
     /** The SQS work queue and its dead-letter queue (issue 19, queueConfig.ts). */
     readonly queue: QueueConfig;

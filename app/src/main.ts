@@ -1,18 +1,18 @@
 import { promises as fsp } from "fs";
 import * as http from "http";
-import { Archiver, HAND_BACK_AFTER_MS } from "./archiver";
-import { drain } from "./drain";
-import { Probes } from "./health";
-import { Lease } from "./lease";
+import { Archiver, HAND_BACK_AFTER_MS } from "./archive/archiver";
+import { drain } from "./archive/drain";
+import { Probes } from "./http/health";
+import { Lease } from "./store/lease";
 import { AppConfig, ConfigError, loadConfig } from "./config";
-import { errorFields, LogFile, Logger } from "./log";
-import { EmfPublisher } from "./emf";
-import { Metrics } from "./metrics";
-import { makeClient } from "./s3";
-import type * as ServerModule from "./server";
-import { DecodeBudget, decodeBudgetBytes, setDecodeBudget, taskMemoryBytes } from "./decodeBudget";
+import { errorFields, LogFile, Logger } from "./observability/log";
+import { EmfPublisher } from "./observability/emf";
+import { Metrics } from "./observability/metrics";
+import { makeClient } from "./s3/s3";
+import type * as ServerModule from "./http/server";
+import { DecodeBudget, decodeBudgetBytes, setDecodeBudget, taskMemoryBytes } from "./archive/decodeBudget";
 import { HAND_BACK_SHARE, shutdown } from "./shutdown";
-import { Layout } from "./store";
+import { Layout } from "./store/store";
 
 /** Enough for ARCHIVE_CONCURRENCY's workers and the uploads in flight to wait on EFS at once. */
 const UV_THREADS = 32;
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     // pulls in sharp and file-type, which archiving does not need.
     const server =
         command === "serve"
-            ? (require("./server") as typeof ServerModule).createServer({ config, layout, client, log, metrics, archiver, lease })
+            ? (require("./http/server") as typeof ServerModule).createServer({ config, layout, client, log, metrics, archiver, lease })
             : livenessServer(new Probes({ config, layout, client, archiver, lease }));
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);

@@ -1,5 +1,5 @@
 import * as http from "http";
-import { errorFields, Logger } from "./log";
+import { errorFields, Logger } from "./observability/log";
 
 /** What the app has to wind down, each step a promise that may take too long. */
 export interface Running {

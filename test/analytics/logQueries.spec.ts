@@ -13,7 +13,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { ARCHIVED_LOG_DATE_FORMAT, ARCHIVED_LOG_KEY_TEMPLATE } from "../../app/src/logKey";
+import { ARCHIVED_LOG_DATE_FORMAT, ARCHIVED_LOG_KEY_TEMPLATE } from "../../app/src/observability/logKey";
 import { LOG_COLUMNS, LOG_DATE_FORMAT, LOG_KEY_TEMPLATE, NAMED_QUERIES } from "../../components/logQueries";
 import { pdf, removeTempDataDirs, runApp, startApp, tempDataDir, upload, waitFor } from "../app/helpers";
 import { aws, createVersionedBucket, ensureMoto, S3Server, startMoto, VENV_PYTHON } from "../support/s3server";

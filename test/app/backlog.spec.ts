@@ -17,7 +17,7 @@ function waiting(layout: any, sizes: number[]): void {
     }
 }
 
-/** The tag of a scan that counted the claim shards (app/src/backlog.ts): what this version's tasks publish. */
+/** The tag of a scan that counted the claim shards (app/src/store/backlog.ts): what this version's tasks publish. */
 const LAYOUT = "claims+processing";
 
 function heartbeat(layout: any, task: string, counters: object, baseline?: object): void {

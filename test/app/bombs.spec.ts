@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { memoryCgroups } from "../../app/src/decodeBudget";
+import { memoryCgroups } from "../../app/src/archive/decodeBudget";
 import { aws, createVersionedBucket } from "../support/s3server";
 import { Bomb, imageBombs } from "../support/imageBombs";
 import { AppProcess, motoSuite, startApp, tempDataDir, upload, waitFor } from "./helpers";

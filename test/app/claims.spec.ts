@@ -5,7 +5,7 @@ import * as path from "path";
 import { aws, createVersionedBucket } from "../support/s3server";
 import { claimedItemDirs, filesUnder, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, waitFor } from "./helpers";
 
-// The claim layouts of app/src/store.ts, from the versions before the work queue: uploads/claims/<task>/<shard>/<id>/
+// The claim layouts of app/src/store/store.ts, from the versions before the work queue: uploads/claims/<task>/<shard>/<id>/
 // (sixteen shards, 0-f) and, before that, uploads/processing/<task>/<id>/. During a rolling deploy they share one EFS
 // with this version, which claims nothing on EFS: whatever old tasks left claimed, or waiting in incoming/ without a
 // message, must be taken over into incoming/ and sent to the queue, counted and found by this version.
@@ -121,7 +121,7 @@ describe("app: a rolling deploy onto the queue — what the versions before it l
         const shardedRoot = path.join(dataDir, "uploads", "claims", "sharded-victim");
         for (let i = 0; i < 4; i++) {
             const id = randomUUID();
-            // The shard that version chose: one hex digit of a hash of the id (app/src/store.ts, shardOf).
+            // The shard that version chose: one hex digit of a hash of the id (app/src/store/store.ts, shardOf).
             writeItem(path.join(shardedRoot, SHARDS[createHash("sha1").update(id).digest()[0] % 16], id), i);
         }
         deadTask(dataDir, "sharded-victim", [shardedRoot]);

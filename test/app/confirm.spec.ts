@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { ForbiddenError } from "../../app/src/objectPresence";
-import { confirmArchived, IntegrityError, ObjectToArchive } from "../../app/src/s3";
+import { ForbiddenError } from "../../app/src/s3/objectPresence";
+import { confirmArchived, IntegrityError, ObjectToArchive } from "../../app/src/s3/s3";
 import { createVersionedBucket } from "../support/s3server";
 import { motoSuite, pdf, runApp, startApp, tempDataDir, upload, waitFor } from "./helpers";
 

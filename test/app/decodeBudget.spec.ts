@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../../app/src/config";
-import { cgroupMemoryLimit, DecodeBudget, decodeBudgetBytes, estimateDecodeBytes, PIXEL_LIMIT, refusal } from "../../app/src/decodeBudget";
+import { cgroupMemoryLimit, DecodeBudget, decodeBudgetBytes, estimateDecodeBytes, PIXEL_LIMIT, refusal } from "../../app/src/archive/decodeBudget";
 
 const MiB = 1024 * 1024;
 
@@ -23,7 +23,7 @@ function fakeProc(cgroup: string, mountinfo: (root: string) => string, files: Re
     return root;
 }
 
-describe("app: the decode budget (app/src/decodeBudget.ts)", () => {
+describe("app: the decode budget (app/src/archive/decodeBudget.ts)", () => {
     after(() => made.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
     describe("the task's memory limit comes from its cgroup", () => {
         it("cgroup v2: memory.max of the process's group, inside a container's namespace (group '/')", () => {

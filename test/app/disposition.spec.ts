@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { attachment } from "../../app/src/disposition";
+import { attachment } from "../../app/src/http/disposition";
 
 /**
  * Content-Disposition per RFC 6266 §4.1/§4.3 and RFC 8187 §3.2: an ASCII `filename=` quoted-string for agents that

@@ -199,7 +199,7 @@ export function motoSuite(): { readonly s3: S3Server; readonly apps: AppProcess[
 const subdirs = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((e) => path.join(dir, e)) : []);
 
 /**
- * The item directories a task (or every task) holds claimed, in the layout app/src/store.ts documents:
+ * The item directories a task (or every task) holds claimed, in the layout app/src/store/store.ts documents:
  * uploads/claims/<task>/<shard>/<id>/, and uploads/processing/<task>/<id>/ from the version before the shards.
  */
 export function claimedItemDirs(dataDir: string, task?: string): string[] {

@@ -122,7 +122,7 @@ describe("app: bad input is refused with a clear error and leaves nothing behind
             for (let i = 0; i < 8; i++) {
                 const r = await upload(small.url, `b-${i}.pdf`, pdf(6000));
                 statuses.push(r.status);
-                // No pause between uploads: the task counts what it accepted at once (app/src/backlog.ts), so the
+                // No pause between uploads: the task counts what it accepted at once (app/src/store/backlog.ts), so the
                 // next request already sees it.
                 if (r.status === 503) retryAfter = r.headers.get("retry-after");
             }

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { metaJson, metaProblems, parseMeta } from "../../app/src/metaSchema";
+import { metaJson, metaProblems, parseMeta } from "../../app/src/store/metaSchema";
 import { createVersionedBucket } from "../support/s3server";
 import { claimedItemDirs, motoSuite, pdf, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
@@ -49,7 +49,7 @@ function quarantineReason(dataDir: string, id: string): string | undefined {
 describe("app: meta.json of the wrong shape is quarantined at once with the reason", function () {
     this.timeout(180_000);
 
-    describe("the schema (app/src/metaSchema.ts)", () => {
+    describe("the schema (app/src/store/metaSchema.ts)", () => {
         for (const [shape, text] of [["null", "null"], ["{}", "{}"], ["[]", "[]"], ["42", "42"]]) {
             it(`parseMeta refuses ${shape}, naming the problem`, () => {
                 assert.throws(() => parseMeta(text), (e: Error) => e.name === "MetaError" && /does not match its schema/.test(e.message));

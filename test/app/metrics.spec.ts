@@ -1,6 +1,6 @@
 /**
  * The app's CloudWatch metrics as Embedded Metric Format records on stdout (issue 10): the names, units and the one
- * dimension that the alarms, the dashboard and the scaling policies read (app/src/metricNames.ts).
+ * dimension that the alarms, the dashboard and the scaling policies read (app/src/contract.ts).
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 import { strict as assert } from "assert";

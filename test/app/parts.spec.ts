@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ByteBudget, INLINE_BUDGET_BYTES, INLINE_BYTES, inlineBodies } from "../../app/src/parts";
+import { ByteBudget, INLINE_BUDGET_BYTES, INLINE_BYTES, inlineBodies } from "../../app/src/s3/parts";
 
 const MiB = 1024 * 1024;
 /** Lets every promise that can settle now settle (one turn of the event loop): no duration involved. */

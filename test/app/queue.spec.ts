@@ -9,7 +9,7 @@ import { queuesFor } from "../support/sqsQueues";
 import { AppProcess, filesUnder, motoSuite, pdf, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /**
- * The work queue (app/src/queue.ts, archiver.ts) against a real SQS-compatible server (moto on loopback): what the
+ * The work queue (app/src/queue/queue.ts, archiver.ts) against a real SQS-compatible server (moto on loopback): what the
  * redrive policy does with an item that kills its consumers, what a stopping task does with the messages it holds,
  * and what happens to an upload whose message could not be sent.
  */

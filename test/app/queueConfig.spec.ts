@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { readQueueConfig } from "../../app/src/queueConfig";
+import { readQueueConfig } from "../../app/src/queue/queueConfig";
 
-/** The work queue's environment (app/src/queueConfig.ts): every problem names its variable, all at once. */
+/** The work queue's environment (app/src/queue/queueConfig.ts): every problem names its variable, all at once. */
 describe("app: the work queue's environment is validated at start", () => {
     const problems = (env: Record<string, string>) => {
         const found: { variable: string; reason: string }[] = [];

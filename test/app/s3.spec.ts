@@ -3,9 +3,9 @@ import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { AppConfig } from "../../app/src/config";
-import { partPool, PARTS_IN_MEMORY } from "../../app/src/parts";
-import { SignedPut } from "../../app/src/put";
-import { ArchiveTarget, ConflictError, IntegrityError, makeClient, putVerified } from "../../app/src/s3";
+import { partPool, PARTS_IN_MEMORY } from "../../app/src/s3/parts";
+import { SignedPut } from "../../app/src/s3/put";
+import { ArchiveTarget, ConflictError, IntegrityError, makeClient, putVerified } from "../../app/src/s3/s3";
 import { aws, createVersionedBucket, CREDENTIALS, S3Server, startMoto } from "../support/s3server";
 import { removeTempDataDirs, sha256, tempDataDir } from "./helpers";
 

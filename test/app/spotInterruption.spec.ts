@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, S
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "../../app/src/metricNames";
+import { SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "../../app/src/contract";
 import { aws, createVersionedBucket, CREDENTIALS } from "../support/s3server";
 import { startGatedS3 } from "../support/gatedS3";
 import { queuesFor } from "../support/sqsQueues";
@@ -14,7 +14,7 @@ import { AppProcess, motoSuite, pdf, sha256, startApp, tempDataDir, waitFor } fr
  * interruption, a two-minute warning is sent before a task is stopped. The warning is sent as a task state change
  * event to Amazon EventBridge and a SIGTERM signal to the running task."
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html) ECS then waits the
- * container's stopTimeout before SIGKILL (app/src/metricNames.ts, STOP_TIMEOUT_SECONDS). A `work` task interrupted
+ * container's stopTimeout before SIGKILL (app/src/contract.ts, STOP_TIMEOUT_SECONDS). A `work` task interrupted
  * mid-way through a multipart archive must hand the message back, leave no incomplete multipart upload behind, keep
  * the item on EFS, and exit by itself before ECS would kill it; another task then archives the item exactly once.
  */

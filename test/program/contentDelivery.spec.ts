@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
  */
 import * as assert from "assert";
-import { DEFAULT_CDN_SERVED_PREFIXES } from "../../app/src/cdn";
+import { DEFAULT_CDN_SERVED_PREFIXES } from "../../app/src/http/cdn";
 import { DEFAULT_SERVED_PREFIXES } from "../../components";
 import { ConfigError, parseStackConfig } from "../../config";
 import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, stackRun } from "../mocks";

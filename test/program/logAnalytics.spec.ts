@@ -1,12 +1,12 @@
 /**
  * Issue 11: the archived logs registered for Athena. The Glue table projects `task` (injected) and `dt` (date) over
- * exactly the key layout the app writes (app/src/logKey.ts), the workgroup enforces its result location, encryption
+ * exactly the key layout the app writes (app/src/observability/logKey.ts), the workgroup enforces its result location, encryption
  * and scan limit, results expire, and the task roles gain nothing.
  * https://docs.aws.amazon.com/athena/latest/ug/partition-projection-setting-up.html
  * https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html
  */
 import * as assert from "assert";
-import { ARCHIVED_LOG_DATE_FORMAT, ARCHIVED_LOG_KEY_TEMPLATE } from "../../app/src/logKey";
+import { ARCHIVED_LOG_DATE_FORMAT, ARCHIVED_LOG_KEY_TEMPLATE } from "../../app/src/observability/logKey";
 import { ConfigError, parseStackConfig } from "../../config";
 import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, stackRun } from "../mocks";
 

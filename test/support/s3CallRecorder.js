@@ -8,13 +8,13 @@
  * - an SDK middleware on every S3Client, at the initialize step, so that getSignedUrl (which runs the client's
  *   middleware up to signing and returns the URL instead of sending) passes through it as well as client.send;
  * - a wrapper of SignatureV4#sign for requests signed outside any SDK middleware stack (the app's own single-part
- *   PutObject in app/src/put.ts), mapped from the HTTP request as S3 maps it.
+ *   PutObject in app/src/s3/put.ts), mapped from the HTTP request as S3 maps it.
  *
  * Actions as S3 authorizes them: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  * A request naming a version id is authorized as the *Version action; HeadObject as GetObject; every request of a
  * multipart upload but the abort as PutObject; ListObjectsV2 as ListBucket with the s3:prefix it asked for.
  * aws:SecureTransport is recorded as in AWS: the app sets S3_ENDPOINT only for a local server, and without it the SDK
- * and app/src/put.ts speak HTTPS only.
+ * and app/src/s3/put.ts speak HTTPS only.
  */
 "use strict";
 const fs = require("fs");

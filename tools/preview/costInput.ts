@@ -4,7 +4,7 @@
  * VPC is an awsx component whose children a mocked run does not see. Settings the stack leaves out are
  * priced at the components' own defaults, asked of their defaults functions: the figures the program builds.
  */
-import { APP_METRICS } from "../../app/src/metricNames";
+import { APP_METRICS } from "../../app/src/contract";
 import { execDefaults, fileSystemDefaults, networkDefaults, serviceDefaults, spotTaskCount, usesSpot, workerDefaults } from "../../components";
 import type { StackConfig } from "../../config";
 import type { RecordedResource } from "../analyzer/client";

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
-import { ItemKind } from "./store";
+import { ItemKind } from "../store/store";
 import { QueueConfig } from "./queueConfig";
 
 /**

@@ -9,9 +9,9 @@ import "./emfEnvironment";
 import { createMetricsLogger, Unit } from "aws-embedded-metrics";
 import { Logger, errorFields } from "./log";
 import { Metrics } from "./metrics";
-import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "./metricNames";
-import { waitingItemDirs } from "./claims";
-import { Layout, list, ORIGINAL } from "./store";
+import { APP_METRICS, APP_METRICS_DIMENSION, APP_METRICS_NAMESPACE, AppMetric } from "../contract";
+import { waitingItemDirs } from "../store/claims";
+import { Layout, list, ORIGINAL } from "../store/store";
 
 type Counter = "archivedFiles" | "archivedBytes" | "failures" | "uploadsRejected" | "uploadsAccepted";
 const COUNTERS: Record<Counter, AppMetric> = {

@@ -1,7 +1,7 @@
 import { promises as fsp } from "fs";
 import { performance } from "perf_hooks";
 import { BacklogGauge } from "./backlog";
-import { errorFields, Logger } from "./log";
+import { errorFields, Logger } from "../observability/log";
 import { isErrno, Layout } from "./store";
 
 /**

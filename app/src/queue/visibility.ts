@@ -1,6 +1,6 @@
 import { performance } from "perf_hooks";
-import { Hold } from "./archiveItem";
-import { errorFields, Logger } from "./log";
+import { Hold } from "../archive/archiveItem";
+import { errorFields, Logger } from "../observability/log";
 import { ItemMessage, Received, WorkQueue } from "./queue";
 
 /**

@@ -3,7 +3,7 @@ import { createHash } from "crypto";
 import { FileHandle, open } from "fs/promises";
 import { Agent } from "http";
 import { Agent as HttpsAgent } from "https";
-import { AppConfig } from "./config";
+import { AppConfig } from "../config";
 import { ForbiddenError, httpStatus, keyListed } from "./objectPresence";
 import { readFully, sendMultipart, ShortFileError } from "./multipart";
 import { INLINE_BYTES, inlineBodies, PARTS_IN_MEMORY, partPool } from "./parts";

@@ -4,12 +4,12 @@ import { promises as fsp } from "fs";
 import { IncomingMessage } from "http";
 import * as path from "path";
 import { Readable } from "stream";
-import { AppConfig } from "./config";
-import { Logger } from "./log";
-import { SNIFF_BYTES, sniff } from "./process";
-import { Enqueuer } from "./reconcile";
-import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "./store";
-import { metaJson } from "./metaSchema";
+import { AppConfig } from "../config";
+import { Logger } from "../observability/log";
+import { SNIFF_BYTES, sniff } from "../archive/process";
+import { Enqueuer } from "../queue/reconcile";
+import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "../store/store";
+import { metaJson } from "../store/metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
 export class HttpError extends Error {

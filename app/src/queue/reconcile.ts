@@ -1,8 +1,8 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { errorFields, Logger } from "./log";
+import { errorFields, Logger } from "../observability/log";
 import { ItemMessage, WorkQueue } from "./queue";
-import { isErrno, Layout, list, QUEUED, readMeta } from "./store";
+import { isErrno, Layout, list, QUEUED, readMeta } from "../store/store";
 
 /**
  * How long a send may delay the answer to an upload. The item is durable on EFS before the send; if SQS does not

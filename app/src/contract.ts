@@ -1,7 +1,9 @@
 /**
- * The app's CloudWatch metrics: the one list that the app emits (emf.ts) and that the Pulumi program's alarms,
- * dashboard and scaling policies read (components/monitoring*.ts, components/backlogScaling.ts import this file).
- * Plain data, no imports, so both sides can load it. Renaming a metric here renames it everywhere at once.
+ * The app's published contract: what the Pulumi program must agree on with the app, in one small module both sides
+ * import (the app from its own source; components/monitoring*.ts, components/taskDefinition.ts and
+ * components/architecture.ts from `app/src/contract`). The CloudWatch metrics the app emits (observability/emf.ts) and
+ * the alarms, dashboard and scaling policies read, and the shutdown timings the task definition's `stopTimeout`
+ * follows. Plain data, no imports, so both sides can load it. Renaming a metric here renames it everywhere at once.
  */
 export const APP_METRICS_NAMESPACE = "FargateEfsS3/App";
 

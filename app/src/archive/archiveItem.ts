@@ -1,14 +1,14 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { AppConfig } from "./config";
-import { Lease } from "./lease";
-import { Logger } from "./log";
-import { Metrics } from "./metrics";
-import { parseMeta } from "./metaSchema";
+import { AppConfig } from "../config";
+import { Lease } from "../store/lease";
+import { Logger } from "../observability/log";
+import { Metrics } from "../observability/metrics";
+import { parseMeta } from "../store/metaSchema";
 import type * as ProcessModule from "./process";
-import { ForbiddenError } from "./objectPresence";
-import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "./s3";
-import { isErrno, ItemMeta, META, ORIGINAL, QUEUED, readSmallFile, THUMBNAIL } from "./store";
+import { ForbiddenError } from "../s3/objectPresence";
+import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "../s3/s3";
+import { isErrno, ItemMeta, META, ORIGINAL, QUEUED, readSmallFile, THUMBNAIL } from "../store/store";
 
 /** What became of one claimed item. */
 export type Outcome =

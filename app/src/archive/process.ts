@@ -3,8 +3,8 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import sharp from "sharp";
 import { decodeBudget, estimateDecodeBytes, ImageHeader, PIXEL_LIMIT, refusal } from "./decodeBudget";
-import { metaJson } from "./metaSchema";
-import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "./store";
+import { metaJson } from "../store/metaSchema";
+import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "../store/store";
 
 // file-type is ESM-only; Node >= 20.19 loads it with require(), which is what this compiles to.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

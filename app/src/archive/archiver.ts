@@ -3,17 +3,17 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { archiveItem, ItemContext, Slots } from "./archiveItem";
-import { AppConfig } from "./config";
-import { Lease } from "./lease";
-import { errorFields, Logger } from "./log";
-import { Metrics } from "./metrics";
-import { SignedPut } from "./put";
-import { MAX_WAIT_SECONDS, Received, WorkQueue } from "./queue";
-import { Enqueuer } from "./reconcile";
-import { bucketReachable } from "./s3";
-import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "./store";
-import { takeOverExpired } from "./takeover";
-import { MessageHold, Visibility } from "./visibility";
+import { AppConfig } from "../config";
+import { Lease } from "../store/lease";
+import { errorFields, Logger } from "../observability/log";
+import { Metrics } from "../observability/metrics";
+import { SignedPut } from "../s3/put";
+import { MAX_WAIT_SECONDS, Received, WorkQueue } from "../queue/queue";
+import { Enqueuer } from "../queue/reconcile";
+import { bucketReachable } from "../s3/s3";
+import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "../store/store";
+import { takeOverExpired } from "../store/takeover";
+import { MessageHold, Visibility } from "../queue/visibility";
 
 const MAX_BACKOFF_MS = 15_000;
 /** Multipart uploads in flight at once per task: each holds up to 4 parts in memory. */

@@ -2,12 +2,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { randomUUID } from "crypto";
 import { promises as fsp } from "fs";
 import * as path from "path";
-import { Archiver } from "./archiver";
-import { AppConfig } from "./config";
-import { Lease } from "./lease";
-import { clockOffsetMs } from "./clock";
-import { bucketReachable } from "./s3";
-import { Layout, list } from "./store";
+import { Archiver } from "../archive/archiver";
+import { AppConfig } from "../config";
+import { Lease } from "../store/lease";
+import { clockOffsetMs } from "../s3/clock";
+import { bucketReachable } from "../s3/s3";
+import { Layout, list } from "../store/store";
 
 /**
  * What any one probe may take. The ALB and the ECS health check give a target a few seconds; every probe here

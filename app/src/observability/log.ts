@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { pipeline } from "stream/promises";
 import { archivedLogKey } from "./logKey";
-import type { ItemMessage } from "./queue";
-import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "./store";
-import { metaJson } from "./metaSchema";
+import type { ItemMessage } from "../queue/queue";
+import { fsyncDir, isErrno, ItemMeta, Layout, list, META, ORIGINAL, publish, writeFileDurable } from "../store/store";
+import { metaJson } from "../store/metaSchema";
 
 type Fields = Record<string, unknown>;
 

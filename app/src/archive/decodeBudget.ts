@@ -1,6 +1,6 @@
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ByteBudget } from "./parts";
+import { ByteBudget } from "../s3/parts";
 
 /**
  * Image decodes are admitted through a byte budget set from the task's own memory limit, the way inline bodies share

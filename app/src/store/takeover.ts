@@ -1,10 +1,10 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { Lease } from "./lease";
-import { enqueueRotatedLogs, Logger } from "./log";
+import { enqueueRotatedLogs, Logger } from "../observability/log";
 import { claimHolders, Holder, listClaims } from "./claims";
-import { Enqueuer } from "./reconcile";
-import { ItemMessage } from "./queue";
+import { Enqueuer } from "../queue/reconcile";
+import { ItemMessage } from "../queue/queue";
 import { exists, fsyncDir, isErrno, Layout, list, ORIGINAL, publish, readMeta } from "./store";
 
 /** A file under uploads/tmp untouched this long belongs to an upload that never completed. */
