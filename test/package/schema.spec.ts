@@ -5,12 +5,16 @@
  * the building blocks' are plain data, and ids, ARNs and role names where the components take other components.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import { KEYS } from "../../config/keys";
 import { parseLifecycle, parseWorker } from "../../config/sections";
 import { parseCdn } from "../../config/delivery";
 import { parseMonitoringSettings, Problem } from "../../components";
 import * as pkg from "../../package/index"; // "../../package" would be package.json
 import { CONFIG_KEYS_NOT_ARGUMENTS } from "../../package/architecture";
+import { REPO_ROOT } from "../../tools/stackRun";
 import { getSchema, ProviderProcess, startProvider } from "./providerProcess";
 
 const TOKEN = "fargate-efs-s3:index:Architecture";
@@ -214,5 +218,49 @@ describe("package: GetSchema over the provider's gRPC interface", function () {
             }
             assert.deepStrictEqual([...(type.required ?? [])].sort(), Object.entries(fields).filter(([, s]) => !s.endsWith("?")).map(([k]) => k).sort(), `${name}'s required fields`);
         }
+    });
+
+    it("every example program uses only exposed components and their arguments, with every required one", () => {
+        const problems: string[] = [];
+        /** A value against its schema property: the fields of the package's object types, recursively. */
+        const check = (value: unknown, prop: any, where: string): void => {
+            if (typeof value === "string" && value.includes("${")) return; // an output of another resource
+            const ref = String(prop.$ref ?? "");
+            if (ref.startsWith("#/types/")) {
+                const type = typeOf(ref);
+                if (type.type !== "object" || !value || typeof value !== "object") return;
+                fields(value as Record<string, unknown>, type.properties, type.required ?? [], where);
+            } else if (prop.type === "array" && Array.isArray(value)) {
+                value.forEach((item, i) => check(item, prop.items, `${where}[${i}]`));
+            } else if (prop.additionalProperties && value && typeof value === "object") {
+                for (const [k, v] of Object.entries(value)) check(v, prop.additionalProperties, `${where}.${k}`);
+            }
+        };
+        const fields = (value: Record<string, unknown>, properties: Record<string, any>, required: string[], where: string) => {
+            for (const [k, v] of Object.entries(value)) {
+                if (!(k in properties)) problems.push(`${where}.${k}: no such argument`);
+                else check(v, properties[k], `${where}.${k}`);
+            }
+            for (const k of required) if (!(k in value)) problems.push(`${where}.${k}: required, missing`);
+        };
+        const examples = fs.readdirSync(path.join(REPO_ROOT, "examples")).filter((d) => fs.existsSync(path.join(REPO_ROOT, "examples", d, "Pulumi.yaml")));
+        const used = new Set<string>();
+        for (const example of examples) {
+            const program = parseYaml(fs.readFileSync(path.join(REPO_ROOT, "examples", example, "Pulumi.yaml"), "utf8"));
+            for (const [name, resource] of Object.entries<any>(program.resources ?? {})) {
+                if (!String(resource.type).startsWith("fargate-efs-s3:")) continue;
+                const token = `fargate-efs-s3:index:${String(resource.type).split(":").pop()}`;
+                const component = schema.resources[token];
+                if (!component) {
+                    problems.push(`${example}/${name}: ${resource.type} is not exposed`);
+                    continue;
+                }
+                used.add(token);
+                fields(resource.properties ?? {}, component.inputProperties, component.requiredInputs ?? [], `${example}/${name}`);
+            }
+        }
+        assert.deepStrictEqual(problems, []);
+        // Architecture and at least one building block wired by ids are shown.
+        assert.ok(used.has(TOKEN) && used.has("fargate-efs-s3:index:SharedFileSystem"), `the examples use ${[...used].join(", ")}`);
     });
 });
