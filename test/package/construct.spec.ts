@@ -143,8 +143,9 @@ describe("package: Construct of the building blocks with ids, ARNs and role name
         (blocks ??= new ComponentProvider({ name: "fargate-efs-s3", dirname: REPO_ROOT, components: [Architecture, Network, SharedFileSystem, ArchiveBucket, WorkQueue, LogAnalytics] }));
 
     /** Constructs one building block as the provider does and returns its URN, its state and what was registered. */
-    async function constructBlock(component: string, name: string, args: Record<string, unknown>) {
-        const record = await installMocks({ stack: "blocks", region: "us-east-1", preview: false });
+    async function constructBlock(component: string, name: string, args: Record<string, unknown>, stack = "blocks", seen?: { retained: Set<string> }) {
+        const record = await installMocks({ stack, region: "us-east-1", preview: false });
+        if (seen) seen.retained = record.retainedOnDelete;
         pulumi.runtime.setAllConfig({});
         let urn = "";
         let state: Record<string, unknown> = {};
@@ -277,4 +278,73 @@ describe("package: Construct of the building blocks with ids, ARNs and role name
         assert.deepStrictEqual([vpc.inputs.availabilityZoneNames, (vpc.inputs.natGateways as any).strategy], [["us-east-1a", "us-east-1b"], "Single"]);
         assert.strictEqual(built.one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs.serviceName, "com.amazonaws.us-east-1.s3");
     });
+
+    /** Each building block with a stack's settings (its Pulumi.<stack>.yaml) and the ids index.ts wires in under mocks. */
+    function blocksOf(stack: "dev" | "prod", bucketName: unknown): Array<[component: string, name: string, args: Record<string, unknown>]> {
+        const prod = stack === "prod";
+        const zones = prod ? ["us-east-1a", "us-east-1b", "us-east-1c"] : ["us-east-1a", "us-east-1b"];
+        return [
+            ["Network", "network", { availabilityZoneNames: zones, natGateways: prod ? "OnePerAz" : "Single" }],
+            [
+                "SharedFileSystem",
+                "shared",
+                {
+                    vpcId: "network-vpc-id",
+                    subnets: zones.map((az) => ({ availabilityZone: az, subnetId: `network-vpc-private-${az}-id` })),
+                    accessPoints: { app: { path: "/app", uid: 1000, gid: 1000 } },
+                    retainOnDelete: prod,
+                    backup: true,
+                },
+            ],
+            [
+                "ArchiveBucket",
+                "archive",
+                {
+                    retainOnDelete: prod,
+                    expiringPrefixes: { "athena-results/": 7 },
+                    ...(prod
+                        ? {
+                              lifecycle: {
+                                  transitions: [{ days: 90, storageClass: "GLACIER" }, { days: 365, storageClass: "DEEP_ARCHIVE" }],
+                                  noncurrentTransitions: [{ days: 30, storageClass: "GLACIER" }],
+                                  noncurrentExpirationDays: 365,
+                                  abortIncompleteMultipartUploadDays: 7,
+                              },
+                          }
+                        : {}),
+                },
+            ],
+            ["WorkQueue", "work", {}],
+            ["LogAnalytics", "logs", { bucketName, logQueryDays: prod ? 90 : 30, bytesScannedCutoffPerQuery: (prod ? 10240 : 100) * 1024 * 1024 }],
+        ];
+    }
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: each building block, given ${stack}'s settings and the ids index.ts wires in, builds the children index.ts builds: types, names, inputs, dependencies, retainOnDelete`, async () => {
+            const overrides: Record<string, string> = stack === "prod" ? { "fargate-efs-s3:certificateArn": "arn:aws:acm:us-east-1:210987654321:certificate/abcd1234-5678-90ab-cdef-1234567890ab" } : {};
+            const viaIndex = await recordStack({ stack, overrides });
+            const bucketName = viaIndex.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name === "archive-bucket")?.outputs.bucket;
+            assert.ok(typeof bucketName === "string", `the archive bucket's name in ${stack}`);
+            /** A resource without the wrapper in its URNs: what index.ts's stack would call it. */
+            const strip = (text: string) => text.replace(/fargate-efs-s3:index:[A-Za-z]+\$/g, "");
+            for (const [component, name, args] of blocksOf(stack, bucketName)) {
+                const record = { retained: new Set<string>() };
+                const built = await constructBlock(component, name, args, stack, record);
+                const componentUrn = strip(built.inner.urn);
+                // Dependencies among the component's own children; those on where an id came from (the VPC, the bucket)
+                // are the caller's: here the ids are literals, and across the package the engine sends them with the inputs.
+                const own = (urn: string) => urn.includes(`::${built.inner.type}$`);
+                const view = (retained: ReadonlySet<string>) => (r: RecordedResource) => ({
+                    urn: strip(r.urn),
+                    inputs: r.inputs,
+                    dependencies: r.dependencies.map(strip).filter(own).sort(),
+                    retainOnDelete: retained.has(r.urn),
+                });
+                const expected = viaIndex.resources.filter((r) => r.parent === componentUrn).map(view(viaIndex.retainedOnDelete)).sort((a, b) => a.urn.localeCompare(b.urn));
+                assert.ok(expected.length > 0, `index.ts builds ${componentUrn}`);
+                const actual = built.children.map(view(record.retained)).sort((a, b) => a.urn.localeCompare(b.urn));
+                assert.deepStrictEqual(actual, expected, `${component}'s children`);
+            }
+        });
+    }
 });
