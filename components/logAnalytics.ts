@@ -10,8 +10,11 @@ export const ATHENA_RESULTS_PREFIX = "athena-results/";
 export const ATHENA_RESULTS_EXPIRATION_DAYS = 7;
 
 export interface LogAnalyticsArgs {
-    /** The bucket the app archives its logs to (under `logs/`); results go to its `athena-results/` prefix. */
-    readonly bucket: ArchiveBucket;
+    /**
+     * The bucket the app archives its logs to (under `logs/`); results go to its `athena-results/` prefix. Only its
+     * name and its default-encryption key are used: an ArchiveBucket, or those two of a bucket made elsewhere.
+     */
+    readonly bucket: Pick<ArchiveBucket, "bucketName" | "kmsKeyArn">;
     /**
      * Days back from today that the table projects: older days are not queried. Must not exceed the days after
      * which the bucket's lifecycle moves objects to Glacier (Athena cannot read Glacier objects). Defaults to 30.

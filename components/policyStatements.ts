@@ -16,6 +16,9 @@ export function denyInsecureTransport(action: string, resource: pulumi.Input<str
     };
 }
 
+/** A role as a grant needs it: its name (an `aws.iam.Role` is one). Grants remember a grantee by this handle. */
+export type GranteeRole = Pick<aws.iam.Role, "name">;
+
 /**
  * Who a grant is for: the consumer's role, a name its grant resources are named after (`${name}-efs-app`,
  * `${name}-archive-write`) and the component they are created under, so that each shows with its consumer.
@@ -23,8 +26,11 @@ export function denyInsecureTransport(action: string, resource: pulumi.Input<str
 export interface Grantee {
     /** The consumer's name (a component name such as `app`); unique per role. */
     readonly name: string;
-    /** The role whose identity policies receive the allows. */
-    readonly role: aws.iam.Role;
+    /**
+     * The role whose identity policies receive the allows: only its name is used, so a role of this program or one
+     * named by another (the package's building blocks take a role name) serves alike.
+     */
+    readonly role: GranteeRole;
     /** The consumer component the grant's resources are parented to. Defaults to the resource owner. */
     readonly parent?: pulumi.Resource;
 }
@@ -35,8 +41,8 @@ export interface Grantee {
  * different grant under a name already used fails with a message naming both.
  */
 export class GrantLedger<T> {
-    private readonly byRole = new Map<aws.iam.Role, Map<string, { grant: T; fingerprint: string }>>();
-    private readonly roleOfName = new Map<string, aws.iam.Role>();
+    private readonly byRole = new Map<GranteeRole, Map<string, { grant: T; fingerprint: string }>>();
+    private readonly roleOfName = new Map<string, GranteeRole>();
 
     constructor(private readonly owner: string) {}
 

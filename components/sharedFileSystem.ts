@@ -9,8 +9,11 @@ export type { PerformanceMode, ThroughputMode } from "./fileSystemArgs";
 
 /** A client of the file system: a role, and the security group its tasks run in. */
 export interface EfsGrantee extends Grantee {
-    /** The clients' security group; it gets NFS egress to, and NFS ingress from, the file system's group. */
-    readonly securityGroup: aws.ec2.SecurityGroup;
+    /**
+     * The clients' security group; it gets NFS egress to, and NFS ingress from, the file system's group. Only its id
+     * is used: a group of this program or one named by id (the package's building block) serves alike.
+     */
+    readonly securityGroup: Pick<aws.ec2.SecurityGroup, "id">;
 }
 
 /** What a client needs to mount an access point, handed back by {@link SharedFileSystem.grantAccess}. */
@@ -56,7 +59,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     private readonly securityGroup: aws.ec2.SecurityGroup;
     private readonly policy: aws.efs.FileSystemPolicy;
     private readonly grants: GrantLedger<EfsAccessGrant>;
-    private readonly nfsRules = new Map<aws.ec2.SecurityGroup, pulumi.Resource[]>();
+    private readonly nfsRules = new Map<Pick<aws.ec2.SecurityGroup, "id">, pulumi.Resource[]>();
 
     constructor(name: string, args: SharedFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fargate-efs-s3:storage:SharedFileSystem", name, {}, opts);

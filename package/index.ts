@@ -7,3 +7,10 @@
  * `index.ts` (Pulumi.yaml `main`), not this.
  */
 export { Architecture } from "./architecture";
+// The building blocks: plain data, ids, ARNs and role names instead of other components' objects (README "Use it as a
+// component package").
+export { Network } from "./network";
+export { SharedFileSystem } from "./sharedFileSystem";
+export { ArchiveBucket } from "./archiveBucket";
+export { WorkQueue } from "./workQueue";
+export { LogAnalytics } from "./logAnalytics";
