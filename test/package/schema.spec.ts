@@ -220,7 +220,7 @@ describe("package: GetSchema over the provider's gRPC interface", function () {
         }
     });
 
-    it("every example program uses only exposed components and their arguments, with every required one", () => {
+    it("every example program (YAML, and the Python one's keyword arguments) uses only exposed components and their arguments, with every required one", () => {
         const problems: string[] = [];
         /** A value against its schema property: the fields of the package's object types, recursively. */
         const check = (value: unknown, prop: any, where: string): void => {
@@ -258,6 +258,25 @@ describe("package: GetSchema over the provider's gRPC interface", function () {
                 used.add(token);
                 fields(resource.properties ?? {}, component.inputProperties, component.requiredInputs ?? [], `${example}/${name}`);
             }
+        }
+        // The Python example (examples/python/__main__.py): each keyword argument of a component the SDK generates is
+        // the snake_case of one of that component's inputs (Python codegen's naming), every required one given.
+        const python = path.join(REPO_ROOT, "examples", "python", "__main__.py");
+        const source = fs.readFileSync(python, "utf8");
+        const calls = [...source.matchAll(/fargate_efs_s3\.(\w+)\(\s*"[^"]*",([^)]*)\)/g)];
+        assert.ok(calls.length > 0, "examples/python/__main__.py constructs a component of the package");
+        const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+        for (const [, cls, args] of calls) {
+            const component = schema.resources[`fargate-efs-s3:index:${cls}`];
+            if (!component) {
+                problems.push(`python: ${cls} is not exposed`);
+                continue;
+            }
+            used.add(`fargate-efs-s3:index:${cls}`);
+            const given = [...args.matchAll(/^\s*(\w+)=/gm)].map((m) => m[1]);
+            const inputs = new Map(Object.keys(component.inputProperties).map((k) => [snake(k), k]));
+            for (const g of given) if (!inputs.has(g)) problems.push(`python: ${cls}(${g}=…): no such argument`);
+            for (const k of component.requiredInputs ?? []) if (!given.includes(snake(k))) problems.push(`python: ${cls}: ${snake(k)} required, missing`);
         }
         assert.deepStrictEqual(problems, []);
         // Architecture and at least one building block wired by ids are shown.
