@@ -87,9 +87,56 @@ function hasBody(req: http.IncomingMessage): boolean {
     return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
 }
 
+/** One request as the handlers see it: where it goes, and the two ways it is answered. */
+interface Exchange {
+    readonly ctx: Context;
+    readonly gauge: Context["lease"]["backlog"];
+    readonly probes: Probes;
+    readonly req: http.IncomingMessage;
+    readonly res: http.ServerResponse;
+    /** The raw path (paths.ts), exact. */
+    readonly path: string;
+    /** A JSON answer; closes the connection (in stages) when the request's body was not read. */
+    send(status: number, body: unknown, headers?: Record<string, string>): void;
+    /** A refusal ({@link HttpError}), after the body if it is of an acceptable size. */
+    refuse(e: HttpError): void;
+}
+
+interface Route {
+    readonly method: string;
+    /** The path's match (a RegExp match, or true), or nothing when the route does not apply. */
+    readonly match: (path: string) => RegExpExecArray | boolean | null;
+    readonly run: (x: Exchange, match: RegExpExecArray | boolean) => Promise<void>;
+}
+
+/** The API (app/README.md "HTTP"), in the order the routes are tried; anything else is 404. */
+const ROUTES: readonly Route[] = [
+    { method: "POST", match: (p) => p === "/uploads", run: postUpload },
+    { method: "GET", match: (p) => UPLOAD_PATH.exec(p), run: getUpload },
+    { method: "GET", match: (p) => p === "/healthz", run: liveness },
+    { method: "GET", match: (p) => p === "/status", run: status },
+    { method: "GET", match: (p) => p === "/metrics", run: metrics },
+];
+
 function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes, req: http.IncomingMessage, res: http.ServerResponse): void {
     const target = requestPath(req.url);
-    const pathname = target.ok ? target.path : "(refused)";
+    const x = exchange(ctx, gauge, probes, req, res, target.ok ? target.path : "(refused)");
+    // Every body, on any path and whether the request is refused or not, is read under the same watchdog as an
+    // upload's: a body that stops or drips ends the request and its connection after about one window.
+    if (hasBody(req)) watchRequestBody(x);
+    const route = async (): Promise<void> => {
+        if (!target.ok) return x.refuse(new HttpError(400, "path", target.reason));
+        for (const r of ROUTES) {
+            if (r.method !== req.method) continue;
+            const match = r.match(target.path);
+            if (match) return r.run(x, match);
+        }
+        x.refuse(new HttpError(404, "path", `no route ${req.method} ${target.path}`));
+    };
+    route().catch((e) => failed(ctx, req, res, e));
+}
+
+function exchange(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes, req: http.IncomingMessage, res: http.ServerResponse, path: string): Exchange {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         if (res.headersSent) return;
         // A body nobody read (a GET to /healthz with one) is not waited for on a kept-alive connection: the
@@ -100,23 +147,6 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
         if (closing) lingeringClose(req, res);
         res.end(JSON.stringify(body));
     };
-    // Every body, on any path and whether the request is refused or not, is read under the same watchdog as an
-    // upload's: a body that stops or drips ends the request and its connection after about one window.
-    if (hasBody(req)) {
-        const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
-        watchBody(req, window * 1000, rate, (received) => {
-            ctx.log.warn("request body too slow: connection closed", { method: req.method, path: pathname, bytesInWindow: received, windowSeconds: window });
-            const reason = `the body arrived at ${received} bytes in ${window} s, below UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_IDLE_TIMEOUT_SECONDS=${window}`;
-            // The request itself is destroyed, not just its socket: once a response has finished, Node no
-            // longer ends the request when the socket closes, and ingest would wait for the body forever.
-            if (res.headersSent) {
-                req.destroy();
-                return;
-            }
-            res.writeHead(408, { "content-type": "application/json", connection: "close" });
-            res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
-        });
-    }
     const refuse = (e: HttpError) => {
         const body = { error: e.message, field: e.field };
         if (req.complete || req.readableEnded) {
@@ -134,114 +164,121 @@ function handle(ctx: Context, gauge: Context["lease"]["backlog"], probes: Probes
         let seen = 0;
         req.on("data", (d: Buffer) => {
             seen += d.length;
-            if (seen > cap) {
-                send(e.status, body, { ...e.headers, connection: "close" });
-            }
+            if (seen > cap) send(e.status, body, { ...e.headers, connection: "close" });
         });
         req.on("end", () => send(e.status, body, e.headers));
         req.resume();
     };
+    return { ctx, gauge, probes, req, res, path, send, refuse };
+}
 
-    const route = async (): Promise<void> => {
-        if (!target.ok) {
-            refuse(new HttpError(400, "path", target.reason));
+/** Ends a body that stops or drips (bodyWatch.ts) with 408, or, once answered, by destroying the request. */
+function watchRequestBody({ ctx, req, res, path }: Exchange): void {
+    const { uploadIdleTimeoutSeconds: window, uploadMinBytesPerSecond: rate } = ctx.config;
+    watchBody(req, window * 1000, rate, (received) => {
+        ctx.log.warn("request body too slow: connection closed", { method: req.method, path, bytesInWindow: received, windowSeconds: window });
+        const reason = `the body arrived at ${received} bytes in ${window} s, below UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_IDLE_TIMEOUT_SECONDS=${window}`;
+        // The request itself is destroyed, not just its socket: once a response has finished, Node no
+        // longer ends the request when the socket closes, and ingest would wait for the body forever.
+        if (res.headersSent) {
+            req.destroy();
             return;
         }
-        const item = UPLOAD_PATH.exec(target.path);
-        if (req.method === "POST" && target.path === "/uploads") {
-            const b = await gauge.current();
-            if (b.bytes >= ctx.config.backlogMaxBytes) {
-                ctx.metrics.uploadsRejected++;
-                // At once, without waiting for the body: the answer closes the connection (in stages, linger.ts:
-                // what is still arriving is read and dropped for a few seconds, so the client reads this answer
-                // rather than a reset), and a full backlog costs no wait.
-                send(503, { error: `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, field: "BACKLOG_MAX_BYTES" }, { "retry-after": String(RETRY_AFTER_SECONDS), connection: "close" });
-                return;
-            }
-            try {
-                const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log, ctx.archiver.enqueuer);
-                gauge.addAccepted(accepted.size);
-                ctx.metrics.uploadsAccepted++;
-                send(202, accepted, { location: `/uploads/${accepted.id}` });
-            } catch (e) {
-                ctx.metrics.uploadsRejected++;
-                refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));
-            }
-            return;
-        }
-        if (req.method === "GET" && item) {
-            const id = item[1];
-            const content = item[2] !== undefined;
-            if (!UUID.test(id)) {
-                refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
-                return;
-            }
-            const found = await locateOrRefuse(ctx, id, refuse);
-            if (found === "refused") return;
-            if (!found) {
-                refuse(new HttpError(404, "id", `no upload ${id}`));
-                return;
-            }
-            if (!content) {
-                send(200, found.status);
-                return;
-            }
-            if (found.dir) {
-                // Opened before streaming: if the archiver deletes the file meanwhile, the open handle still reads it.
-                const fh = await fsp.open(path.join(found.dir, ORIGINAL), "r").catch(() => undefined);
-                if (fh) {
-                    res.writeHead(200, {
-                        "content-type": found.contentType,
-                        "content-length": String(found.status.size),
-                        "content-disposition": attachment(found.status.name),
-                        "x-content-type-options": "nosniff",
-                    });
-                    await pipeline(fh.createReadStream(), res);
-                    return;
-                }
-                const again = await locateOrRefuse(ctx, id, refuse);
-                if (again === "refused") return;
-                if (!again?.status.key || again.dir) {
-                    refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
-                    return;
-                }
-                found.status = again.status;
-            }
-            const signed = await getSignedUrl(
-                ctx.client,
-                new GetObjectCommand({
-                    Bucket: ctx.config.bucket,
-                    Key: found.status.key,
-                    VersionId: found.status.versionId,
-                    ResponseContentDisposition: attachment(found.status.name),
-                }),
-                // Signed at S3's time as the client measured it (clock.ts), like every other signed request.
-                { expiresIn: 300, signingDate: skewCorrectedNow(ctx.client) },
-            );
-            res.writeHead(302, { location: signed });
-            res.end();
-            return;
-        }
-        if (req.method === "GET" && target.path === "/healthz") {
-            const h = await probes.liveness();
-            send(h.ok ? 200 : 503, h);
-            return;
-        }
-        if (req.method === "GET" && target.path === "/status") {
-            const st = await probes.status();
-            send(st.ok ? 200 : 503, st);
-            return;
-        }
-        if (req.method === "GET" && target.path === "/metrics") {
-            const [b, quarantined, s3] = await Promise.all([gauge.current(), list(ctx.layout.quarantine), probes.bucket()]);
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-            res.end(ctx.metrics.render(b, quarantined.length, s3.reachable));
-            return;
-        }
-        refuse(new HttpError(404, "path", `no route ${req.method} ${target.path}`));
-    };
+        res.writeHead(408, { "content-type": "application/json", connection: "close" });
+        res.end(JSON.stringify({ error: reason, field: "body" }), () => req.destroy());
+    });
+}
 
-    route().catch((e) => failed(ctx, req, res, e));
+/** POST /uploads: 503 at once while the backlog is full, else the upload onto EFS (ingest.ts) and 202. */
+async function postUpload({ ctx, gauge, req, send, refuse }: Exchange): Promise<void> {
+    const b = await gauge.current();
+    if (b.bytes >= ctx.config.backlogMaxBytes) {
+        ctx.metrics.uploadsRejected++;
+        // At once, without waiting for the body: the answer closes the connection (in stages, linger.ts:
+        // what is still arriving is read and dropped for a few seconds, so the client reads this answer
+        // rather than a reset), and a full backlog costs no wait.
+        send(503, { error: `EFS backlog is ${b.bytes} bytes, above BACKLOG_MAX_BYTES=${ctx.config.backlogMaxBytes}; retry later`, field: "BACKLOG_MAX_BYTES" }, { "retry-after": String(RETRY_AFTER_SECONDS), connection: "close" });
+        return;
+    }
+    try {
+        const accepted = await ingest(req, ctx.config, ctx.layout, ctx.log, ctx.archiver.enqueuer);
+        gauge.addAccepted(accepted.size);
+        ctx.metrics.uploadsAccepted++;
+        send(202, accepted, { location: `/uploads/${accepted.id}` });
+    } catch (e) {
+        ctx.metrics.uploadsRejected++;
+        refuse(e instanceof HttpError ? e : new HttpError(500, "file", String(e)));
+    }
+}
+
+/** GET /uploads/:id (its status) and /uploads/:id/content (the original from EFS, or a redirect to S3). */
+async function getUpload(x: Exchange, match: RegExpExecArray | boolean): Promise<void> {
+    const { ctx, send, refuse } = x;
+    const [, id, contentSuffix] = match as RegExpExecArray;
+    if (!UUID.test(id)) return refuse(new HttpError(400, "id", `${JSON.stringify(id)} is not an upload id (a UUID as returned by POST /uploads)`));
+    const found = await locateOrRefuse(ctx, id, refuse);
+    if (found === "refused") return;
+    if (!found) return refuse(new HttpError(404, "id", `no upload ${id}`));
+    if (contentSuffix === undefined) return send(200, found.status);
+    if (found.dir) {
+        if (await streamOriginal(x, found.dir, found.status, found.contentType)) return;
+        const again = await locateOrRefuse(ctx, id, refuse);
+        if (again === "refused") return;
+        if (!again?.status.key || again.dir) return refuse(new HttpError(503, "id", "the upload is moving to S3; retry", { "retry-after": "1" }));
+        found.status = again.status;
+    }
+    await redirectToS3(x, found.status);
+}
+
+/** The original, from EFS; false if the archiver removed it first (the caller then looks in S3). */
+async function streamOriginal({ res }: Exchange, dir: string, status: UploadStatus, contentType: string): Promise<boolean> {
+    // Opened before streaming: if the archiver deletes the file meanwhile, the open handle still reads it.
+    const fh = await fsp.open(path.join(dir, ORIGINAL), "r").catch(() => undefined);
+    if (!fh) return false;
+    res.writeHead(200, {
+        "content-type": contentType,
+        "content-length": String(status.size),
+        "content-disposition": attachment(status.name),
+        "x-content-type-options": "nosniff",
+    });
+    await pipeline(fh.createReadStream(), res);
+    return true;
+}
+
+/** 302 to a presigned GET of the archived object, valid 5 minutes. */
+async function redirectToS3({ ctx, res }: Exchange, status: UploadStatus): Promise<void> {
+    const signed = await getSignedUrl(
+        ctx.client,
+        new GetObjectCommand({
+            Bucket: ctx.config.bucket,
+            Key: status.key,
+            VersionId: status.versionId,
+            ResponseContentDisposition: attachment(status.name),
+        }),
+        // Signed at S3's time as the client measured it (clock.ts), like every other signed request.
+        { expiresIn: 300, signingDate: skewCorrectedNow(ctx.client) },
+    );
+    res.writeHead(302, { location: signed });
+    res.end();
+}
+
+/** GET /healthz: the container's liveness (health.ts). */
+async function liveness({ probes, send }: Exchange): Promise<void> {
+    const h = await probes.liveness();
+    send(h.ok ? 200 : 503, h);
+}
+
+/** GET /status: readiness and the operator's view (health.ts). */
+async function status({ probes, send }: Exchange): Promise<void> {
+    const st = await probes.status();
+    send(st.ok ? 200 : 503, st);
+}
+
+/** GET /metrics: Prometheus text (metrics.ts). */
+async function metrics({ ctx, gauge, probes, res }: Exchange): Promise<void> {
+    const [b, quarantined, s3] = await Promise.all([gauge.current(), list(ctx.layout.quarantine), probes.bucket()]);
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+    res.end(ctx.metrics.render(b, quarantined.length, s3.reachable));
 }
 
 interface UploadStatus {
