@@ -1,14 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
+import { metricsServiceName } from "./backlogScaling";
 import { CpuArchitecture, FARGATE_CAPACITY_PROVIDERS, serviceStrategy } from "./capacity";
-import { createExecSessionLog, EXEC_S3_PREFIX, ExecLogging, ExecSessionLog, grantExec } from "./execAccess";
+import { createExecSessionLog, ExecSessionLog } from "./execAccess";
 import { createDrainSchedule } from "./drainSchedule";
-import { APP_LOG_PREFIX, EFS_MOUNT_PATH, FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
+import { FargateServiceArgs, serviceDefaults, validateServiceArgs } from "./fargateServiceArgs";
 import { createLoadBalancer } from "./loadBalancer";
 import { createLogGroupKey } from "./logEncryption";
+import { appEnvironment, createEcsService, createServiceScaling, createTaskFoundation, grantServiceAccess } from "./serviceParts";
 import { createTaskDefinition, resolveImage } from "./taskDefinition";
-import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
+import { roleScope } from "./taskRoles";
 import { throwIfProblems } from "./validation";
 
 /**
@@ -63,89 +64,70 @@ export class FargateService extends pulumi.ComponentResource {
         const capacity = createClusterCapacity(name, cluster, settings.capacityProviderStrategy, this);
         // One key for the stack's service logs (CT.CLOUDWATCH.PR.3); the worker on this cluster is handed it (logKeyArn).
         const logKey = createLogGroupKey(name, this);
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKey.arn }, { parent: this });
-        const execution = createExecutionRole(name, scope, this);
-        const taskRole = createTaskRole(`${name}-task-role`, scope, this);
-        const taskSecurityGroup = createTaskSecurityGroup(name, args.vpcId, this);
+        const foundation = createTaskFoundation(
+            name,
+            { vpcId: args.vpcId, scope, logRetentionDays: settings.logRetentionDays, logKeyArn: logKey.arn, securityGroup: { groupRole: "task-sg", httpsRuleRole: "tasks-https", description: `Tasks of ${name}: the app port from the load balancer only` } },
+            this,
+        );
+        const { logGroup, execution, taskRole, securityGroup: taskSecurityGroup } = foundation;
 
         // Access comes only from the owners' grants: the file system's and the bucket's.
-        const grantee = { name, role: taskRole, securityGroup: taskSecurityGroup, parent: this };
-        const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
-        const prefixes = [archivePrefix, APP_LOG_PREFIX];
-        const s3 = [args.bucket.grantWrite(grantee, withExecPrefix(prefixes, execLog?.logging)), args.bucket.grantRead(grantee, prefixes, { versions: true })];
-        const execGrant = execLog ? [grantExec(grantee, execLog)] : [];
-        const queue = args.queue.connect(grantee);
+        const access = grantServiceAccess(
+            { name, role: taskRole, securityGroup: taskSecurityGroup, parent: this },
+            { fileSystem: args.fileSystem, accessPoint: args.accessPoint, bucket: args.bucket, archivePrefix, readVersions: true, execSessionLog: execLog, queue: args.queue },
+        );
 
         const images = resolveImage(
             name,
             {
                 image: args.image,
                 build: args.build ?? { context: ".", dockerfile: "app/Dockerfile" },
-                posixUser: efs.posixUser,
+                posixUser: access.efs.posixUser,
                 deletionProtection,
                 architectures: [cpuArchitecture, ...(args.extraImageArchitectures ?? [])],
             },
             this,
         );
         const image = images[cpuArchitecture]!;
-        const environment: Record<string, pulumi.Input<string>> = {
-            ...args.environment,
-            DATA_DIR: EFS_MOUNT_PATH,
-            BUCKET: args.bucket.bucketName,
-            ARCHIVE_PREFIX: archivePrefix,
-            AWS_REGION: scope.region,
-            PORT: String(containerPort),
-            METRICS_SERVICE_NAME: metricsServiceName(name),
-            ...queue.environment,
-        };
         const container = {
             image,
             cpu: settings.cpu,
             memory: settings.memory,
             containerPort,
             executionRole: execution.role,
-            environment,
+            environment: appEnvironment(name, { bucket: args.bucket, archivePrefix, region: scope.region, port: containerPort, access }, args.environment),
             logGroup,
             region: scope.region,
             cpuArchitecture,
         };
-        const taskDefinition = createTaskDefinition(name, { ...container, taskRole, efs, execEnabled: exec.enabled }, this);
+        const taskDefinition = createTaskDefinition(name, { ...container, taskRole, efs: access.efs, execEnabled: exec.enabled }, this);
         const lb = createLoadBalancer(
             name,
             { vpcId: args.vpcId, subnetIds: args.publicSubnetIds, taskSecurityGroup, containerPort, certificateArn: args.certificateArn, deletionProtection },
             this,
         );
 
-        const service = new aws.ecs.Service(
-            `${name}-service`,
+        const service = createEcsService(
+            name,
             {
-                cluster: cluster.arn,
-                taskDefinition: taskDefinition.arn,
+                clusterArn: cluster.arn,
+                taskDefinition,
                 desiredCount: settings.desiredCount,
-                // No launchType: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted."
-                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
-                capacityProviderStrategies: serviceStrategy(settings.capacityProviderStrategy),
-                // The provider: "Updating this argument [capacityProviderStrategies] requires forceNewDeployment = true".
-                forceNewDeployment: true,
-                // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
-                platformVersion: "1.4.0",
-                networkConfiguration: { subnets: args.privateSubnetIds, securityGroups: [taskSecurityGroup.id], assignPublicIp: false },
-                loadBalancers: [{ targetGroupArn: lb.targetGroup.arn, containerName: "app", containerPort }],
-                healthCheckGracePeriodSeconds: 60,
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
-                enableExecuteCommand: exec.enabled,
-                propagateTags: "SERVICE",
-                waitForSteadyState: true,
+                capacityProviderStrategy: settings.capacityProviderStrategy,
+                subnetIds: args.privateSubnetIds,
+                foundation,
+                access,
+                clusterCapacity: capacity,
+                execEnabled: exec.enabled,
+                loadBalancer: { targetGroupArn: lb.targetGroup.arn, containerPort, ready: lb.ready },
             },
-            // Autoscaling owns desiredCount once the service runs. Tasks start only once they can pull, log, mount
-            // and archive (and be placed: the cluster's capacity providers), and open exec sessions when asked to: a
-            // task that starts earlier fails its health check and counts against the circuit breaker.
-            { parent: this, dependsOn: [...lb.ready, ...efs.ready, execution.policy, ...s3, ...queue.grants, capacity, ...execGrant], ignoreChanges: ["desiredCount"] },
+            this,
         );
-        const scaling = createCpuScaling(name, { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent }, this);
-        createBacklogScaling(name, { target: scaling, clusterName: cluster.name, serviceName: service.name, queueName: args.queue.queueName, filesPerTask: args.backlogFilesPerTask }, this);
+        createServiceScaling(
+            name,
+            { clusterName: cluster.name, service, minCount: settings.minCount, maxCount: settings.maxCount, cpuTargetPercent: settings.cpuTargetPercent, queueName: args.queue.queueName, backlogFilesPerTask: args.backlogFilesPerTask },
+            this,
+        );
 
         if (drainSchedule !== false) {
             createDrainSchedule(
@@ -160,7 +142,7 @@ export class FargateService extends pulumi.ComponentResource {
                     accessPoint: args.accessPoint,
                     bucket: args.bucket,
                     queue: args.queue,
-                    prefixes,
+                    prefixes: access.prefixes,
                     scope,
                     capacityProviderStrategy: settings.drainCapacityProviderStrategy,
                     capacity,
@@ -210,63 +192,4 @@ export function createClusterCapacity(name: string, cluster: aws.ecs.Cluster, de
         { clusterName: cluster.name, capacityProviders: [...FARGATE_CAPACITY_PROVIDERS], defaultCapacityProviderStrategies: serviceStrategy(defaultStrategy) },
         { parent },
     );
-}
-
-/** The prefixes a write grant covers: with session logs in S3, their prefix too (the agent writes them as the task role). */
-export function withExecPrefix(prefixes: readonly string[], logging: ExecLogging | undefined): string[] {
-    return logging === "s3" ? [...prefixes, EXEC_S3_PREFIX] : [...prefixes];
-}
-
-/** The tasks' group: no inline rules; the load balancer and the file system's grant add theirs, plus HTTPS out. */
-export function createTaskSecurityGroup(name: string, vpcId: pulumi.Input<string>, parent: pulumi.Resource): aws.ec2.SecurityGroup {
-    const group = new aws.ec2.SecurityGroup(`${name}-task-sg`, { vpcId, description: `Tasks of ${name}: the app port from the load balancer only` }, { parent });
-    new aws.vpc.SecurityGroupEgressRule(
-        `${name}-tasks-https`,
-        {
-            securityGroupId: group.id,
-            cidrIpv4: "0.0.0.0/0",
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            description: "HTTPS to AWS APIs: S3 (through the gateway endpoint), ECR, CloudWatch Logs, STS",
-        },
-        { parent },
-    );
-    return group;
-}
-
-/** Target tracking on average CPU between `minCount` and `maxCount` tasks; returns the scalable target for more policies. */
-export function createCpuScaling(
-    name: string,
-    args: { clusterName: pulumi.Input<string>; service: aws.ecs.Service; minCount: number; maxCount: number; targetPercent: number },
-    parent: pulumi.Resource,
-): aws.appautoscaling.Target {
-    const target = new aws.appautoscaling.Target(
-        `${name}-scaling-target`,
-        {
-            serviceNamespace: "ecs",
-            scalableDimension: "ecs:service:DesiredCount",
-            resourceId: pulumi.interpolate`service/${args.clusterName}/${args.service.name}`,
-            minCapacity: args.minCount,
-            maxCapacity: args.maxCount,
-        },
-        { parent },
-    );
-    new aws.appautoscaling.Policy(
-        `${name}-cpu-scaling`,
-        {
-            policyType: "TargetTrackingScaling",
-            serviceNamespace: target.serviceNamespace,
-            scalableDimension: target.scalableDimension,
-            resourceId: target.resourceId,
-            targetTrackingScalingPolicyConfiguration: {
-                predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-                targetValue: args.targetPercent,
-                scaleInCooldown: 300,
-                scaleOutCooldown: 60,
-            },
-        },
-        { parent },
-    );
-    return target;
 }

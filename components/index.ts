@@ -15,6 +15,7 @@ export * from "./taskRoles";
 export * from "./loadBalancer";
 export * from "./taskDefinition";
 export * from "./drainSchedule";
+export * from "./serviceParts";
 export * from "./fargateService";
 export * from "./workerService";
 export * from "./logQueries";

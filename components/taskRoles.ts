@@ -58,3 +58,17 @@ export function createExecutionRole(name: string, scope: RoleScope, parent: pulu
     );
     return { role, policy };
 }
+
+/** A service's two roles: the agent's (execution) and the app's (task), apart as {@link createExecutionRole} says why. */
+export interface ServiceRoles {
+    readonly execution: { readonly role: aws.iam.Role; readonly policy: aws.iam.RolePolicyAttachment };
+    /** `<name>-task-role`: no policy of its own; the owners' grants attach theirs. */
+    readonly taskRole: aws.iam.Role;
+}
+
+/** The execution role (`<name>-execution-role`) and the task role (`<name>-task-role`) of one service. */
+export function createServiceRoles(name: string, scope: RoleScope, parent: pulumi.Resource): ServiceRoles {
+    const execution = createExecutionRole(name, scope, parent);
+    const taskRole = createTaskRole(`${name}-task-role`, scope, parent);
+    return { execution, taskRole };
+}

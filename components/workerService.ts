@@ -1,15 +1,13 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_LOG_PREFIX, EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
-import { createBacklogScaling, metricsServiceName } from "./backlogScaling";
-import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, serviceStrategy, tierArchitecture, validateCapacityStrategy, WORKER_CAPACITY } from "./capacity";
-import { ExecSessionLog, grantExec } from "./execAccess";
-import { createCpuScaling, withExecPrefix } from "./fargateService";
+import { EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
+import { metricsServiceName } from "./backlogScaling";
+import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, tierArchitecture, validateCapacityStrategy, WORKER_CAPACITY } from "./capacity";
+import { ExecSessionLog } from "./execAccess";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
-import { createLogGroupKey } from "./logEncryption";
+import { appEnvironment, createEcsService, createServiceScaling, createTaskFoundation, grantServiceAccess } from "./serviceParts";
 import { SharedFileSystem } from "./sharedFileSystem";
 import { createTaskDefinition } from "./taskDefinition";
-import { createExecutionRole, createTaskRole, roleScope } from "./taskRoles";
+import { roleScope } from "./taskRoles";
 import { Problem, throwIfProblems } from "./validation";
 import { ServiceQueue } from "./workQueue";
 
@@ -100,25 +98,20 @@ export class WorkerService extends pulumi.ComponentResource {
         const scope = roleScope(this);
 
         // Encrypted with the stack's log key (CT.CLOUDWATCH.PR.3; components/logEncryption.ts), or a key of its own.
-        const logKeyArn = args.logKeyArn ?? createLogGroupKey(name, this).arn;
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, kmsKeyId: logKeyArn }, { parent: this });
-        const execution = createExecutionRole(name, scope, this);
-        const taskRole = createTaskRole(`${name}-task-role`, scope, this);
         // No ingress rule: nothing reaches the worker. HTTPS out for S3 and the AWS APIs; NFS out comes with the grant.
-        const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: `Tasks of ${name}: no ingress; HTTPS and NFS out` }, { parent: this });
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-https`,
-            { securityGroupId: securityGroup.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs: S3 (through the gateway endpoint), ECR, CloudWatch Logs, STS" },
-            { parent: this },
+        const foundation = createTaskFoundation(
+            name,
+            { vpcId: args.vpcId, scope, logRetentionDays: settings.logRetentionDays, logKeyArn: args.logKeyArn, securityGroup: { groupRole: "sg", httpsRuleRole: "https", description: `Tasks of ${name}: no ingress; HTTPS and NFS out` } },
+            this,
         );
+        const { logGroup, execution, taskRole, securityGroup } = foundation;
 
-        const grantee = { name, role: taskRole, securityGroup, parent: this };
-        const efs = args.fileSystem.grantAccess(grantee, args.accessPoint);
-        const prefixes = [args.archivePrefix, APP_LOG_PREFIX];
         // Read-back without versions: the archiver verifies what it wrote (HeadObject) and never presigns a download.
-        const s3 = [args.bucket.grantWrite(grantee, withExecPrefix(prefixes, args.execSessionLog?.logging)), args.bucket.grantRead(grantee, prefixes)];
-        const execGrant = args.execSessionLog ? [grantExec(grantee, args.execSessionLog)] : [];
-        const queue = args.queue.connect(grantee);
+        const access = grantServiceAccess(
+            { name, role: taskRole, securityGroup, parent: this },
+            { fileSystem: args.fileSystem, accessPoint: args.accessPoint, bucket: args.bucket, archivePrefix: args.archivePrefix, readVersions: false, execSessionLog: args.execSessionLog, queue: args.queue },
+        );
+        const execEnabled = args.execSessionLog !== undefined;
 
         const taskDefinition = createTaskDefinition(
             name,
@@ -131,54 +124,36 @@ export class WorkerService extends pulumi.ComponentResource {
                 command: ["work"],
                 executionRole: execution.role,
                 taskRole,
-                efs,
-                environment: {
-                    DATA_DIR: EFS_MOUNT_PATH,
-                    BUCKET: args.bucket.bucketName,
-                    ARCHIVE_PREFIX: args.archivePrefix,
-                    AWS_REGION: scope.region,
-                    HOST: "127.0.0.1",
-                    PORT: String(WORKER_HEALTH_PORT),
-                    METRICS_SERVICE_NAME: metricsServiceName(name),
-                    ...queue.environment,
-                },
+                efs: access.efs,
+                environment: appEnvironment(name, { bucket: args.bucket, archivePrefix: args.archivePrefix, region: scope.region, port: WORKER_HEALTH_PORT, access }, { HOST: "127.0.0.1" }),
                 logGroup,
                 region: scope.region,
                 cpuArchitecture: settings.cpuArchitecture,
-                execEnabled: args.execSessionLog !== undefined,
+                execEnabled,
             },
             this,
         );
 
-        const service = new aws.ecs.Service(
-            `${name}-service`,
-            {
-                cluster: args.clusterArn,
-                taskDefinition: taskDefinition.arn,
-                desiredCount: settings.desiredCount,
-                // No launchType: "If a capacityProviderStrategy is specified, the launchType parameter must be omitted."
-                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
-                capacityProviderStrategies: serviceStrategy(settings.capacityProviderStrategy),
-                // The provider: "Updating this argument [capacityProviderStrategies] requires forceNewDeployment = true".
-                forceNewDeployment: true,
-                // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
-                platformVersion: "1.4.0",
-                networkConfiguration: { subnets: args.subnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
-                enableExecuteCommand: args.execSessionLog !== undefined,
-                propagateTags: "SERVICE",
-                waitForSteadyState: true,
-            },
-            { parent: this, dependsOn: [...efs.ready, execution.policy, ...s3, ...queue.grants, args.clusterCapacity, ...execGrant], ignoreChanges: ["desiredCount"] },
-        );
-        const scaling = createCpuScaling(
+        const service = createEcsService(
             name,
-            { clusterName: args.clusterName, service, minCount: settings.minCount, maxCount: settings.maxCount, targetPercent: settings.cpuTargetPercent },
+            {
+                clusterArn: args.clusterArn,
+                taskDefinition,
+                desiredCount: settings.desiredCount,
+                capacityProviderStrategy: settings.capacityProviderStrategy,
+                subnetIds: args.subnetIds,
+                foundation,
+                access,
+                clusterCapacity: args.clusterCapacity,
+                execEnabled,
+            },
             this,
         );
-        createBacklogScaling(name, { target: scaling, clusterName: args.clusterName, serviceName: service.name, queueName: args.queue.queueName, filesPerTask: args.backlogFilesPerTask }, this);
+        createServiceScaling(
+            name,
+            { clusterName: args.clusterName, service, minCount: settings.minCount, maxCount: settings.maxCount, cpuTargetPercent: settings.cpuTargetPercent, queueName: args.queue.queueName, backlogFilesPerTask: args.backlogFilesPerTask },
+            this,
+        );
 
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
