@@ -86,7 +86,8 @@ export function bootstrapDefaults(raw: {
         deployBranches: raw.deployBranches ?? [],
         previewRole: raw.previewRole ?? true,
         oidcProviderArn: raw.oidcProviderArn || undefined,
-        deployRegions: raw.deployRegions ?? [raw.region],
+        // Pulumi.yaml declares [] as the default (a declared key needs one): empty is "this stack's region".
+        deployRegions: raw.deployRegions?.length ? raw.deployRegions : [raw.region],
         contentDelivery: raw.contentDelivery ?? false,
     };
 }

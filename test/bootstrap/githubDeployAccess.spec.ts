@@ -120,3 +120,20 @@ describe("bootstrap: GitHub deploy access (mocks)", function () {
         assert.deepStrictEqual(wildcards, [], describeAll(wildcards));
     });
 });
+
+describe("bootstrap: the stack's config as Pulumi writes it from Pulumi.yaml's declared defaults", () => {
+    it("deployRegions [] (its declared default) means the stack's own aws:region, not no region at all", () => {
+        const { bootstrapDefaults } = require("../../bootstrap/settings") as typeof import("../../bootstrap/settings");
+        const raw = { githubRepository: "acme/uploads", deployEnvironments: ["dev", "prod"], deployBranches: [], previewRole: true, oidcProviderArn: "", contentDelivery: false };
+        assert.deepStrictEqual(bootstrapDefaults({ ...raw, deployRegions: [], region: "eu-west-1" }).deployRegions, ["eu-west-1"]);
+        assert.deepStrictEqual(bootstrapDefaults({ ...raw, deployRegions: ["us-east-1", "us-west-2"], region: "eu-west-1" }).deployRegions, ["us-east-1", "us-west-2"]);
+        assert.strictEqual(bootstrapDefaults({ ...raw, region: "eu-west-1" }).oidcProviderArn, undefined);
+    });
+
+    it("every key Pulumi.yaml declares has a default, so a new stack needs only githubRepository and aws:region", () => {
+        const { parse } = require("yaml") as typeof import("yaml");
+        const project = parse(require("fs").readFileSync(require("path").join(__dirname, "..", "..", "bootstrap", "Pulumi.yaml"), "utf8"));
+        const missing = Object.entries<any>(project.config).filter(([key, d]) => key !== "githubRepository" && !("default" in d)).map(([key]) => key);
+        assert.deepStrictEqual(missing, [], "declared without a default: pulumi preview refuses a stack that does not set them");
+    });
+});
