@@ -31,6 +31,21 @@ describe("the pack answers AnalyzeStack as @pulumi/policy's stock server does (p
         assert.equal(buildStackViewOncePerRequest(), true);
     });
 
+    it("leaves the stock handler in place under any other @pulumi/policy version", () => {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const version = require("@pulumi/policy/version") as { version: string };
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const server = require("@pulumi/policy/server") as { serve: unknown };
+        const [installed, serve] = [version.version, server.serve];
+        version.version = "1.22.0";
+        try {
+            assert.equal(buildStackViewOncePerRequest(), false);
+            assert.strictEqual(server.serve, serve);
+        } finally {
+            version.version = installed;
+        }
+    });
+
     const stacks: [string, () => Promise<RecordedResource[]>][] = [
         ["the dev stack (preview)", async () => (await stackRun({ stack: "dev", preview: true })).resources],
         ["the prod stack (preview)", async () => (await stackRun({ stack: "prod", preview: true })).resources],
