@@ -5,9 +5,11 @@
 import { PolicyPack } from "@pulumi/policy";
 
 import { decodeEachResourceOnce } from "./lib/decodeOnce";
+import { buildStackViewOncePerRequest } from "./lib/stackViewOnce";
 import { policies } from "./rules";
 
 decodeEachResourceOnce();
+buildStackViewOncePerRequest();
 
 new PolicyPack("fargate-efs-s3", {
     description: "EFS encrypted in transit behind NFS-only security groups, versioned S3 buckets, and advisory hardening for Fargate services that use EFS and S3.",

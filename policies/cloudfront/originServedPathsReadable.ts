@@ -124,7 +124,7 @@ export const requireReadableServedPaths: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const fix =
             `Keep the served objects readable by GetObject: transition current versions to GLACIER_IR (millisecond reads) instead, or give the lifecycle ` +
             `rule a filter prefix that excludes the served paths (the archive's cdn setting does the former).`;

@@ -52,7 +52,7 @@ export const requireExecSessionLogging: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     validateStack: whenStackHas(types.ecsService, (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         for (const service of index.ofType(types.ecsService)) {
             const exec = service.props.enableExecuteCommand;
             if (exec !== true && !isUnknown(exec)) {

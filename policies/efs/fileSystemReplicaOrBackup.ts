@@ -51,7 +51,7 @@ export const requireReplicaOrBackup: StackValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     validateStack: whenStackHas(types.efsFileSystem, (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const guard = PROTECTED.flatMap(({ type, property }) => index.ofType(type).filter((r) => r.props[property] === true));
         if (guard.length === 0) {
             return;

@@ -2,8 +2,9 @@
  * Deserialise each resource once per request, not once per policy.
  *
  * @pulumi/policy's server turns a resource's properties from protobuf into JavaScript (`Struct.toJavaScript`,
- * then a deep copy) for every policy it runs: in AnalyzeStack, every resource of the stack once per stack
- * policy — seven times over for this pack. At 10,000 resources that repeated decoding, and the garbage it leaves,
+ * then a deep copy) for every policy it runs: in Analyze, once per resource policy that applies to the resource; in
+ * AnalyzeStack, every resource of the stack once per stack policy (unless stackViewOnce.ts replaced that handler,
+ * which decodes each resource once anyway). At 10,000 resources that repeated decoding, and the garbage it leaves,
  * cost more CPU than all the rules together (bench/policy.bench.ts against its decode-only floor). The server
  * looks the function up on its module at every call, so the pack can wrap it: the properties of one request's
  * Struct are decoded once and handed to every policy, each through its own unknown-checking proxy as before.

@@ -58,7 +58,7 @@ export const requireAlarmTopicKeyForCloudWatch: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const topics = index.ofType(TOPIC);
         if (topics.length === 0) return;
         const alarms = index.ofType(METRIC_ALARM, COMPOSITE_ALARM);

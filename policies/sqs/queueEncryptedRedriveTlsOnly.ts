@@ -134,7 +134,7 @@ export const requireQueueEncryptionRedriveAndTls: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.of(args.resources);
         const queues = index.ofType(types.sqsQueue);
         if (queues.length === 0) return;
         const redrives = new Map(queues.map((q) => [q.urn, redrivesOf(index, q)]));

@@ -250,16 +250,23 @@ export class PolicyPackProcess {
             const res = await this.call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>("analyzeStack", analyzeStackMessage(resources));
             return diagnostics(res, "");
         }
-        const res = await new Promise<pb.AnalyzeResponse>((resolve, reject) => {
+        return diagnostics(pb.AnalyzeResponse.deserializeBinary(await this.analyzeStackResponse(resources)), "");
+    }
+
+    /**
+     * AnalyzeStack with the request and the answer in their wire encoding: the whole answer, not-applicable reports
+     * included, to compare two packs' answers byte for byte.
+     */
+    analyzeStackResponse(request: EncodedAnalyzeStackRequest): Promise<Buffer> {
+        return new Promise<Buffer>((resolve, reject) => {
             this.client.makeUnaryRequest(
                 "/pulumirpc.Analyzer/AnalyzeStack",
                 (bytes: Buffer) => bytes,
-                (bytes: Buffer) => pb.AnalyzeResponse.deserializeBinary(bytes),
-                resources.bytes,
+                (bytes: Buffer) => bytes,
+                request.bytes,
                 (err, r) => (err || !r ? reject(err ?? new Error("analyzeStack: no response")) : resolve(r)),
             );
         });
-        return diagnostics(res, "");
     }
 
     /** The pack's process ID (the benchmark reads its CPU time). */
