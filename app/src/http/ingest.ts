@@ -1,14 +1,15 @@
 import busboy from "busboy";
 import { createHash, randomUUID } from "crypto";
 import { promises as fsp } from "fs";
+import type { FileHandle } from "fs/promises";
 import { IncomingMessage } from "http";
 import * as path from "path";
 import { Readable } from "stream";
 import { AppConfig } from "../config";
 import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
-import { Enqueuer } from "../queue/reconcile";
-import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "../store/store";
+import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
+import { fsyncDir, ItemMeta, Layout, META, META_MODE, META_QUEUED_MODE, ORIGINAL, publish } from "../store/store";
 import { metaJson } from "../store/metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
@@ -77,7 +78,7 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
     }
 
-    let work: Promise<Accepted> | undefined;
+    let work: Promise<Received> | undefined;
     let fileStream: Readable | undefined;
     let firstError: HttpError | undefined;
     const fail = (e: HttpError) => {
@@ -119,20 +120,19 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         req.pipe(bb);
     });
 
-    let accepted: Accepted | undefined;
-    let published = false;
+    let received: Received | undefined;
     try {
         await parsed;
         if (work === undefined) {
             throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
         }
-        accepted = await work;
+        received = await work;
         if (firstError) throw firstError;
         await publish(layout, id);
-        ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
-        published = true;
+        ulog.info("upload stored", { name: received.accepted.name, size: received.accepted.size, sha256: received.accepted.sha256 });
     } catch (e) {
-        await work?.catch(() => undefined);
+        const late = received ?? (await work?.catch(() => undefined));
+        await late?.meta.close().catch(() => undefined);
         await fsp.rm(itemDir, { recursive: true, force: true });
         const err = e instanceof HttpError ? e : new HttpError(500, "file", `upload could not be stored: ${e instanceof Error ? e.message : String(e)}`);
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
@@ -142,19 +142,37 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
     // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
     // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
     // S3 outage.
-    if (published && enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted!.size, sha256: accepted!.sha256 }]);
-    return accepted!;
+    const { accepted, meta } = received;
+    try {
+        // The mark goes on the meta.json still open here: one SETATTR, no lookup of its name.
+        if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS, () => meta.chmod(META_QUEUED_MODE));
+    } finally {
+        // Fsynced already: a failed close loses nothing.
+        await meta.close().catch(() => undefined);
+    }
+    return accepted;
 }
 
-async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig): Promise<Accepted> {
+/** What receive() leaves: the upload, and its meta.json still open for the work queue's mark. */
+interface Received {
+    readonly accepted: Accepted;
+    readonly meta: FileHandle;
+}
+
+/**
+ * Writes the item into uploads/tmp/<id>/ under its final names (`original`, then `meta.json`), each fsynced: the
+ * directory is invisible to every other task until publish() renames it into incoming/, so no temporary name inside it
+ * is needed (a task that dies here leaves an unpublished directory, removed after an hour). meta.json is left open for
+ * the mark that its message went out (META_QUEUED_MODE).
+ */
+async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig): Promise<Received> {
     const name = info.filename ?? "";
     const problem = info.filename === undefined ? "is missing" : unsafeName(name);
     if (problem !== undefined) {
         throw new HttpError(400, "filename", `the file name ${JSON.stringify(name)} ${problem}: use a plain file name such as photo.png`);
     }
     await fsp.mkdir(itemDir, { mode: 0o750 });
-    const partFile = path.join(itemDir, `${ORIGINAL}.part`);
-    const fh = await fsp.open(partFile, "wx", 0o640);
+    const fh = await fsp.open(path.join(itemDir, ORIGINAL), "wx", 0o640);
     const hash = createHash("sha256");
     let size = 0;
     let head: Buffer[] | undefined = [];
@@ -198,7 +216,6 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
     } finally {
         await fh.close();
     }
-    await fsp.rename(partFile, path.join(itemDir, ORIGINAL));
     const sha256 = hash.digest("hex");
     const meta: ItemMeta = {
         id,
@@ -210,7 +227,15 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         key: `${config.archivePrefix}${id}/${name}`,
         receivedAt: new Date().toISOString(),
     };
-    // Its fsync of itemDir also makes the rename of the original above durable.
-    await writeFileDurable(path.join(itemDir, META), metaJson(meta));
-    return { id, name, size, sha256, status: "stored" };
+    const metaFh = await fsp.open(path.join(itemDir, META), "wx", META_MODE);
+    try {
+        await metaFh.writeFile(metaJson(meta));
+        await metaFh.sync();
+        // Both names in the directory survive a crash of a local disk (nothing to do on NFS: fsyncDir).
+        await fsyncDir(itemDir);
+    } catch (e) {
+        await metaFh.close();
+        throw e;
+    }
+    return { accepted: { id, name, size, sha256, status: "stored" }, meta: metaFh };
 }
