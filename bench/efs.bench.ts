@@ -199,8 +199,8 @@ async function addItems(mount: EfsMount, count: number): Promise<void> {
             fs.linkSync(source, path.join(dir, "original"));
         }
         const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
-        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
-        fs.writeFileSync(path.join(dir, "queued"), "");
+        // Marked as sent the way ingest marks it since issue 23: meta.json read-only (app/src/store/store.ts META_QUEUED_MODE).
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta), { mode: 0o440 });
         messages.push({ id, kind: "upload", size: bytes.length, sha256: hash });
     }
     await sendMessages(mount, messages);
