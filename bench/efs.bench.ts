@@ -14,8 +14,12 @@
  * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
  * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
  * prefilling costs nothing and counts nothing.
+ * Each line also carries, from the same run: the uploads of the app before issue 23 (BENCH_EFS_BEFORE, a commit, built
+ * from `git archive`; `none` skips it) on the same backlog, and the floor of a durable item on this mount (measureFloor:
+ * the bare system calls, one file and the app's item layout) with the app's requests per upload against it.
  * Then, per latency, ingest MiB/s for one 64 MiB upload against its floor: the same bytes written and fsynced by
- * `dd` onto the same mount (median of 3 paired runs).
+ * `dd` onto the same mount (median of 3 paired runs, the version before beside them), and the app's peak RSS per upload
+ * over 4 concurrent ones.
  * Where FUSE cannot run (no /dev/fuse, not root and no fusermount, no Go to build the mount), prints
  * `{"bench":"efs","skipped":"<why>"}` and exits 0.
  */
