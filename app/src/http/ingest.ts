@@ -44,7 +44,7 @@ export const WRITE_BLOCK_BYTES = 1024 * 1024;
 /**
  * Gathers an upload's chunks into blocks of up to {@link WRITE_BLOCK_BYTES} and writes each when full, while the next
  * fills: two blocks per upload, never more (the parser waits when both are taken), each sized down to the declared
- * body for small uploads. With one block the parser and the write took turns, and ingest ran at half the device's rate.
+ * body for small uploads. With one block the parser would wait for every write, and a write for the parser.
  */
 class BlockWriter {
     private readonly blocks: Buffer[];
