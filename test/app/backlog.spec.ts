@@ -5,8 +5,8 @@ import { REPO_ROOT } from "../support/s3server";
 import { removeTempDataDirs, tempDataDir } from "./helpers";
 
 // The built app, as the other app specs run it.
-const { BacklogGauge, RECONCILE_MS } = require(path.join(REPO_ROOT, "app", "dist", "backlog.js"));
-const { Layout } = require(path.join(REPO_ROOT, "app", "dist", "store.js"));
+const { BacklogGauge, RECONCILE_MS } = require(path.join(REPO_ROOT, "app", "dist", "store", "backlog.js"));
+const { Layout } = require(path.join(REPO_ROOT, "app", "dist", "store", "store.js"));
 
 function waiting(layout: any, sizes: number[]): void {
     for (const size of sizes) {
