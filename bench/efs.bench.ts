@@ -14,15 +14,21 @@
  * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
  * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
  * prefilling costs nothing and counts nothing.
+ * Each line also carries, from the same run: the uploads of the app before issue 23 (BENCH_EFS_BEFORE, a commit, built
+ * from `git archive`; `none` skips it) on the same backlog, and the floor of a durable item on this mount (measureFloor:
+ * the bare system calls, one file and the app's item layout) with the app's requests per upload against it.
  * Then, per latency, ingest MiB/s for one 64 MiB upload against its floor: the same bytes written and fsynced by
- * `dd` onto the same mount (median of 3 paired runs).
+ * `dd` onto the same mount (median of 3 paired runs, the version before beside them), and the app's peak RSS per upload
+ * over 4 concurrent ones.
  * Where FUSE cannot run (no /dev/fuse, not root and no fusermount, no Go to build the mount), prints
  * `{"bench":"efs","skipped":"<why>"}` and exits 0.
  */
 import { randomUUID } from "crypto";
-import { spawnSync } from "child_process";
+import { execSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { AppProcess, claimedItemDirs, pdf, sha256, startApp, upload } from "../test/app/helpers";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -56,9 +62,81 @@ const WARMUP = 20;
 const MEASURED = 300;
 const LARGE = 64 * MiB;
 
+/**
+ * The app before issue 23 (a commit, `none` to skip): its uploads are measured in the same run, on the same mount, beside
+ * this version's (`before` in each line), so that the two are compared at the same load.
+ */
+const BEFORE = process.env.BENCH_EFS_BEFORE ?? "fdca2eb";
+/** Items written by the floor probe per latency (one at a time). */
+const FLOOR_ITEMS = 100;
+/** Concurrent 64 MiB uploads over which the app's peak RSS per upload is measured. */
+const RSS_UPLOADS = 4;
+
 const T0 = Date.now();
 const trace = (what: string) => process.env.BENCH_EFS_TRACE && console.error(`${((Date.now() - T0) / 1000).toFixed(1)}s ${what}`);
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const loadAverage = () => os.loadavg().map((l) => round(l, 2));
+
+/**
+ * The app at BENCH_EFS_BEFORE, built once from `git archive` into .test-tmp/bench-efs-before-<commit>/app with the
+ * repository's TypeScript; its packages resolve from the repository's node_modules. Undefined when skipped.
+ */
+function buildBefore(): string | undefined {
+    if (BEFORE === "none") return undefined;
+    const dir = path.join(ROOT, ".test-tmp", `bench-efs-before-${BEFORE}`);
+    const main = path.join(dir, "app", "dist", "main.js");
+    if (fs.existsSync(main)) return main;
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    execSync(`git -C ${JSON.stringify(ROOT)} archive ${BEFORE} app | tar -x -C ${JSON.stringify(dir)}`);
+    const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", path.join(dir, "app")], { stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`could not build the app at ${BEFORE}`);
+    return main;
+}
+
+/**
+ * The floor: the fewest requests this mount takes for one durable item, measured with the bare system calls (no app,
+ * one item at a time, FLOOR_ITEMS items), as bench/efs/README.md derives them for NFS:
+ *  - `singleFile`: the bytes and their metadata in one file: create a temporary name, write, fsync, close, rename it
+ *    into place (NFS: OPEN, WRITE, COMMIT, CLOSE, RENAME);
+ *  - `itemLayout`: the item as every version of the app reads it: a directory made in uploads/tmp/ holding `original`
+ *    and `meta.json`, each created, written and fsynced, meta.json's mode set for the work queue's mark, the directory
+ *    renamed into incoming/ (NFS: MKDIR, OPEN, WRITE, COMMIT, CLOSE twice, SETATTR, RENAME).
+ */
+async function measureFloor(mount: EfsMount): Promise<Record<string, unknown>> {
+    const root = path.join(mount.mountPoint, "floor");
+    const tmp = path.join(root, "tmp");
+    const incoming = path.join(root, "incoming");
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.mkdirSync(incoming, { recursive: true });
+    const body = pdf(64 * KiB);
+    const meta = Buffer.from(JSON.stringify({ id: randomUUID(), kind: "upload", name: "floor.pdf", size: body.length, sha256: sha256(body), contentType: "application/pdf", key: "uploads/x/floor.pdf", receivedAt: new Date().toISOString() }));
+    const write = async (file: string, data: Buffer, mark: boolean) => {
+        const fh = await fs.promises.open(file, "wx", 0o640);
+        await fh.write(data);
+        await fh.sync();
+        if (mark) await fh.chmod(0o440);
+        await fh.close();
+    };
+    const single = await mount.stats();
+    for (let i = 0; i < FLOOR_ITEMS; i++) {
+        const id = randomUUID();
+        await write(path.join(incoming, `${id}.part`), body, false);
+        await fs.promises.rename(path.join(incoming, `${id}.part`), path.join(incoming, id));
+    }
+    const layout = await mount.stats();
+    for (let i = 0; i < FLOOR_ITEMS; i++) {
+        const id = randomUUID();
+        const dir = path.join(tmp, id);
+        await fs.promises.mkdir(dir);
+        await write(path.join(dir, "original"), body, false);
+        await write(path.join(dir, "meta.json"), meta, true);
+        await fs.promises.rename(dir, path.join(incoming, id));
+    }
+    const end = await mount.stats();
+    fs.rmSync(path.join(mount.backing, "floor"), { recursive: true, force: true });
+    return { singleFile: perItem(delta(layout, single), FLOOR_ITEMS), itemLayout: perItem(delta(end, layout), FLOOR_ITEMS) };
+}
 
 /** Request counts divided by `n`, the kinds sorted by count. */
 function perItem(d: FuseStats, n: number) {
@@ -125,8 +203,8 @@ async function addItems(mount: EfsMount, count: number): Promise<void> {
             fs.linkSync(source, path.join(dir, "original"));
         }
         const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
-        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
-        fs.writeFileSync(path.join(dir, "queued"), "");
+        // Marked as sent the way ingest marks it since issue 23: meta.json read-only (app/src/store/store.ts META_QUEUED_MODE).
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta), { mode: 0o440 });
         messages.push({ id, kind: "upload", size: bytes.length, sha256: hash });
     }
     await sendMessages(mount, messages);
@@ -165,7 +243,9 @@ async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, tim
 function appEnv(mount: EfsMount, endpoint: string): Record<string, string> {
     // The app's defaults unless these are set for an experiment.
     const pass = Object.fromEntries(["ARCHIVE_CONCURRENCY", "UV_THREADPOOL_SIZE"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
-    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB), ...QUEUES, ...pass };
+    // The mount stands in for EFS, where a directory's fsync sends nothing (app/src/store/store.ts configureDirectoryFsync);
+    // versions before issue 23 ignore the variable and fsync.
+    return { DATA_DIR: mount.mountPoint, BUCKET, S3_ENDPOINT: endpoint, TASK_ID: "bench-efs", MAX_UPLOAD_BYTES: String(LARGE + MiB), DIRECTORY_FSYNC: "never", ...QUEUES, ...pass };
 }
 
 /**
@@ -182,7 +262,7 @@ async function uploadRetryingOnce(url: string, body: Buffer, onRetry: () => void
     }
 }
 
-async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<string, unknown>> {
+async function measureUploads(mount: EfsMount, backlog: number, main?: string): Promise<Record<string, unknown>> {
     trace(`uploads: prefill ${backlog}`);
     await prefill(mount, backlog);
     trace("uploads: start");
@@ -190,7 +270,7 @@ async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<
     let app: AppProcess | undefined;
     try {
         const beforeStart = await mount.stats();
-        app = await startApp(appEnv(mount, hole.endpoint));
+        app = await startApp(appEnv(mount, hole.endpoint), "serve", undefined, main);
         // Until the archiver's workers are all waiting on S3, it is still claiming items: not the upload path.
         await waitUntil("the archiver to block on S3", () => hole.requests() >= Math.min(backlog, 8), 120_000);
         trace("uploads: archiver blocked");
@@ -221,7 +301,7 @@ async function measureUploads(mount: EfsMount, backlog: number): Promise<Record<
         const seconds = (Date.now() - started) / 1000;
         trace("uploads: done");
         const d = delta(await mount.stats(), before);
-        return { uploads: done, refused, retried, uploadSeconds: round(seconds, 2), uploadsPerSec: round(done / seconds), opsPerUpload: perItem(d, done), startupWithScanMetaOps: scan.metaOps };
+        return { uploads: done, refused, retried, uploadSeconds: round(seconds, 2), uploadsPerSec: round(done / seconds), opsPerUpload: perItem(d, done), startupWithScanMetaOps: scan.metaOps, loadAverage: loadAverage() };
     } finally {
         await app?.stop("SIGKILL"); // its archiver waits on the black hole: a clean stop would wait for S3's timeout
         await hole.stop();
@@ -270,42 +350,85 @@ async function measureArchiving(mount: EfsMount): Promise<Record<string, unknown
         trace("archive: done");
         const seconds = (endMark!.at - window.at) / 1000;
         const d = delta(await endMark!.stats, await window.stats);
-        return { backlogWhileArchiving, archivedFiles: MEASURED, archiveSeconds: round(seconds, 2), archivedPerSecPerTask: round(MEASURED / seconds), opsPerArchivedFile: perItem(d, MEASURED) };
+        return { backlogWhileArchiving, archivedFiles: MEASURED, archiveSeconds: round(seconds, 2), archivedPerSecPerTask: round(MEASURED / seconds), opsPerArchivedFile: perItem(d, MEASURED), archiveLoadAverage: loadAverage() };
     } finally {
         await app?.stop("SIGKILL");
         await s3.stop();
     }
 }
 
-/** One 64 MiB upload against `dd … conv=fsync` of the same bytes onto the same mount, paired, medians of 3. */
-async function measureIngest(mount: EfsMount, metaMs: number): Promise<Record<string, unknown>> {
+/**
+ * A multipart body as a client that knows its file's size sends it (curl -F): one part, with Content-Length. Built once,
+ * outside the timing: undici's FormData streams a Blob at a fraction of the rate, and the client is not what is measured.
+ */
+function multipartBody(name: string, data: Buffer): { body: Buffer; contentType: string } {
+    const boundary = `----bench${randomUUID()}`;
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/pdf\r\n\r\n`);
+    return { body: Buffer.concat([head, data, Buffer.from(`\r\n--${boundary}--\r\n`)]), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function postRaw(url: string, form: { body: Buffer; contentType: string }): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(`${url}/uploads`, { method: "POST", headers: { "content-type": form.contentType, "content-length": form.body.length } }, (res) => {
+            let body = "";
+            res.on("data", (d) => (body += d));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("error", reject);
+        req.end(form.body);
+    });
+}
+
+function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * One 64 MiB upload against `dd … conv=fsync` of the same bytes onto the same mount, paired, medians of 3 (and the app
+ * before issue 23, when built, in the same rounds); then RSS_UPLOADS such uploads at once, and the app's peak RSS above
+ * its resident set before them (VmHWM after /proc/<pid>/clear_refs reset it), per upload.
+ */
+async function measureIngest(mount: EfsMount, metaMs: number, beforeMain: string | undefined): Promise<Record<string, unknown>> {
     await prefill(mount, 0);
     const source = path.join(WORK, "large.pdf");
     const bytes = pdf(LARGE);
     fs.writeFileSync(source, bytes);
+    const form = multipartBody("large.pdf", bytes);
     const hole = await startBlackHole();
     trace("ingest: start");
     const app = await startApp(appEnv(mount, hole.endpoint));
-    const ingest: number[] = [];
-    const dd: number[] = [];
+    const before = beforeMain ? await startApp({ ...appEnv(mount, hole.endpoint), TASK_ID: "bench-efs-before" }, "serve", undefined, beforeMain) : undefined;
+    const runs: Record<"app" | "before" | "dd", number[]> = { app: [], before: [], dd: [] };
+    let rssPerUploadMiB: number | undefined;
     try {
+        // One untimed upload each first: the first one pays for code loading and the JIT, not for EFS.
+        for (const a of [app, before]) if (a && (await postRaw(a.url, form)).status !== 202) throw new Error("warm-up upload refused");
         for (let pair = 0; pair < 3; pair++) {
-            for (const which of pair % 2 === 0 ? ["app", "dd"] : ["dd", "app"]) {
+            const order: ("app" | "before" | "dd")[] = before ? ["app", "dd", "before"] : ["app", "dd"];
+            for (const which of pair % 2 === 0 ? order : [...order].reverse()) {
                 const started = process.hrtime.bigint();
-                if (which === "app") {
-                    const r = await upload(app.url, "large.pdf", bytes);
-                    if (r.status !== 202) throw new Error(`large upload refused: ${r.status} ${JSON.stringify(r.body)}`);
-                } else {
+                if (which === "dd") {
                     const target = path.join(mount.mountPoint, `dd-${pair}.bin`);
                     const r = spawnSync("dd", [`if=${source}`, `of=${target}`, "bs=1M", "conv=fsync"], { stdio: ["ignore", "ignore", "pipe"] });
                     if (r.status !== 0) throw new Error(`dd failed: ${r.stderr}`);
+                } else {
+                    const r = await postRaw((which === "app" ? app : before!).url, form);
+                    if (r.status !== 202) throw new Error(`large upload refused: ${r.status} ${r.body}`);
                 }
                 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-                (which === "app" ? ingest : dd).push(LARGE / MiB / seconds);
+                runs[which].push(LARGE / MiB / seconds);
             }
         }
+        const pid = app.child.pid!;
+        fs.writeFileSync(`/proc/${pid}/clear_refs`, "5");
+        const baseKiB = procStatusKiB(pid, "VmRSS");
+        const all = await Promise.all(Array.from({ length: RSS_UPLOADS }, () => postRaw(app.url, form)));
+        if (all.some((r) => r.status !== 202)) throw new Error(`concurrent large uploads refused: ${all.map((r) => r.status)}`);
+        rssPerUploadMiB = round((procStatusKiB(pid, "VmHWM") - baseKiB) / 1024 / RSS_UPLOADS);
     } finally {
         await app.stop("SIGKILL");
+        await before?.stop("SIGKILL");
         await hole.stop();
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -313,10 +436,14 @@ async function measureIngest(mount: EfsMount, metaMs: number): Promise<Record<st
         bench: "efs-ingest",
         metaLatencyMs: metaMs,
         fileMiB: LARGE / MiB,
-        ingestMiBPerSec: round(median(ingest)),
-        ddFsyncMiBPerSec: round(median(dd)),
-        ratio: round(median(ingest) / median(dd), 2),
-        runsMiBPerSec: { ingest: ingest.map((x) => round(x)), dd: dd.map((x) => round(x)) },
+        ingestMiBPerSec: round(median(runs.app)),
+        ddFsyncMiBPerSec: round(median(runs.dd)),
+        ratio: round(median(runs.app) / median(runs.dd), 2),
+        ...(before ? { before: { commit: BEFORE, ingestMiBPerSec: round(median(runs.before)), ratio: round(median(runs.before) / median(runs.dd), 2) } } : {}),
+        peakRssPerConcurrentUploadMiB: rssPerUploadMiB,
+        concurrentUploads: RSS_UPLOADS,
+        runsMiBPerSec: { ingest: runs.app.map((x) => round(x)), dd: runs.dd.map((x) => round(x)), ...(before ? { before: runs.before.map((x) => round(x)) } : {}) },
+        loadAverage: loadAverage(),
     };
 }
 
@@ -340,14 +467,34 @@ async function main(): Promise<void> {
     const elasticMq = SQS_SERVER === "elasticmq" ? await startElasticMq() : undefined;
     try {
         QUEUES = await queuesFor(mount.mountPoint, { endpoint: elasticMq?.endpoint });
+        const beforeMain = buildBefore();
         for (const metaMs of LATENCIES_MS) {
             await mount.setLatency(metaMs, 0);
+            const floor = await measureFloor(mount);
             for (const backlog of BACKLOGS) {
+                // The version before issue 23 first, on the same backlog: its uploads, for the comparison.
+                const before: Record<string, unknown> | undefined = beforeMain ? { commit: BEFORE, ...(await measureUploads(mount, backlog, beforeMain)) } : undefined;
                 const uploads = await measureUploads(mount, backlog);
                 const archiving = await measureArchiving(mount);
-                console.log(JSON.stringify({ bench: "efs", sqsServer: SQS_SERVER, backlog, metaLatencyMs: metaMs, dataLatencyMs: 0, ...uploads, ...archiving }));
+                const meta = (r: Record<string, unknown> | undefined) => (r?.opsPerUpload as { meta: number } | undefined)?.meta;
+                const floorMeta = (f: unknown) => (f as { meta: number }).meta;
+                console.log(
+                    JSON.stringify({
+                        bench: "efs",
+                        sqsServer: SQS_SERVER,
+                        backlog,
+                        metaLatencyMs: metaMs,
+                        dataLatencyMs: 0,
+                        ...uploads,
+                        floorMetaPerUpload: { singleFile: floorMeta(floor.singleFile), itemLayout: floorMeta(floor.itemLayout) },
+                        metaPerUploadVsFloor: { singleFile: round(meta(uploads)! / floorMeta(floor.singleFile), 2), itemLayout: round(meta(uploads)! / floorMeta(floor.itemLayout), 2) },
+                        ...(before ? { before: { commit: before.commit, uploadsPerSec: before.uploadsPerSec, metaPerUpload: meta(before), opsPerUpload: before.opsPerUpload, loadAverage: before.loadAverage }, uploadsPerSecVsBefore: round((uploads.uploadsPerSec as number) / (before.uploadsPerSec as number), 2) } : {}),
+                        ...archiving,
+                    }),
+                );
             }
-            console.log(JSON.stringify(await measureIngest(mount, metaMs)));
+            console.log(JSON.stringify({ bench: "efs-floor", metaLatencyMs: metaMs, ...floor, loadAverage: loadAverage() }));
+            console.log(JSON.stringify(await measureIngest(mount, metaMs, beforeMain)));
         }
     } finally {
         trace("unmount");

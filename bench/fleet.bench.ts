@@ -9,7 +9,8 @@
  * batches of 10 as the reconciling scan does), duplicates (objects created more than once) and leftovers (items on
  * EFS and messages in the queue afterwards). The processes start and go idle before the messages are sent, so their
  * start-up is not in the rate. The items are written straight into the backing directory as ingest leaves them
- * (meta.json, original — hard links to one 64 KiB PDF — and the `queued` mark), so prefilling costs and counts nothing.
+ * (meta.json, read-only as the work queue's mark, and original — hard links to one 64 KiB PDF), so prefilling costs and
+ * counts nothing.
  * RECONCILE_SECONDS is an hour here: the fleet's one scan per period walks every waiting item, and a run of a few
  * seconds would charge a whole period's scan to a few thousand files.
  * Where FUSE cannot run, prints `{"bench":"fleet","skipped":"<why>"}` and exits 0.
@@ -54,8 +55,8 @@ function prefill(mount: EfsMount, count: number): { id: string; kind: "upload"; 
         fs.mkdirSync(dir);
         fs.linkSync(original, path.join(dir, "original"));
         const meta = { id, kind: "upload", name: "fleet.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/fleet.pdf`, receivedAt: new Date().toISOString() };
-        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta));
-        fs.writeFileSync(path.join(dir, "queued"), "");
+        // Marked as sent the way ingest marks it since issue 23: meta.json read-only (app/src/store/store.ts META_QUEUED_MODE).
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta), { mode: 0o440 });
         messages.push({ id, kind: "upload" as const, size: bytes.length, sha256: hash });
     }
     return messages;

@@ -52,7 +52,15 @@ export interface AppConfig {
     readonly shutdownDeadlineSeconds: number;
     /** The SQS work queue and its dead-letter queue (issue 19, queueConfig.ts). */
     readonly queue: QueueConfig;
+    /**
+     * Whether a create or rename in DATA_DIR is followed by an fsync of its directory (store.ts `fsyncDir`): `auto`
+     * skips it where DATA_DIR is NFS (every directory operation is synchronous there), `always` and `never` decide.
+     */
+    readonly directoryFsync: DirectoryFsync;
 }
+
+/** See AppConfig.directoryFsync. */
+export type DirectoryFsync = "auto" | "always" | "never";
 
 export const DEFAULT_ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"];
 
@@ -84,6 +92,8 @@ export const VARIABLES: Record<string, string> = {
     SHUTDOWN_DEADLINE_SECONDS: `an integer number of seconds 1-${SHUTDOWN_DEADLINE_SECONDS}, below the task definition's stopTimeout of ${STOP_TIMEOUT_SECONDS} (default ${SHUTDOWN_DEADLINE_SECONDS})`,
     // --- the work queue (issue 19): queueConfig.ts ---
     ...QUEUE_VARIABLES,
+    // --- issue 23 (ingest at the file system's pace) ---
+    DIRECTORY_FSYNC: "auto (skip directory fsyncs where DATA_DIR is NFS), always or never (default auto)",
 };
 
 export class ConfigError extends Error {
@@ -185,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const taskMemoryBytes = int("TASK_MEMORY_BYTES", 512 * 1024 * 1024, 256 * 1024 * 1024);
     const shutdownDeadlineSeconds = int("SHUTDOWN_DEADLINE_SECONDS", SHUTDOWN_DEADLINE_SECONDS, 1, SHUTDOWN_DEADLINE_SECONDS);
 
+    const directoryFsync = (env.DIRECTORY_FSYNC || "auto") as DirectoryFsync;
+    if (!["auto", "always", "never"].includes(directoryFsync)) problems.push({ variable: "DIRECTORY_FSYNC", reason: `is ${JSON.stringify(env.DIRECTORY_FSYNC)}` });
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         dataDir,
@@ -212,5 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         taskMemoryBytes,
         shutdownDeadlineSeconds,
         queue,
+        directoryFsync,
     };
 }

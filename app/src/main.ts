@@ -12,7 +12,7 @@ import { makeClient } from "./s3/s3";
 import type * as ServerModule from "./http/server";
 import { DecodeBudget, decodeBudgetBytes, setDecodeBudget, taskMemoryBytes } from "./archive/decodeBudget";
 import { HAND_BACK_SHARE, shutdown } from "./shutdown";
-import { Layout } from "./store/store";
+import { configureDirectoryFsync, Layout } from "./store/store";
 
 /** Enough for ARCHIVE_CONCURRENCY's workers and the uploads in flight to wait on EFS at once. */
 const UV_THREADS = 32;
@@ -43,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         await fsp.access(config.dataDir, fsp.constants.W_OK);
         await layout.ensure(config.taskId);
+        configureDirectoryFsync(config.directoryFsync, config.dataDir);
     } catch (e) {
         process.stderr.write(`invalid environment:\n  DATA_DIR: ${config.dataDir} is not a writable directory (${errorFields(e).error}); mount the EFS access point there\n`);
         return 2;

@@ -56,12 +56,12 @@ function collect(child: ChildProcess, onLine?: (line: any) => void): { lines: an
  * node under the same pid), or `onLine`, which sees every line of stdout as it arrives, from the first (a spec that
  * must act on a line at once, such as a kill).
  */
-export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", extra?: string | ((line: any, child: ChildProcess) => void)): Promise<AppProcess> {
+export async function startApp(env: Record<string, string>, command: "serve" | "work" = "serve", extra?: string | ((line: any, child: ChildProcess) => void), main = MAIN): Promise<AppProcess> {
     const cgroupProcs = typeof extra === "string" ? extra : undefined;
     const onLine = typeof extra === "function" ? extra : undefined;
     const port = await freePort();
     const started = command === "serve" ? "serving" : "working";
-    const argv = cgroupProcs === undefined ? [process.execPath, MAIN, command] : ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, MAIN, command];
+    const argv = cgroupProcs === undefined ? [process.execPath, main, command] : ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, main, command];
     const child = spawn(argv[0], argv.slice(1), { env: baseEnv({ HOST: "127.0.0.1", PORT: String(port), ...(await withQueues(env)) }), stdio: ["ignore", "pipe", "pipe"] });
     const { lines, stderr } = collect(child, onLine && ((l) => onLine(l, child)));
     const deadline = Date.now() + 20_000;

@@ -169,7 +169,7 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         assert.equal(r.status, 202, JSON.stringify(r.body));
         const item = path.join(dataDir, "uploads", "incoming", r.body.id);
         assert.ok(fs.existsSync(path.join(item, "meta.json")) && fs.existsSync(path.join(item, "original")), "durable on EFS");
-        assert.ok(!fs.existsSync(path.join(item, "queued")), "not marked as sent");
+        assert.ok((fs.statSync(path.join(item, "meta.json")).mode & 0o200) !== 0 && !fs.existsSync(path.join(item, "queued")), "not marked as sent (meta.json still writable, no queued file)");
         assert.ok(web.lines().some((l) => l.msg?.startsWith("work queue unreachable")), "the failed send is logged");
         await web.stop();
 

@@ -8,7 +8,7 @@ import { parseMeta } from "../store/metaSchema";
 import type * as ProcessModule from "./process";
 import { ForbiddenError } from "../s3/objectPresence";
 import { ArchiveTarget, confirmArchived, ConflictError, IntegrityError, ObjectToArchive, putVerified } from "../s3/s3";
-import { isErrno, ItemMeta, META, ORIGINAL, QUEUED, readSmallFile, THUMBNAIL } from "../store/store";
+import { isErrno, ItemMeta, META, ORIGINAL, readSmallFile, THUMBNAIL } from "../store/store";
 
 /** What became of one claimed item. */
 export type Outcome =
@@ -136,9 +136,10 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, hold: Hold
             log.warn("archived, but the message's visibility lapsed meanwhile: the item is left to the consumer that holds it now", { key: meta.key, versionId, alreadyThere });
             return { kind: "lost" };
         }
-        for (const f of [ORIGINAL, ...(meta.thumbnail ? [THUMBNAIL] : []), META, QUEUED]) {
+        for (const f of [ORIGINAL, ...(meta.thumbnail ? [THUMBNAIL] : []), META]) {
             await fsp.unlink(path.join(dir, f)).catch((e) => (isErrno(e, "ENOENT") ? undefined : Promise.reject(e)));
         }
+        // What else is left (a `queued` mark of the versions before issue 23, a last-error.json) goes with the directory.
         await fsp.rmdir(dir).catch(() => fsp.rm(dir, { recursive: true, force: true }));
         ctx.metrics.archivedFiles++;
         if (meta.kind === "upload") lease.backlog.addLeft(meta.size);

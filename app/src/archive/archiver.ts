@@ -11,7 +11,7 @@ import { SignedPut } from "../s3/put";
 import { MAX_WAIT_SECONDS, Received, WorkQueue } from "../queue/queue";
 import { Enqueuer } from "../queue/reconcile";
 import { bucketReachable } from "../s3/s3";
-import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "../store/store";
+import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, META_MODE, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "../store/store";
 import { takeOverExpired } from "../store/takeover";
 import { MessageHold, Visibility } from "../queue/visibility";
 
@@ -405,6 +405,7 @@ export class Archiver {
             await writeFileDurable(path.join(dir, REASON), JSON.stringify({ ...reason, task: this.lease.id, at: new Date().toISOString() }));
             // Its message is done with: an operator who moves the item back into incoming/ gets it sent again.
             await fsp.rm(path.join(dir, QUEUED), { force: true });
+            await fsp.chmod(path.join(dir, META), META_MODE).catch((e) => (isErrno(e, "ENOENT") ? undefined : Promise.reject(e)));
             await fsp.rename(dir, path.join(this.layout.quarantine, id));
             await fsyncDir(this.layout.quarantine);
             this.attempts.delete(id);

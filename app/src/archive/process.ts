@@ -4,7 +4,7 @@ import * as path from "path";
 import sharp from "sharp";
 import { decodeBudget, estimateDecodeBytes, ImageHeader, PIXEL_LIMIT, refusal } from "./decodeBudget";
 import { metaJson } from "../store/metaSchema";
-import { ItemMeta, META, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "../store/store";
+import { ItemMeta, META, META_QUEUED_MODE, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "../store/store";
 
 // file-type is ESM-only; Node >= 20.19 loads it with require(), which is what this compiles to.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -65,7 +65,8 @@ export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes:
     }
     const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail, noThumbnail };
     // Atomic, not durable: lost in a crash, the item is processed again. The thumbnail it names was made durable first.
-    await writeFileAtomic(path.join(itemDir, META), metaJson(processed));
+    // Processed only from its message: the replacement keeps the work queue's mark (store.ts META_QUEUED_MODE).
+    await writeFileAtomic(path.join(itemDir, META), metaJson(processed), META_QUEUED_MODE);
     return processed;
 }
 

@@ -1,14 +1,15 @@
 import busboy from "busboy";
 import { createHash, randomUUID } from "crypto";
 import { promises as fsp } from "fs";
+import type { FileHandle } from "fs/promises";
 import { IncomingMessage } from "http";
 import * as path from "path";
 import { Readable } from "stream";
 import { AppConfig } from "../config";
 import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
-import { Enqueuer } from "../queue/reconcile";
-import { ItemMeta, Layout, META, ORIGINAL, publish, writeFileDurable } from "../store/store";
+import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
+import { fsyncDir, ItemMeta, Layout, META, META_MODE, META_QUEUED_MODE, ORIGINAL, publish } from "../store/store";
 import { metaJson } from "../store/metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
@@ -32,6 +33,73 @@ export interface Accepted {
 }
 
 const MAX_NAME_BYTES = 255;
+
+/**
+ * The size of each write(2) of an upload's bytes: the NFS client's wsize on EFS (1 MiB, the mount options EFS
+ * recommends) and what `dd bs=1M` writes. The multipart parser hands over chunks of a few KiB to 64 KiB; written one by
+ * one, each is a WRITE request of its own (and a trip through libuv's thread pool).
+ */
+export const WRITE_BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Gathers an upload's chunks into blocks of up to {@link WRITE_BLOCK_BYTES} and writes each when full, while the next
+ * fills: two blocks per upload, never more (the parser waits when both are taken), each sized down to the declared
+ * body for small uploads. With one block the parser would wait for every write, and a write for the parser.
+ */
+class BlockWriter {
+    private readonly blocks: Buffer[];
+    private readonly writing: (Promise<void> | undefined)[] = [undefined, undefined];
+    private current = 0;
+    private used = 0;
+    private failed: unknown;
+    constructor(
+        private readonly fh: FileHandle,
+        capacity: number,
+    ) {
+        const size = Math.max(1, Math.min(WRITE_BLOCK_BYTES, capacity));
+        this.blocks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+    }
+    async add(chunk: Buffer): Promise<void> {
+        let from = 0;
+        while (from < chunk.length) {
+            if (this.used === 0) await this.writing[this.current]; // this block's previous write must be done first
+            if (this.failed !== undefined) throw this.failed;
+            const n = chunk.copy(this.blocks[this.current], this.used, from);
+            this.used += n;
+            from += n;
+            if (this.used === this.blocks[this.current].length) this.send();
+        }
+    }
+    /** Writes what is left and waits for every write: their errors surface here at the latest. */
+    async flush(): Promise<void> {
+        if (this.used > 0) this.send();
+        await Promise.all(this.writing);
+        if (this.failed !== undefined) throw this.failed;
+    }
+    /** Waits for the writes in flight, whatever they do: before the file is closed on a refusal. */
+    async settled(): Promise<void> {
+        await Promise.all(this.writing);
+    }
+    /** Starts the current block's write (appended in order: one write at a time, each after the previous) and switches blocks. */
+    private send(): void {
+        const block = this.blocks[this.current];
+        const length = this.used;
+        const previous = this.writing[1 - this.current];
+        this.writing[this.current] = (async () => {
+            await previous;
+            if (this.failed !== undefined) return;
+            try {
+                let written = 0;
+                while (written < length) written += (await this.fh.write(block, written, length - written)).bytesWritten;
+            } catch (e) {
+                this.failed = e;
+            }
+        })();
+        this.current = 1 - this.current;
+        this.used = 0;
+        if (this.failed !== undefined) throw this.failed;
+    }
+}
 
 /** Why a client file name cannot be used as the last segment of a key and a file name, or undefined. */
 export function unsafeName(name: string): string | undefined {
@@ -77,7 +145,7 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
     }
 
-    let work: Promise<Accepted> | undefined;
+    let work: Promise<Received> | undefined;
     let fileStream: Readable | undefined;
     let firstError: HttpError | undefined;
     const fail = (e: HttpError) => {
@@ -103,7 +171,7 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
                 return;
             }
             fileStream = stream;
-            work = receive(stream, info, id, itemDir, config);
+            work = receive(stream, info, id, itemDir, config, declared);
             work.catch(() => stream.resume()); // keep draining so the response can be sent
         });
         bb.on("filesLimit", () => fail(new HttpError(400, "file", "send exactly one file, in the field \"file\"")));
@@ -119,20 +187,19 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         req.pipe(bb);
     });
 
-    let accepted: Accepted | undefined;
-    let published = false;
+    let received: Received | undefined;
     try {
         await parsed;
         if (work === undefined) {
             throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
         }
-        accepted = await work;
+        received = await work;
         if (firstError) throw firstError;
         await publish(layout, id);
-        ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
-        published = true;
+        ulog.info("upload stored", { name: received.accepted.name, size: received.accepted.size, sha256: received.accepted.sha256 });
     } catch (e) {
-        await work?.catch(() => undefined);
+        const late = received ?? (await work?.catch(() => undefined));
+        await late?.meta.close().catch(() => undefined);
         await fsp.rm(itemDir, { recursive: true, force: true });
         const err = e instanceof HttpError ? e : new HttpError(500, "file", `upload could not be stored: ${e instanceof Error ? e.message : String(e)}`);
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
@@ -142,19 +209,38 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
     // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
     // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
     // S3 outage.
-    if (published && enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted!.size, sha256: accepted!.sha256 }]);
-    return accepted!;
+    const { accepted, meta } = received;
+    try {
+        // The mark goes on the meta.json still open here: one SETATTR, no lookup of its name.
+        if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS, () => meta.chmod(META_QUEUED_MODE));
+    } finally {
+        // Fsynced already: a failed close loses nothing.
+        await meta.close().catch(() => undefined);
+    }
+    return accepted;
 }
 
-async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig): Promise<Accepted> {
+/** What receive() leaves: the upload, and its meta.json still open for the work queue's mark. */
+interface Received {
+    readonly accepted: Accepted;
+    readonly meta: FileHandle;
+}
+
+/**
+ * Writes the item into uploads/tmp/<id>/ under its final names (`original`, then `meta.json`), each fsynced: the
+ * directory is invisible to every other task until publish() renames it into incoming/, so no temporary name inside it
+ * is needed (a task that dies here leaves an unpublished directory, removed after an hour). meta.json is left open for
+ * the mark that its message went out (META_QUEUED_MODE).
+ */
+async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig, declared: number): Promise<Received> {
     const name = info.filename ?? "";
     const problem = info.filename === undefined ? "is missing" : unsafeName(name);
     if (problem !== undefined) {
         throw new HttpError(400, "filename", `the file name ${JSON.stringify(name)} ${problem}: use a plain file name such as photo.png`);
     }
     await fsp.mkdir(itemDir, { mode: 0o750 });
-    const partFile = path.join(itemDir, `${ORIGINAL}.part`);
-    const fh = await fsp.open(partFile, "wx", 0o640);
+    const fh = await fsp.open(path.join(itemDir, ORIGINAL), "wx", 0o640);
+    const blocks = new BlockWriter(fh, Number.isFinite(declared) ? declared : WRITE_BLOCK_BYTES);
     const hash = createHash("sha256");
     let size = 0;
     let head: Buffer[] | undefined = [];
@@ -183,7 +269,7 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
                     headBytes += chunk.length;
                     if (headBytes >= SNIFF_BYTES) await checkType();
                 }
-                await fh.write(chunk);
+                await blocks.add(chunk);
             } catch (e) {
                 refused = e;
             }
@@ -194,11 +280,12 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         }
         if (size === 0) throw new HttpError(400, "file", "the file is empty");
         if (head) await checkType();
+        await blocks.flush();
         await fh.sync();
     } finally {
+        await blocks.settled();
         await fh.close();
     }
-    await fsp.rename(partFile, path.join(itemDir, ORIGINAL));
     const sha256 = hash.digest("hex");
     const meta: ItemMeta = {
         id,
@@ -210,7 +297,15 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         key: `${config.archivePrefix}${id}/${name}`,
         receivedAt: new Date().toISOString(),
     };
-    // Its fsync of itemDir also makes the rename of the original above durable.
-    await writeFileDurable(path.join(itemDir, META), metaJson(meta));
-    return { id, name, size, sha256, status: "stored" };
+    const metaFh = await fsp.open(path.join(itemDir, META), "wx", META_MODE);
+    try {
+        await metaFh.writeFile(metaJson(meta));
+        await metaFh.sync();
+        // Both names in the directory survive a crash of a local disk (nothing to do on NFS: fsyncDir).
+        await fsyncDir(itemDir);
+    } catch (e) {
+        await metaFh.close();
+        throw e;
+    }
+    return { accepted: { id, name, size, sha256, status: "stored" }, meta: metaFh };
 }

@@ -2,7 +2,7 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import { errorFields, Logger } from "../observability/log";
 import { ItemMessage, WorkQueue } from "./queue";
-import { isErrno, Layout, list, QUEUED, readMeta } from "../store/store";
+import { isErrno, Layout, list, markedQueued, META, META_QUEUED_MODE, QUEUED, readMeta } from "../store/store";
 
 /**
  * How long a send may delay the answer to an upload. The item is durable on EFS before the send; if SQS does not
@@ -27,8 +27,11 @@ export class Enqueuer {
         private readonly log: Logger,
     ) {}
 
-    /** Sends one message per item (already in uploads/incoming/), then marks the sent ones; returns how many were sent. */
-    async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS): Promise<number> {
+    /**
+     * Sends one message per item (already in uploads/incoming/), then marks the sent ones (by default through their
+     * meta.json's path; ingest marks the file it still holds open); returns how many were sent.
+     */
+    async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS, mark: (id: string) => Promise<void> = (id) => this.mark(id)): Promise<number> {
         if (items.length === 0) return 0;
         let sent: Set<string>;
         try {
@@ -37,26 +40,28 @@ export class Enqueuer {
             this.log.warn("work queue unreachable: the items stay on EFS and the reconciling scan sends their messages", { items: items.length, ids: items.slice(0, 10).map((i) => i.id), ...errorFields(e) });
             return 0;
         }
-        await Promise.all([...sent].map((id) => this.mark(id)));
+        await Promise.all([...sent].map((id) => mark(id).catch((e) => this.markFailed(id, e))));
         if (sent.size < items.length) this.log.warn("some messages were not sent: the reconciling scan sends them", { items: items.length, sent: sent.size });
         return sent.size;
     }
 
+    /** Not fsynced (a SETATTR): lost in a crash, the item is only sent once more (duplicates are harmless). */
     private async mark(id: string): Promise<void> {
-        try {
-            // Not fsynced: lost in a crash, the item is only sent once more (duplicates are harmless).
-            await fsp.writeFile(path.join(this.layout.incoming, id, QUEUED), "");
-        } catch (e) {
-            // Archived (or quarantined) before the mark: nothing to mark.
-            if (!isErrno(e, "ENOENT", "ENOTDIR")) this.log.warn("could not mark an item as sent; it may be sent again", { uploadId: id, ...errorFields(e) });
-        }
+        await fsp.chmod(path.join(this.layout.incoming, id, META), META_QUEUED_MODE);
+    }
+
+    private markFailed(id: string, e: unknown): void {
+        // Archived (or quarantined) before the mark: nothing to mark.
+        if (!isErrno(e, "ENOENT", "ENOTDIR")) this.log.warn("could not mark an item as sent; it may be sent again", { uploadId: id, ...errorFields(e) });
     }
 
     /**
      * The reconciling scan: every item in uploads/incoming/ without a mark (its message never sent: a crash between
      * EFS and the queue, SQS unreachable, a version before the queue) and older than `graceMs` (an upload between its
-     * publication and its send), or marked more than {@link RESEND_AFTER_MS} ago, is sent again. Costs one lookup per
-     * waiting item and a meta.json read per item it sends.
+     * publication and its send), or marked more than {@link RESEND_AFTER_MS} ago, is sent again. The mark is meta.json's
+     * mode (META_QUEUED_MODE, its ctime the mark's time) or, for items the versions before issue 23 sent, a `queued`
+     * file beside it. Costs one lookup per waiting item (two for an item of those versions) and a meta.json read per
+     * item it sends. It lists incoming/, once per RECONCILE_SECONDS for the whole fleet: no task lists it to find work.
      */
     async reconcile(graceMs: number): Promise<{ found: number; sent: number }> {
         const ids = await list(this.layout.incoming);
@@ -67,8 +72,11 @@ export class Enqueuer {
             while (next < ids.length) {
                 const id = ids[next++];
                 const dir = path.join(this.layout.incoming, id);
-                const mark = await fsp.stat(path.join(dir, QUEUED)).catch(() => undefined);
-                if (mark && now - mark.mtimeMs < RESEND_AFTER_MS) continue;
+                const metaStat = await fsp.stat(path.join(dir, META)).catch(() => undefined);
+                let markedAt = metaStat && markedQueued(metaStat) ? metaStat.ctimeMs : undefined;
+                if (markedAt === undefined && metaStat) markedAt = (await fsp.stat(path.join(dir, QUEUED)).catch(() => undefined))?.mtimeMs;
+                const mark = markedAt !== undefined;
+                if (markedAt !== undefined && now - markedAt < RESEND_AFTER_MS) continue;
                 const meta = await readMeta(dir).catch(() => undefined);
                 if (meta) {
                     if (mark || now - Date.parse(meta.receivedAt) >= graceMs) unsent.push({ id, kind: meta.kind, size: meta.size, sha256: meta.sha256 });

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "crypto";
-import { constants as fsc, promises as fsp } from "fs";
+import { constants as fsc, promises as fsp, Stats, statfsSync } from "fs";
 import * as path from "path";
+import type { DirectoryFsync } from "../config";
 import { parseMeta } from "./metaSchema";
 
 /**
@@ -11,8 +12,9 @@ import { parseMeta } from "./metaSchema";
  *
  *   uploads/tmp/<id>/                      being written; never seen by the archiver
  *   uploads/incoming/<id>/                 acknowledged, waiting to be archived; its message is in the SQS work
- *                                          queue (`queued` beside it once sent), and whoever holds the message works
- *                                          on it here, in place: nothing is renamed to claim it
+ *                                          queue (meta.json read-only once sent, `queued` beside it from the versions
+ *                                          before issue 23), and whoever holds the message works on it here, in
+ *                                          place: nothing is renamed to claim it
  *   uploads/claims/<task>/<shard>/<id>/    claimed by <task> running the version before the queue (read only: taken
  *                                          over back into incoming/, counted, found)
  *   uploads/processing/<task>/<id>/        claimed by <task> running the version before the shards (the same)
@@ -118,16 +120,51 @@ export const ORIGINAL = "original";
 export const THUMBNAIL = "thumbnail.webp";
 export const REASON = "reason.json";
 /**
- * Beside an item in uploads/incoming/: its message was sent to the work queue (queue.ts). Written after SQS accepted
- * the message; an item without it (a crash between the two, SQS unreachable, or a version before the queue) is sent
- * again by the reconciling scan (reconcile.ts).
+ * Beside an item in uploads/incoming/, from the versions before issue 23: its message was sent to the work queue.
+ * Read (reconcile.ts), no longer written: this version marks meta.json read-only instead ({@link META_QUEUED_MODE}).
  */
 export const QUEUED = "queued";
+/** meta.json's mode while its item's message has not gone out. */
+export const META_MODE = 0o640;
+/**
+ * meta.json's mode once its item's message went out (SQS accepted it): the owner's write bit is the work queue's mark.
+ * One SETATTR on the file ingest still holds open, where a `queued` file beside it cost a LOOKUP, a CREATE, a FLUSH
+ * and a RELEASE, and an UNLINK at archive time. An item without the mark (a crash between EFS and the queue, SQS
+ * unreachable, a version before the queue) is sent again by the reconciling scan (reconcile.ts). Nothing writes to
+ * meta.json in place (it is replaced by rename), so the mode stays until the file is replaced or removed.
+ */
+export const META_QUEUED_MODE = 0o440;
+
+/** Whether meta.json's stat carries the work queue's mark ({@link META_QUEUED_MODE}). */
+export function markedQueued(meta: Stats): boolean {
+    return (meta.mode & 0o200) === 0;
+}
 /** Beside an item: the last error an archive attempt met, for the reason of a quarantine through the dead-letter queue. */
 export const LAST_ERROR = "last-error.json";
 
-/** fsync a directory so that a rename or create inside it survives a crash of the server or client. */
+/** statfs(2)'s f_type of an NFS mount (Linux's NFS_SUPER_MAGIC): EFS is mounted as NFS 4.1. */
+const NFS_SUPER_MAGIC = 0x6969;
+let directoryFsyncNeeded = true;
+
+/**
+ * Decides once, at start, whether {@link fsyncDir} does anything. On NFS a create, mkdir, rename or remove is
+ * synchronous: the server has committed it to stable storage before it answers ("The following data modifying
+ * procedures are synchronous: WRITE (with stable flag set to FILE_SYNC), CREATE, MKDIR, SYMLINK, MKNOD, REMOVE, RMDIR,
+ * RENAME, LINK, and COMMIT", RFC 1813, "Synchronous modifying operations"; NFSv4.1, which EFS serves, kept that
+ * model), and Linux's NFS
+ * client answers a directory's fsync without a request ("All directory operations under NFS are synchronous, so
+ * fsync() is a dummy operation", fs/nfs/dir.c `nfs_fsync_dir`). There the open, fsync and close of a directory are
+ * round trips that buy nothing. On a local file system (ext4, xfs: the specs, a developer's disk) a new or renamed
+ * entry is durable only once its directory is fsynced, so `auto` keeps the fsync wherever DATA_DIR is not NFS.
+ * `never` is for a mount that stands in for EFS (the benchmark's FUSE mount, bench/efs/README.md).
+ */
+export function configureDirectoryFsync(policy: DirectoryFsync, dataDir: string): void {
+    directoryFsyncNeeded = policy === "always" || (policy === "auto" && statfsSync(dataDir).type !== NFS_SUPER_MAGIC);
+}
+
+/** fsync a directory so that a rename or create inside it survives a crash of the server or client (none on NFS: see configureDirectoryFsync). */
 export async function fsyncDir(dir: string): Promise<void> {
+    if (!directoryFsyncNeeded) return;
     const fh = await fsp.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
     try {
         await fh.sync();
@@ -146,12 +183,14 @@ export async function writeFileDurable(file: string, data: string | Buffer): Pro
  * temp name → fsync → rename, without the directory's fsync: for a file whose loss in a crash only means redoing
  * idempotent work (the processed meta.json: the item is processed again). Readers still never see a part.
  */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o640): Promise<void> {
     const tmp = `${file}.${randomUUID()}.part`;
     const fh = await fsp.open(tmp, "wx", 0o640);
     try {
         await fh.writeFile(data);
         await fh.sync();
+        // Made writable, then read-only: an NFS server need not let its creator write to a file created read-only.
+        if (mode !== 0o640) await fh.chmod(mode);
     } finally {
         await fh.close();
     }
