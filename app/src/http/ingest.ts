@@ -9,7 +9,7 @@ import { AppConfig } from "../config";
 import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
 import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
-import { fsyncDir, ItemMeta, Layout, META, META_MODE, META_QUEUED_MODE, ORIGINAL, publish } from "../store/store";
+import { fsyncDir, ItemMeta, Layout, META, META_MODE, ORIGINAL, publish } from "../store/store";
 import { metaJson } from "../store/metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
@@ -42,33 +42,66 @@ const MAX_NAME_BYTES = 255;
 export const WRITE_BLOCK_BYTES = 1024 * 1024;
 
 /**
+ * Block memory for every upload of this process at once: 16 uploads coalescing (two blocks each) at a time. Beyond it
+ * an upload writes the parser's chunks as they come, as every upload did before coalescing, so that hundreds of slow
+ * clients cannot pin two blocks each and take the task past its memory (test/app/adv23Memory.spec.ts: 400 trickling
+ * uploads held ~2.2 MiB of RSS each without this bound).
+ */
+export const BLOCK_BUDGET_BYTES = 32 * WRITE_BLOCK_BYTES;
+/** The longest a block holds a slow upload's bytes before they are written, full or not. */
+export const PARTIAL_BLOCK_MS = 60_000;
+let blockBytesReserved = 0;
+
+/**
  * Gathers an upload's chunks into blocks of up to {@link WRITE_BLOCK_BYTES} and writes each when full, while the next
  * fills: two blocks per upload, never more (the parser waits when both are taken), each sized down to the declared
- * body for small uploads. With one block the parser would wait for every write, and a write for the parser.
+ * body for small uploads. With one block the parser would wait for every write, and a write for the parser. When the
+ * process's {@link BLOCK_BUDGET_BYTES} is taken, the upload writes each chunk directly instead (one write at a time).
  */
-class BlockWriter {
-    private readonly blocks: Buffer[];
+export class BlockWriter {
+    private readonly blocks: Buffer[] = [];
     private readonly writing: (Promise<void> | undefined)[] = [undefined, undefined];
     private current = 0;
     private used = 0;
     private failed: unknown;
+    private reserved = 0;
+    /** When the current block received its first byte. */
+    private filledSince = 0;
     constructor(
         private readonly fh: FileHandle,
         capacity: number,
+        private readonly now: () => number = Date.now,
     ) {
         const size = Math.max(1, Math.min(WRITE_BLOCK_BYTES, capacity));
-        this.blocks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+        if (blockBytesReserved + 2 * size <= BLOCK_BUDGET_BYTES) {
+            this.reserved = 2 * size;
+            blockBytesReserved += this.reserved;
+            this.blocks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+        }
     }
     async add(chunk: Buffer): Promise<void> {
+        if (this.blocks.length === 0) {
+            // Over the budget: the chunk itself is written, and the parser waits for it (no copy held).
+            await this.writing[0];
+            if (this.failed !== undefined) throw this.failed;
+            this.writing[0] = this.write(chunk, chunk.length);
+            await this.writing[0];
+            if (this.failed !== undefined) throw this.failed;
+            return;
+        }
         let from = 0;
         while (from < chunk.length) {
             if (this.used === 0) await this.writing[this.current]; // this block's previous write must be done first
             if (this.failed !== undefined) throw this.failed;
+            if (this.used === 0) this.filledSince = this.now();
             const n = chunk.copy(this.blocks[this.current], this.used, from);
             this.used += n;
             from += n;
             if (this.used === this.blocks[this.current].length) this.send();
         }
+        // A slow client's bytes still reach EFS at least every PARTIAL_BLOCK_MS (as each chunk did before coalescing):
+        // the sweep of uploads/tmp/ (store/takeover.ts removeStaleTmp) judges an upload by its files' mtimes.
+        if (this.used > 0 && this.now() - this.filledSince >= PARTIAL_BLOCK_MS) this.send();
     }
     /** Writes what is left and waits for every write: their errors surface here at the latest. */
     async flush(): Promise<void> {
@@ -76,9 +109,12 @@ class BlockWriter {
         await Promise.all(this.writing);
         if (this.failed !== undefined) throw this.failed;
     }
-    /** Waits for the writes in flight, whatever they do: before the file is closed on a refusal. */
+    /** Waits for the writes in flight, whatever they do, and gives the blocks back: before the file is closed, always. */
     async settled(): Promise<void> {
         await Promise.all(this.writing);
+        blockBytesReserved -= this.reserved;
+        this.reserved = 0;
+        this.blocks.length = 0;
     }
     /** Starts the current block's write (appended in order: one write at a time, each after the previous) and switches blocks. */
     private send(): void {
@@ -87,17 +123,21 @@ class BlockWriter {
         const previous = this.writing[1 - this.current];
         this.writing[this.current] = (async () => {
             await previous;
-            if (this.failed !== undefined) return;
-            try {
-                let written = 0;
-                while (written < length) written += (await this.fh.write(block, written, length - written)).bytesWritten;
-            } catch (e) {
-                this.failed = e;
-            }
+            await this.write(block, length);
         })();
         this.current = 1 - this.current;
         this.used = 0;
         if (this.failed !== undefined) throw this.failed;
+    }
+    /** Writes `length` bytes of `buffer` whole, unless an earlier write failed; a failure is kept for add() and flush(). */
+    private async write(buffer: Buffer, length: number): Promise<void> {
+        if (this.failed !== undefined) return;
+        try {
+            let written = 0;
+            while (written < length) written += (await this.fh.write(buffer, written, length - written)).bytesWritten;
+        } catch (e) {
+            this.failed = e;
+        }
     }
 }
 
@@ -145,7 +185,7 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         throw new HttpError(400, "Content-Type", `malformed multipart request: ${e instanceof Error ? e.message : String(e)}`);
     }
 
-    let work: Promise<Received> | undefined;
+    let work: Promise<Accepted> | undefined;
     let fileStream: Readable | undefined;
     let firstError: HttpError | undefined;
     const fail = (e: HttpError) => {
@@ -187,19 +227,18 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         req.pipe(bb);
     });
 
-    let received: Received | undefined;
+    let accepted: Accepted | undefined;
     try {
         await parsed;
         if (work === undefined) {
             throw firstError ?? new HttpError(400, "file", "the form has no field \"file\": send the file as multipart/form-data field \"file\"");
         }
-        received = await work;
+        accepted = await work;
         if (firstError) throw firstError;
         await publish(layout, id);
-        ulog.info("upload stored", { name: received.accepted.name, size: received.accepted.size, sha256: received.accepted.sha256 });
+        ulog.info("upload stored", { name: accepted.name, size: accepted.size, sha256: accepted.sha256 });
     } catch (e) {
-        const late = received ?? (await work?.catch(() => undefined));
-        await late?.meta.close().catch(() => undefined);
+        await work?.catch(() => undefined);
         await fsp.rm(itemDir, { recursive: true, force: true });
         const err = e instanceof HttpError ? e : new HttpError(500, "file", `upload could not be stored: ${e instanceof Error ? e.message : String(e)}`);
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
@@ -209,30 +248,20 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
     // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
     // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
     // S3 outage.
-    const { accepted, meta } = received;
-    try {
-        // The mark goes on the meta.json still open here: one SETATTR, no lookup of its name.
-        if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS, () => meta.chmod(META_QUEUED_MODE));
-    } finally {
-        // Fsynced already: a failed close loses nothing.
-        await meta.close().catch(() => undefined);
-    }
+    // The mark is set by path (Enqueuer.mark: one SETATTR; the name was just created, so the client has it).
+    if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS);
     return accepted;
-}
-
-/** What receive() leaves: the upload, and its meta.json still open for the work queue's mark. */
-interface Received {
-    readonly accepted: Accepted;
-    readonly meta: FileHandle;
 }
 
 /**
  * Writes the item into uploads/tmp/<id>/ under its final names (`original`, then `meta.json`), each fsynced: the
  * directory is invisible to every other task until publish() renames it into incoming/, so no temporary name inside it
- * is needed (a task that dies here leaves an unpublished directory, removed after an hour). meta.json is left open for
- * the mark that its message went out (META_QUEUED_MODE).
+ * is needed (a task that dies here leaves an unpublished directory, removed after an hour). Every file is closed before
+ * the item is published: once its message is out, this very task may take the item, replace its meta.json
+ * (process.ts) and remove it, and on NFS a file still open would be renamed to .nfsXXXX instead of removed (the
+ * client's "silly rename"), so that the item's directory could not go.
  */
-async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig, declared: number): Promise<Received> {
+async function receive(stream: Readable & { truncated?: boolean }, info: busboy.FileInfo, id: string, itemDir: string, config: AppConfig, declared: number): Promise<Accepted> {
     const name = info.filename ?? "";
     const problem = info.filename === undefined ? "is missing" : unsafeName(name);
     if (problem !== undefined) {
@@ -303,9 +332,8 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         await metaFh.sync();
         // Both names in the directory survive a crash of a local disk (nothing to do on NFS: fsyncDir).
         await fsyncDir(itemDir);
-    } catch (e) {
+    } finally {
         await metaFh.close();
-        throw e;
     }
-    return { accepted: { id, name, size, sha256, status: "stored" }, meta: metaFh };
+    return { id, name, size, sha256, status: "stored" };
 }

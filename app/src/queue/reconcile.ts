@@ -27,11 +27,8 @@ export class Enqueuer {
         private readonly log: Logger,
     ) {}
 
-    /**
-     * Sends one message per item (already in uploads/incoming/), then marks the sent ones (by default through their
-     * meta.json's path; ingest marks the file it still holds open); returns how many were sent.
-     */
-    async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS, mark: (id: string) => Promise<void> = (id) => this.mark(id)): Promise<number> {
+    /** Sends one message per item (already in uploads/incoming/), then marks the sent ones; returns how many were sent. */
+    async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS): Promise<number> {
         if (items.length === 0) return 0;
         let sent: Set<string>;
         try {
@@ -40,7 +37,7 @@ export class Enqueuer {
             this.log.warn("work queue unreachable: the items stay on EFS and the reconciling scan sends their messages", { items: items.length, ids: items.slice(0, 10).map((i) => i.id), ...errorFields(e) });
             return 0;
         }
-        await Promise.all([...sent].map((id) => mark(id).catch((e) => this.markFailed(id, e))));
+        await Promise.all([...sent].map((id) => this.mark(id).catch((e) => this.markFailed(id, e))));
         if (sent.size < items.length) this.log.warn("some messages were not sent: the reconciling scan sends them", { items: items.length, sent: sent.size });
         return sent.size;
     }

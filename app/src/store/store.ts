@@ -128,7 +128,7 @@ export const QUEUED = "queued";
 export const META_MODE = 0o640;
 /**
  * meta.json's mode once its item's message went out (SQS accepted it): the owner's write bit is the work queue's mark.
- * One SETATTR on the file ingest still holds open, where a `queued` file beside it cost a LOOKUP, a CREATE, a FLUSH
+ * One SETATTR on the file ingest has just written (by path, after closing it), where a `queued` file beside it cost a LOOKUP, a CREATE, a FLUSH
  * and a RELEASE, and an UNLINK at archive time. An item without the mark (a crash between EFS and the queue, SQS
  * unreachable, a version before the queue) is sent again by the reconciling scan (reconcile.ts). Nothing writes to
  * meta.json in place (it is replaced by rename), so the mode stays until the file is replaced or removed.
