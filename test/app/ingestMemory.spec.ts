@@ -1,5 +1,5 @@
 /**
-* Review of issue 23 (adversarial read): the ingest's BlockWriter holds two 1 MiB blocks per upload with no bound across uploads,
+ * Review of issue 23 (adversarial read): the ingest's BlockWriter holds two 1 MiB blocks per upload with no bound across uploads,
  * so a few hundred clients that each send ~2 MiB and then keep trickling above UPLOAD_MIN_BYTES_PER_SECOND pin
  * ~2.2 MiB of RSS each and push a task past its memory (TASK_MEMORY_BYTES, 512 MiB by default): an OOM kill of the
  * whole task, archive workers included. The version before held ~0.4 MiB per such upload (~260 MiB peak for 400).
