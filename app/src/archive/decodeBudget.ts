@@ -11,7 +11,8 @@ import { ByteBudget } from "../s3/parts";
 
 /**
  * What the process needs beside decodes, at most: Node, the SDK and sharp loaded (~95 MiB measured), the hashing
- * worker (~20 MiB), part buffers (2 × 8 MiB) and inline bodies (8 MiB) in flight (parts.ts), uploads streaming to EFS,
+ * worker (~20 MiB), part buffers (2 × 8 MiB) and inline bodies (8 MiB) in flight (parts.ts), uploads streaming to EFS
+ * (their 1 MiB write blocks: 32 MiB for all uploads at once, http/ingest.ts BLOCK_BUDGET_BYTES),
  * and the V8 heap's headroom. The rest of the task's memory is the decode budget.
  */
 export const RESERVED_BYTES = 224 * 1024 * 1024;
