@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { aws, createVersionedBucket, CREDENTIALS, freePort } from "../support/s3server";
+import { aws, createVersionedBucket, CREDENTIALS } from "../support/s3server";
+import { startSilentServer } from "../support/silentServer";
 import { queuesFor } from "../support/sqsQueues";
 import { AppProcess, motoSuite, pdf, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
@@ -26,13 +26,7 @@ describe("app: adversarial read — the life cycle and the work queue", function
         createVersionedBucket(suite.s3.endpoint, bucket);
         const dataDir = tempDataDir();
         // S3 that accepts connections and never answers: the item stays in flight until each task's hand-back.
-        const sockets = new Set<net.Socket>();
-        const hole = net.createServer((s) => {
-            sockets.add(s);
-            s.on("error", () => undefined);
-        });
-        const port = await freePort();
-        await new Promise<void>((r) => hole.listen(port, "127.0.0.1", r));
+        const hole = await startSilentServer();
         try {
             const env: Record<string, string> = { DATA_DIR: dataDir, BUCKET: bucket, MAX_RECEIVE_COUNT: "2", QUEUE_VISIBILITY_SECONDS: "3600", SHUTDOWN_DEADLINE_SECONDS: "6", CLAIM_LEASE_SECONDS: "2" };
             const queues = await queuesFor(dataDir, { maxReceiveCount: 2 });
@@ -47,7 +41,7 @@ describe("app: adversarial read — the life cycle and the work queue", function
             // Two scale-ins (or two Spot interruptions) in a row, each while the item is in flight: each task is told
             // to stop, and hands the message back as it should.
             for (let stop = 1; stop <= 2; stop++) {
-                const a = await track(startApp({ ...env, S3_ENDPOINT: `http://127.0.0.1:${port}`, TASK_ID: `stopping-${stop}` }));
+                const a = await track(startApp({ ...env, S3_ENDPOINT: hole.endpoint, TASK_ID: `stopping-${stop}` }));
                 if (stop === 1) {
                     const r = await upload(a.url, "healthy.pdf", pdf(5000));
                     assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -66,7 +60,6 @@ describe("app: adversarial read — the life cycle and the work queue", function
             assert.equal((versions.Versions ?? []).filter((v: any) => v.Key === `uploads/${id}/healthy.pdf`).length, 1);
             sqs.destroy();
         } finally {
-            for (const s of sockets) s.destroy();
             hole.close();
         }
     });

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as http from "http";
-import * as net from "net";
 import { createVersionedBucket, S3Server, startMoto } from "../support/s3server";
+import { SilentServer, startSilentServer } from "../support/silentServer";
 import { AppProcess, removeTempDataDirs, startApp, tempDataDir } from "./helpers";
 
 /** The load balancer's idle timeout that this program sets (components/fargateService.ts, the load balancer's `idleTimeout: 300`). */
@@ -18,22 +18,16 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
 describe("app: health, status and connection handling", function () {
     this.timeout(120_000);
     const apps: AppProcess[] = [];
-    let blackHole: net.Server;
-    const held: net.Socket[] = [];
+    let blackHole: SilentServer;
     let s3: S3Server;
 
     before(async () => {
         // An S3 endpoint that accepts connections and never answers: what a black-holed route looks like.
-        blackHole = net.createServer((socket) => {
-            held.push(socket);
-            socket.on("error", () => undefined);
-        });
-        await new Promise<void>((r) => blackHole.listen(0, "127.0.0.1", r));
+        blackHole = await startSilentServer();
         s3 = await startMoto();
     });
     after(async () => {
         for (const a of apps) await a.stop("SIGKILL");
-        for (const s of held) s.destroy();
         blackHole?.close();
         await s3?.stop();
         removeTempDataDirs();
@@ -45,7 +39,7 @@ describe("app: health, status and connection handling", function () {
     }
 
     it("with S3 black-holed, /healthz (liveness: process and DATA_DIR only) is 200 and /status reports S3 unreachable", async () => {
-        const port = (blackHole.address() as net.AddressInfo).port;
+        const port = blackHole.port;
         const app = await serve({ S3_ENDPOINT: `http://127.0.0.1:${port}` });
 
         const live = await getJson(`${app.url}/healthz`);
@@ -64,7 +58,7 @@ describe("app: health, status and connection handling", function () {
         const metrics = await fetch(`${app.url}/metrics`, { signal: AbortSignal.timeout(CLIENT_BOUND_MS) }).then((r) => r.text());
         assert.match(metrics, /^app_s3_reachable 0$/m);
         assert.match(metrics, /^app_backlog_files 0$/m, "the other figures are still there");
-        assert.ok(held.length > 0, "the app did try the black hole");
+        assert.ok(blackHole.accepted() > 0, "the app did try the black hole");
     });
 
     it("with S3 answering, /status and /metrics report it reachable", async () => {

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { createVersionedBucket, S3Server, startMoto } from "../support/s3server";
+import { SilentServer, startSilentServer } from "../support/silentServer";
 import { AppProcess, claimedItemDirs, pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /** The documented metrics, pinned here as literals (app/README.md "Metrics"): name → unit. */
@@ -32,14 +32,13 @@ describe("app: CloudWatch metrics as EMF on stdout", function () {
     this.timeout(120_000);
     const apps: AppProcess[] = [];
     let s3: S3Server;
-    let blackHole: net.Server;
+    let blackHole: SilentServer;
 
     before(async () => {
         s3 = await startMoto();
         createVersionedBucket(s3.endpoint, "metrics-spec");
         // An S3 that never answers: uploads stay on EFS, so the backlog holds still while it is measured.
-        blackHole = net.createServer((socket) => socket.on("error", () => undefined));
-        await new Promise<void>((r) => blackHole.listen(0, "127.0.0.1", r));
+        blackHole = await startSilentServer();
     });
     after(async () => {
         for (const a of apps) await a.stop("SIGKILL");
@@ -54,7 +53,7 @@ describe("app: CloudWatch metrics as EMF on stdout", function () {
     }
 
     it("every record carries the documented names and units in namespace FargateEfsS3/App, with ServiceName the only dimension and TaskId a property", async () => {
-        const port = (blackHole.address() as net.AddressInfo).port;
+        const port = blackHole.port;
         const dataDir = tempDataDir();
         const app = await serve({ DATA_DIR: dataDir, S3_ENDPOINT: `http://127.0.0.1:${port}`, METRICS_INTERVAL_SECONDS: "1" });
         const a = pdf(3000);

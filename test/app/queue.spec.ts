@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
-import { aws, createVersionedBucket, CREDENTIALS, freePort } from "../support/s3server";
+import { aws, createVersionedBucket, CREDENTIALS } from "../support/s3server";
+import { startSilentServer } from "../support/silentServer";
 import { queuesFor } from "../support/sqsQueues";
 import { AppProcess, filesUnder, motoSuite, pdf, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
@@ -125,17 +125,11 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         const bucket = newBucket();
         const dataDir = tempDataDir();
         // S3 that accepts connections and never answers: the items stay in flight until the hand-back.
-        const sockets = new Set<net.Socket>();
-        const hole = net.createServer((s) => {
-            sockets.add(s);
-            s.on("error", () => undefined);
-        });
-        const port = await freePort();
-        await new Promise<void>((r) => hole.listen(port, "127.0.0.1", r));
+        const hole = await startSilentServer();
         try {
             // A deadline within stopChild's 10 s before SIGKILL: the default (50 s) hands back only after 23 s.
             const env = { DATA_DIR: dataDir, BUCKET: bucket, CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600", SHUTDOWN_DEADLINE_SECONDS: "8" };
-            const a = await track(startApp({ ...env, S3_ENDPOINT: `http://127.0.0.1:${port}`, TASK_ID: "stopping" }));
+            const a = await track(startApp({ ...env, S3_ENDPOINT: hole.endpoint, TASK_ID: "stopping" }));
             const sent = new Map<string, string>();
             for (let i = 0; i < 3; i++) {
                 const bytes = pdf(4000 + i);
@@ -153,7 +147,6 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
             await waitFor("the successor to archive all three", () => ([...sent.keys()].every((id) => b.lines().some((l) => l.msg === "archived" && l.uploadId === id)) ? true : undefined), 60_000);
             assert.equal(keysIn(bucket).size, 3);
         } finally {
-            for (const s of sockets) s.destroy();
             hole.close();
         }
     });
