@@ -39,4 +39,19 @@ describe("app: Content-Disposition has an ASCII fallback and a valid RFC 8187 fi
             assert.ok(!/%/.test(unquoted), "the fallback holds no % that an agent could decode");
         });
     }
+
+    // A name can reach the header from meta.json (JSON can carry an unpaired surrogate) or from an S3 key.
+    for (const [name, expected] of [["", "download"], ["\ud800lone.png", "\ufffdlone.png"]]) {
+        it(`${JSON.stringify(name)}: the header is still valid (no throw, no empty filename*), naming ${JSON.stringify(expected)}`, () => {
+            const header = attachment(name);
+            const p = params(header);
+            assert.ok(QUOTED_ASCII.test(p.get("filename") ?? ""), header);
+            const ext = p.get("filename*");
+            if (ext !== undefined) {
+                const m = EXT_VALUE.exec(ext);
+                assert.ok(m && m[1] !== "", `filename* is a non-empty ext-value: ${header}`);
+                assert.equal(decodeURIComponent(m[1]), expected);
+            } else assert.equal(p.get("filename"), `"${expected}"`);
+        });
+    }
 });

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { randomUUID } from "crypto";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { metaJson, metaProblems, parseMeta } from "../../app/src/store/metaSchema";
@@ -10,13 +11,34 @@ import { claimedItemDirs, motoSuite, pdf, runApp, sha256, startApp, tempDataDir,
  * meta.json is validated on read against the schema its writers use (issue 17): a file of the wrong shape is
  * quarantined at once with the reason, by `archive --once` and `serve` alike, and never throws out of the loop.
  */
-const WRONG_SHAPES: Record<string, string> = {
-    null: "null",
-    "an empty object": "{}",
-    "an array": "[]",
-    "a string": '"meta"',
-    "no key": "", // filled in below: a whole meta.json without its key
-    "a size that is text": "",
+type Planter = (dir: string, meta: Record<string, unknown>) => void;
+const writeMeta = (dir: string, text: string | Buffer) => fs.writeFileSync(path.join(dir, "meta.json"), text);
+const withMeta =
+    (change: (meta: Record<string, unknown>) => void): Planter =>
+    (dir, meta) => {
+        change(meta);
+        writeMeta(dir, JSON.stringify(meta));
+    };
+
+/** Each wrong meta.json, by the shape it has: how it is planted in an item's directory (beside a good original). */
+const WRONG_SHAPES: Record<string, Planter> = {
+    null: (dir) => writeMeta(dir, "null"),
+    "an empty object": (dir) => writeMeta(dir, "{}"),
+    "an array": (dir) => writeMeta(dir, "[]"),
+    "a string": (dir) => writeMeta(dir, '"meta"'),
+    "no key": withMeta((m) => delete m.key),
+    "a size that is text": withMeta((m) => (m.size = "2000")),
+    "an extra key": withMeta((m) => (m.owner = "someone")),
+    "a name with a path": withMeta((m) => Object.assign(m, { name: "../x.pdf", key: `uploads/${m.id as string}/../x.pdf` })),
+    "a name with an unpaired surrogate": (dir, m) => writeMeta(dir, JSON.stringify({ ...m, name: "x.pdf", key: `uploads/${m.id as string}/x.pdf` }).replaceAll('x.pdf"', '\\ud800x.pdf"')),
+    "a content type with CR/LF": withMeta((m) => (m.contentType = "application/pdf\r\nx-amz-acl: public-read")),
+    "a key that does not end with the name": withMeta((m) => (m.key = `uploads/${m.id as string}/other.pdf`)),
+    "bytes that are not UTF-8": (dir, m) => writeMeta(dir, Buffer.concat([Buffer.from(JSON.stringify(m).replace('"x.pdf"', '"x')), Buffer.from([0xff, 0xfe]), Buffer.from('.pdf"')])),
+    "a huge file (1 MiB)": withMeta((m) => (m.noThumbnail = "x".repeat(1024 * 1024))),
+    "a deeply nested value": (dir, m) => writeMeta(dir, JSON.stringify(m).replace(/^\{/, `{"thumbnail":${"[".repeat(20000)}${"]".repeat(20000)},`)),
+    "a symlink to /dev/zero": (dir) => fs.symlinkSync("/dev/zero", path.join(dir, "meta.json")),
+    "a directory": (dir) => fs.mkdirSync(path.join(dir, "meta.json")),
+    "a FIFO": (dir) => execFileSync("mkfifo", [path.join(dir, "meta.json")]),
 };
 
 function goodMeta(id: string, data: Buffer): Record<string, unknown> {
@@ -26,20 +48,20 @@ function goodMeta(id: string, data: Buffer): Record<string, unknown> {
 /** Items in uploads/incoming/ whose meta.json has each wrong shape; returns id → shape. */
 function plantWrongShapes(dataDir: string): Map<string, string> {
     const planted = new Map<string, string>();
-    for (const [shape, text] of Object.entries(WRONG_SHAPES)) {
+    for (const [shape, plant] of Object.entries(WRONG_SHAPES)) {
         const id = randomUUID();
         const dir = path.join(dataDir, "uploads", "incoming", id);
         fs.mkdirSync(dir, { recursive: true });
         const data = pdf(2000);
         fs.writeFileSync(path.join(dir, "original"), data);
-        const meta = goodMeta(id, data);
-        if (shape === "no key") delete meta.key;
-        if (shape === "a size that is text") meta.size = "2000";
-        fs.writeFileSync(path.join(dir, "meta.json"), text !== "" ? text : JSON.stringify(meta));
+        plant(dir, goodMeta(id, data));
         planted.set(id, shape);
     }
     return planted;
 }
+
+/** What a reason must say for a meta.json of a wrong shape: what is wrong with it, not just that it failed. */
+const META_REASON = /meta\.json (does not match its schema|is not JSON|is larger than|is not UTF-8)|unreadable meta\.json: E(LOOP|ISDIR)/;
 
 function quarantineReason(dataDir: string, id: string): string | undefined {
     const file = path.join(dataDir, "uploads", "quarantine", id, "reason.json");
@@ -89,7 +111,7 @@ describe("app: meta.json of the wrong shape is quarantined at once with the reas
         assert.equal(once.code, 1, "quarantined items are reported as not archived");
         for (const [id, shape] of planted) {
             const reason = quarantineReason(dataDir, id);
-            assert.match(reason ?? "", /meta\.json/, `${shape}: quarantined with the reason (${reason})`);
+            assert.match(reason ?? "", META_REASON, `${shape}: quarantined with the reason (${reason})`);
         }
         const summary = once.lines.find((l) => /^archive --once: /.test(l.msg ?? ""));
         assert.ok(summary && summary.archived >= 1, `the good item (and the run's own log) archived: ${JSON.stringify(summary)}`);
@@ -106,7 +128,7 @@ describe("app: meta.json of the wrong shape is quarantined at once with the reas
         suite.apps.push(app);
         await waitFor("every wrong shape quarantined", () => ([...planted.keys()].every((id) => quarantineReason(dataDir, id) !== undefined) ? true : undefined));
         for (const [id, shape] of planted) {
-            assert.match(quarantineReason(dataDir, id)!, /meta\.json (does not match its schema|is not JSON)/, shape);
+            assert.match(quarantineReason(dataDir, id)!, META_REASON, shape);
             const status = (await (await fetch(`${app.url}/uploads/${id}`)).json()) as any;
             assert.ok(status.error || status.quarantined, `${shape}: GET /uploads/:id answers without failing: ${JSON.stringify(status)}`);
         }
@@ -116,5 +138,17 @@ describe("app: meta.json of the wrong shape is quarantined at once with the reas
         const failures = app.lines().filter((l) => l.msg === "archive failed, will retry; the file stays on EFS" && planted.has(l.uploadId));
         assert.deepEqual(failures, [], "none is retried");
         assert.equal(app.child.exitCode, null);
+    });
+
+    it("work quarantines each at once and keeps working", async () => {
+        const dataDir = tempDataDir();
+        const planted = plantWrongShapes(dataDir);
+        const worker = await startApp({ DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: suite.s3.endpoint, CLAIM_LEASE_SECONDS: "5", RECONCILE_SECONDS: "2" }, "work");
+        suite.apps.push(worker);
+        await waitFor("every wrong shape quarantined", () => ([...planted.keys()].every((id) => quarantineReason(dataDir, id) !== undefined) ? true : undefined));
+        for (const [id, shape] of planted) assert.match(quarantineReason(dataDir, id)!, META_REASON, shape);
+        const failures = worker.lines().filter((l) => l.msg === "archive failed, will retry; the file stays on EFS" && planted.has(l.uploadId));
+        assert.deepEqual(failures, [], "none is retried");
+        assert.equal(worker.child.exitCode, null);
     });
 });

@@ -8,7 +8,11 @@ import contentDisposition from "content-disposition";
  * encoding are the `content-disposition` package's (jshttp, what Express uses).
  */
 export function attachment(name: string): string {
-    return contentDisposition(name, { type: "attachment", fallback: asciiFallback(name) });
+    // Never throws, never an empty `filename*=UTF-8''` (a strict parser refuses it): a name that is not valid Unicode
+    // (an unpaired surrogate, which encodeURIComponent throws on) has it replaced, and an empty one is "download".
+    const wellFormed = name.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+    const fallback = asciiFallback(wellFormed);
+    return contentDisposition(wellFormed === "" ? fallback : wellFormed, { type: "attachment", fallback });
 }
 
 export function asciiFallback(name: string): string {

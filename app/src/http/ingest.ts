@@ -10,7 +10,7 @@ import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
 import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
 import { fsyncDir, ItemMeta, Layout, META, META_MODE, ORIGINAL, publish } from "../store/store";
-import { metaJson } from "../store/metaSchema";
+import { metaJson, unsafeName } from "../store/metaSchema";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
 export class HttpError extends Error {
@@ -31,8 +31,6 @@ export interface Accepted {
     readonly sha256: string;
     readonly status: "stored";
 }
-
-const MAX_NAME_BYTES = 255;
 
 /**
  * The size of each write(2) of an upload's bytes: the NFS client's wsize on EFS (1 MiB, the mount options EFS
@@ -139,18 +137,6 @@ export class BlockWriter {
             this.failed = e;
         }
     }
-}
-
-/** Why a client file name cannot be used as the last segment of a key and a file name, or undefined. */
-export function unsafeName(name: string): string | undefined {
-    if (name === "") return "is empty";
-    if (Buffer.byteLength(name, "utf8") > MAX_NAME_BYTES) return `is longer than ${MAX_NAME_BYTES} bytes`;
-    if (name === "." || name === ".." || name.includes("/") || name.includes("\\")) return "contains a path (/, \\, . or ..)";
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return "contains control characters";
-    if (name !== name.trim()) return "starts or ends with white space";
-    if (name.includes("\ufffd")) return "is not valid UTF-8";
-    return undefined;
 }
 
 /**

@@ -207,24 +207,52 @@ export async function readMeta(itemDir: string): Promise<ItemMeta> {
     return parseMeta(await readSmallFile(path.join(itemDir, META)), path.basename(itemDir));
 }
 
+/** The most a small file (meta.json, a heartbeat, last-error.json) may hold: the app's own are a few KiB at most. */
+export const SMALL_FILE_MAX_BYTES = 64 * 1024;
+
 /**
  * A small file (meta.json) in as few requests as it takes: open, read, close. readFile() also stats the file first
  * and reads again to find the end, each one more NFS round trip. A read shorter than asked is the end of a regular
  * file (the NFS client returns short reads only at end of file).
+ *
+ * What is not one of the app's own small files fails here instead of taking the process with it: a symlink is not
+ * followed (O_NOFOLLOW: one to /dev/zero would be read until memory runs out), a FIFO does not block the read
+ * (O_NONBLOCK: without a writer it reads as empty), more than {@link SMALL_FILE_MAX_BYTES} is refused, and so are
+ * bytes that are not UTF-8 (decoded strictly, not replaced with U+FFFD).
+ * https://man7.org/linux/man-pages/man2/open.2.html ("O_NOFOLLOW If the trailing component (i.e., basename) of
+ * pathname is a symbolic link, then the open fails, with the error ELOOP.")
  */
-export async function readSmallFile(file: string): Promise<string> {
-    const fh = await fsp.open(file, "r");
+export async function readSmallFile(file: string, maxBytes = SMALL_FILE_MAX_BYTES): Promise<string> {
+    const fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
     try {
         const chunks: Buffer[] = [];
+        let total = 0;
         for (;;) {
             const buf = Buffer.allocUnsafe(16 * 1024);
             const { bytesRead } = await fh.read(buf, 0, buf.length, null);
             chunks.push(buf.subarray(0, bytesRead));
-            if (bytesRead < buf.length) return Buffer.concat(chunks).toString("utf8");
+            total += bytesRead;
+            if (total > maxBytes) throw new SmallFileError(`${path.basename(file)} is larger than ${maxBytes} bytes`);
+            if (bytesRead < buf.length) return strictUtf8(Buffer.concat(chunks), file);
         }
     } finally {
         await fh.close();
     }
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function strictUtf8(bytes: Buffer, file: string): string {
+    try {
+        return STRICT_UTF8.decode(bytes);
+    } catch {
+        throw new SmallFileError(`${path.basename(file)} is not UTF-8`);
+    }
+}
+
+/** A small file that is not one the app wrote: too large, or not UTF-8. */
+export class SmallFileError extends Error {
+    override name = "SmallFileError";
 }
 
 export function isErrno(e: unknown, ...codes: string[]): boolean {
