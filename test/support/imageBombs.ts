@@ -60,6 +60,35 @@ async function apng(width: number, height: number): Promise<Buffer> {
     return Buffer.concat(out);
 }
 
+/**
+ * A GIF of `frames` 1×1 frames (23 bytes each: a graphic control extension, an image descriptor and one pixel of LZW
+ * data), built byte by byte: small on disk per frame, and every frame is a record in libnsgif's scan.
+ */
+export function manyFrameGif(frames: number): Buffer {
+    const screen = Buffer.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff]);
+    const frame = Buffer.from([0x21, 0xf9, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00]);
+    return Buffer.concat([screen, Buffer.alloc(frame.length * frames).fill(frame), Buffer.from([0x3b])]);
+}
+
+/** An animated WebP of `frames` 1×1 frames: sharp's two-frame animation with its frame chunk (ANMF) repeated. */
+export async function manyFrameWebp(frames: number): Promise<Buffer> {
+    const two = await Promise.all([0, 1].map((i) => sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 100 * i, g: 0, b: 0 } } }).png().toBuffer()));
+    const webp = await sharp(two, { join: { animated: true } }).webp({ lossless: true }).toBuffer();
+    const chunks: { type: string; bytes: Buffer }[] = [];
+    for (let at = 12; at < webp.length; ) {
+        const size = webp.readUInt32LE(at + 4);
+        chunks.push({ type: webp.toString("latin1", at, at + 4), bytes: webp.subarray(at, at + 8 + size + (size & 1)) });
+        at += 8 + size + (size & 1);
+    }
+    const frame = chunks.find((c) => c.type === "ANMF")!.bytes;
+    const body = Buffer.concat([...chunks.filter((c) => c.type !== "ANMF").map((c) => c.bytes), Buffer.alloc(frame.length * frames).fill(frame)]);
+    const riff = Buffer.alloc(12);
+    riff.write("RIFF", 0, "latin1");
+    riff.writeUInt32LE(body.length + 4, 4);
+    riff.write("WEBP", 8, "latin1");
+    return Buffer.concat([riff, body]);
+}
+
 export async function imageBombs(): Promise<Bomb[]> {
     // Frames of different colours: identical frames would be merged into one by the GIF encoder.
     const frames = await Promise.all([0, 1, 2].map((i) => sharp({ create: { width: 3000, height: 3000, channels: 3, background: { r: 60 * i, g: 90, b: 200 } } }).png().toBuffer()));
@@ -75,5 +104,9 @@ export async function imageBombs(): Promise<Bomb[]> {
         { name: "jpeg-progressive-4000x3000.jpg", data: await solid(4000, 3000, 3).jpeg({ progressive: true, quality: 50 }).toBuffer(), decodedAt512MiB: true },
         { name: "webp-7000.webp", data: await solid(7000, 7000, 3).webp({ quality: 10, effort: 0 }).toBuffer(), decodedAt512MiB: false },
         { name: "webp-4000.webp", data: await solid(4000, 4000, 3).webp({ quality: 10, effort: 0 }).toBuffer(), decodedAt512MiB: true },
+        // Animations whose header is the bomb (frames.ts): 2 million GIF frames (46 MB) cost libnsgif's scan ~250 MiB;
+        // the WebP's 300,000 frames (14 MB) cost libwebp's header read hours of CPU. Neither is opened by libvips.
+        { name: "gif-2000000-frames.gif", data: manyFrameGif(2_000_000), decodedAt512MiB: false },
+        { name: "webp-300000-frames.webp", data: await manyFrameWebp(300_000), decodedAt512MiB: false },
     ];
 }

@@ -3,6 +3,7 @@ import { promises as fsp } from "fs";
 import * as path from "path";
 import sharp from "sharp";
 import { decodeBudget, estimateDecodeBytes, ImageHeader, PIXEL_LIMIT, refusal } from "./decodeBudget";
+import { countFrames, MAX_FRAMES } from "./frames";
 import { metaJson } from "../store/metaSchema";
 import { ItemMeta, META, META_QUEUED_MODE, ORIGINAL, THUMBNAIL, writeFileAtomic, writeFileDurable } from "../store/store";
 
@@ -19,7 +20,13 @@ export async function sniff(head: Uint8Array): Promise<string | undefined> {
 }
 
 export const THUMBNAIL_WIDTH = 256;
-const RESIZABLE = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
+/** The types a thumbnail is made of, each with the format libvips must find in its header (sharp's `metadata().format`). */
+const RESIZABLE = new Map([
+    ["image/png", "png"],
+    ["image/jpeg", "jpeg"],
+    ["image/webp", "webp"],
+    ["image/gif", "gif"],
+]);
 
 // Nothing decoded is kept for reuse (libvips' operation cache holds decoded images and their buffers), and each
 // decode runs on one libvips thread: the decode budget (decodeBudget.ts) is what bounds memory, not luck.
@@ -76,12 +83,21 @@ export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes:
  * alone is not decoded. An image that fails to decode is a ProcessingError (quarantined).
  */
 async function thumbnailOf(original: string, type: string): Promise<Buffer | string> {
+    // Before libvips reads the header: an animation's header costs per frame (frames.ts).
+    const format = RESIZABLE.get(type);
+    if (format === "gif" || format === "webp") {
+        const frames = await countFrames(original, format);
+        if (frames > MAX_FRAMES) return `not decoded: the animation has more than ${MAX_FRAMES} frames (or 4 GIF extensions a frame), which libvips would have to scan`;
+    }
     let header: ImageHeader;
     try {
         header = await sharp(original, { failOn: "error", limitInputPixels: false }).metadata();
     } catch (e) {
         throw new ProcessingError(`cannot decode ${type} image: its header is unreadable: ${e instanceof Error ? e.message : String(e)}`);
     }
+    // libvips picks its loader by the bytes, as file-type does, but each by its own rules: a file they disagree on (a
+    // polyglot) is decoded as neither.
+    if (header.format !== format) throw new ProcessingError(`cannot decode ${type} image: libvips reads it as ${header.format ?? "nothing it knows"}`);
     const budget = decodeBudget();
     const refused = refusal(header, budget.bytes);
     if (refused !== undefined) return `not decoded: ${refused}`;
