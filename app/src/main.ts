@@ -85,20 +85,33 @@ async function main(argv: string[]): Promise<number> {
     };
 
     if (command === "archive") {
+        // A StopTask (a deploy, an operator) sends this scheduled task SIGTERM too. Without a handler Node's default
+        // action ends the process at once: its messages stay invisible for a visibility timeout (a receive spent
+        // each), its multipart uploads stay open and its heartbeat holds peers for a lease. Instead the run stops
+        // receiving, hands back what is unfinished, flushes and retires as serve does, and exits 1 within the same
+        // deadline below stopTimeout (the timer below is the backstop should a step hang).
+        let stopping: Promise<void> | undefined;
+        process.on("SIGTERM", () => {
+            if (stopping) return log.warn("SIGTERM again while stopping: the shutdown deadline still applies");
+            log.warn("archive --once: SIGTERM: handing back what is unfinished", { deadlineMs: config.shutdownDeadlineSeconds * 1000 });
+            setTimeout(() => process.exit(1), config.shutdownDeadlineSeconds * 1000).unref();
+            stopping = archiver.stop({ handBack: true, deadlineMs: Math.max(0, Math.min(HAND_BACK_AFTER_MS, config.shutdownDeadlineSeconds * 1000 * HAND_BACK_SHARE - 2000)) });
+        });
+        const interrupted = async (archived: number): Promise<number> => {
+            await stopping;
+            await finish();
+            await retire();
+            log.error("archive --once: stopped by SIGTERM; what was not archived stays on EFS, its messages visible again", { archived });
+            return 1;
+        };
         log.info("archive --once started", { dataDir: config.dataDir, bucket: config.bucket });
         const first = await drain(archiver);
-        if (first.s3Unreachable !== undefined) {
-            // Nothing received: every receive of a message counts towards the work queue's redrive policy.
-            log.error("archive --once: S3 is unreachable; nothing was received from the work queue and everything stays on EFS", { error: first.s3Unreachable });
-            await finish();
-            await archiver.stop();
-            await retire();
-            return 1;
-        }
+        if (stopping) return interrupted(first.archived);
         // The run's own log is archived too: close it (queues it), then drain once more with stdout only.
         log.info("archive --once finished draining", { archived: first.archived, failed: first.failed.length });
         await finish();
         const second = await drain(archiver);
+        if (stopping) return interrupted(first.archived + second.archived);
         await archiver.stop();
         await retire();
         const failed = second.failed;

@@ -77,9 +77,9 @@ export async function startApp(env: Record<string, string>, command: "serve" | "
 }
 
 /** Runs a command of the app to completion. */
-export async function runApp(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; lines: any[]; stderr: string }> {
+export async function runApp(args: string[], env: Record<string, string>, timeoutMs = 120_000, onLine?: (line: any, child: ChildProcess) => void): Promise<{ code: number | null; lines: any[]; stderr: string }> {
     const child = spawn(process.execPath, [MAIN, ...args], { env: baseEnv(await withQueues(env)), stdio: ["ignore", "pipe", "pipe"] });
-    const { lines, stderr } = collect(child);
+    const { lines, stderr } = collect(child, onLine && ((l) => onLine(l, child)));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     clearTimeout(timer);

@@ -2,10 +2,14 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { CREDENTIALS } from "../support/s3server";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChildProcess } from "child_process";
+import { randomUUID } from "crypto";
+import { SHUTDOWN_DEADLINE_SECONDS, STOP_TIMEOUT_SECONDS } from "../../app/src/contract";
+import { aws, createVersionedBucket, CREDENTIALS } from "../support/s3server";
+import { startGatedS3 } from "../support/gatedS3";
 import { queuesFor } from "../support/sqsQueues";
-import { pdf, removeTempDataDirs, startApp, tempDataDir, upload, waitFor } from "./helpers";
+import { motoSuite, pdf, removeTempDataDirs, runApp, sha256, startApp, tempDataDir, upload, waitFor } from "./helpers";
 
 /**
  * SIGTERM (issue 17): stop accepting, hand the work queue's messages back (issue 19 replaced the claims), flush the last metrics record and the log
@@ -88,6 +92,64 @@ describe("app: SIGTERM shuts down in order within the deadline, whatever a dripp
             assert.ok(logItems.length >= 1, "the log file was closed and queued for archiving");
         } finally {
             await app.stop("SIGKILL");
+        }
+    });
+});
+
+/**
+ * The same SIGTERM reaches `archive --once`, the scheduled drain, when ECS stops it (StopTask, a deploy): it hands back
+ * what is unfinished, aborts its multipart upload, retires its heartbeat and exits by itself before the stop timeout,
+ * instead of dying at once with its message invisible for a visibility timeout.
+ */
+describe("app: SIGTERM to archive --once hands back, aborts and retires before the stop timeout", function () {
+    this.timeout(180_000);
+    const suite = motoSuite();
+
+    it("mid-way through a multipart archive: exits 1 by itself, the message visible again, no multipart upload left, the heartbeat retired", async () => {
+        const PART = 5 * 1024 * 1024;
+        const bucket = `drain-stop-spec-${process.pid}`;
+        createVersionedBucket(suite.s3.endpoint, bucket);
+        const dataDir = tempDataDir();
+        const queues = await queuesFor(dataDir, { maxReceiveCount: 5, visibilitySeconds: 3600 });
+        const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+        const bytes = pdf(3 * PART + 777);
+        const id = randomUUID();
+        const item = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(item, { recursive: true });
+        fs.writeFileSync(path.join(item, "original"), bytes);
+        const meta = { id, kind: "upload", name: "big.pdf", size: bytes.length, sha256: sha256(bytes), contentType: "application/pdf", key: `uploads/${id}/big.pdf`, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(item, "meta.json"), JSON.stringify(meta));
+        await sqs.send(new SendMessageCommand({ QueueUrl: queues.QUEUE_URL, MessageBody: JSON.stringify({ id, kind: "upload", size: bytes.length, sha256: meta.sha256 }) }));
+        fs.writeFileSync(path.join(item, "queued"), "");
+        const gate = await startGatedS3(suite.s3.endpoint);
+        const deadlineSeconds = 6;
+        let child: ChildProcess | undefined;
+        try {
+            const run = runApp(
+                ["archive", "--once"],
+                { ...queues, DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: gate.endpoint, TASK_ID: "drain", CLAIM_LEASE_SECONDS: "2", QUEUE_VISIBILITY_SECONDS: "3600", MAX_RECEIVE_COUNT: "5", MULTIPART_PART_BYTES: String(PART), SHUTDOWN_DEADLINE_SECONDS: String(deadlineSeconds) },
+                // ECS's SIGKILL once the stopTimeout runs out, with the task definition's margin above the deadline.
+                (deadlineSeconds + STOP_TIMEOUT_SECONDS - SHUTDOWN_DEADLINE_SECONDS) * 1000 + 60_000,
+                (_line, c) => (child = c),
+            );
+            await waitFor("the first UploadPart answered and the later parts in flight", () => (gate.partsAnswered.length >= 1 && gate.partsHeld.length >= 1 ? true : undefined));
+            assert.ok(fs.existsSync(path.join(dataDir, "uploads", "tasks", "drain.alive")), "the run's heartbeat beats");
+            const sigkill = setTimeout(() => child!.kill("SIGKILL"), (deadlineSeconds + STOP_TIMEOUT_SECONDS - SHUTDOWN_DEADLINE_SECONDS) * 1000);
+            child!.kill("SIGTERM");
+            const done = await run;
+            clearTimeout(sigkill);
+            assert.equal(done.code, 1, `exits 1 by itself (not by SIGKILL, not 0: the item is not archived): ${done.stderr}`);
+            assert.ok(done.lines.some((l) => l.msg === "stopping: handing back the messages of unfinished items" && l.messages >= 1), JSON.stringify(done.lines.filter((l) => l.level !== "info")));
+            assert.deepEqual(aws(suite.s3.endpoint, ["s3api", "list-multipart-uploads", "--bucket", bucket])?.Uploads ?? [], [], "no incomplete multipart upload left behind");
+            assert.ok(!fs.existsSync(path.join(dataDir, "uploads", "tasks", "drain.alive")), "the heartbeat is retired");
+            assert.equal(sha256(fs.readFileSync(path.join(item, "original"))), meta.sha256, "the item is whole on EFS");
+            const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessagesNotVisible"] }));
+            assert.equal(Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible), 0, "no message left invisible");
+            const visible = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.QUEUE_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+            assert.equal((visible.Messages ?? []).filter((m) => JSON.parse(m.Body ?? "{}").id === id).length, 1, "the item's message is visible again");
+        } finally {
+            gate.release();
+            await gate.stop();
         }
     });
 });
