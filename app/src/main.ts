@@ -107,6 +107,14 @@ async function main(argv: string[]): Promise<number> {
         log.info("archive --once started", { dataDir: config.dataDir, bucket: config.bucket });
         const first = await drain(archiver);
         if (stopping) return interrupted(first.archived);
+        if (first.s3Unreachable !== undefined) {
+            // Nothing received: every receive of a message counts towards the work queue's redrive policy.
+            log.error("archive --once: S3 is unreachable; nothing was received from the work queue and everything stays on EFS", { error: first.s3Unreachable });
+            await finish();
+            await archiver.stop();
+            await retire();
+            return 1;
+        }
         // The run's own log is archived too: close it (queues it), then drain once more with stdout only.
         log.info("archive --once finished draining", { archived: first.archived, failed: first.failed.length });
         await finish();
