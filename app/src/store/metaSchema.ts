@@ -16,7 +16,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** The longest file name (a key's last segment): what most file systems allow. */
 export const MAX_NAME_BYTES = 255;
-/** S3's longest object key. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html ("The object key name … with a maximum length of 1,024 bytes.") */
+/**
+ * S3's longest object key. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html ("The object key
+ * name consists of a sequence of Unicode characters encoded in UTF-8, with a maximum length of 1,024 bytes or
+ * approximately 1,024 Latin characters.")
+ */
 const MAX_KEY_BYTES = 1024;
 /** A MIME type as the app writes it (sniffed or configured): printable ASCII, so it can go into a header as it is. */
 const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
