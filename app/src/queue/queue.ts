@@ -188,10 +188,16 @@ export class WorkQueue {
     }
 
     /**
-     * Looks at up to 10 dead-letter messages without hiding them (VisibilityTimeout 0): they stay visible, so the
-     * dead-letter queue's depth (its alarm) keeps counting them until an operator redrives or purges them.
+     * Takes up to 10 dead-letter messages and hides them for `hideSeconds` ("VisibilityTimeout: The duration (in
+     * seconds) that the received messages are hidden from subsequent retrieve requests after being retrieved by a
+     * ReceiveMessage request", API_ReceiveMessage.html); never deletes them, so they come back and stay on the
+     * dead-letter queue (its alarm) until an operator redrives or purges them. Hidden rather than left visible: a
+     * receive that left them visible would answer the same first ten every time (moto does; SQS promises no order), and
+     * an item dead-lettered behind ten uncleared dead letters would never be quarantined. A wait of 1 s makes it a long
+     * poll, which asks every SQS server, so an empty answer means none is visible ("Long polling … Eliminate false empty
+     * responses by querying all—rather than a subset of—Amazon SQS servers", sqs-short-and-long-polling.html).
      */
-    peekDeadLetters(signal?: AbortSignal): Promise<Received[]> {
-        return this.receive(SQS_BATCH, 0, 0, signal, this.config.deadLetterQueueUrl);
+    takeDeadLetters(hideSeconds: number, signal?: AbortSignal): Promise<Received[]> {
+        return this.receive(SQS_BATCH, 1, hideSeconds, signal, this.config.deadLetterQueueUrl);
     }
 }
