@@ -4,6 +4,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { archiveItem, ItemContext, Slots } from "./archiveItem";
 import { AppConfig } from "../config";
+import { DEAD_LETTER_LOOK_MAX_SECONDS, WORK_QUEUE_POLL_WAIT_SECONDS } from "../contract";
 import { Lease } from "../store/lease";
 import { errorFields, Logger } from "../observability/log";
 import { Metrics } from "../observability/metrics";
@@ -42,9 +43,9 @@ const SETTLE_AFTER_HAND_BACK_MS = 1_500;
  * timeout), so stop() waits for the poll in progress to return and hands back what it brought. 5 s bounds that wait;
  * an idle task makes 12 requests a minute instead of 3.
  */
-const RECEIVE_WAIT_SECONDS = Math.min(5, MAX_WAIT_SECONDS);
-/** The most often a task looks at the dead-letter queue. */
-const DEAD_LETTER_POLL_MAX_MS = 60_000;
+const RECEIVE_WAIT_SECONDS = Math.min(WORK_QUEUE_POLL_WAIT_SECONDS, MAX_WAIT_SECONDS);
+/** The longest a task waits between looks at the dead-letter queue. */
+const DEAD_LETTER_POLL_MAX_MS = DEAD_LETTER_LOOK_MAX_SECONDS * 1000;
 /**
  * How long one look at the dead-letter queue hides the messages it took (queue.ts takeDeadLetters): the next pages of
  * this look, and other tasks' looks meanwhile, get the ones behind them. Half the longest period between looks, so that
