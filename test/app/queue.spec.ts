@@ -161,6 +161,43 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         sqs.destroy();
     });
 
+    it("a black-holed SQS and then a black-holed S3 (connections accepted, never answered) each fail a request within the clients' socket timeout instead of holding it forever: once both answer again, the waiting item is archived", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const queues = await queuesFor(dataDir, { visibilitySeconds: 300 });
+        const sqsHole = await startSilentServer();
+        const s3Hole = await startSilentServer();
+        try {
+            const viaHole = (u: string) => u.replace(queues.SQS_ENDPOINT, sqsHole.endpoint);
+            const env = {
+                DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: s3Hole.endpoint, SQS_ENDPOINT: sqsHole.endpoint, QUEUE_URL: viaHole(queues.QUEUE_URL),
+                DEAD_LETTER_QUEUE_URL: viaHole(queues.DEAD_LETTER_QUEUE_URL), QUEUE_VISIBILITY_SECONDS: "300", MULTIPART_PART_BYTES: String(5 * 1024 * 1024), TASK_ID: "holes",
+            };
+            const w = await track(startApp(env, "work"));
+            // The receive loop's long poll is on a connection that never answers: the route then comes back for new ones.
+            await waitFor("a receive sent into the black hole", () => (sqsHole.accepted() > 0 ? true : undefined));
+            sqsHole.forwardTo(queues.SQS_ENDPOINT);
+            const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+            // Multipart-sized (6 MiB over 5 MiB parts): the SDK's CreateMultipartUpload goes into the S3 black hole.
+            const item = await enqueueItem(sqs, queues.QUEUE_URL, dataDir, "big.pdf", pdf(6 * 1024 * 1024), "application/pdf");
+            sqs.destroy();
+            await waitFor("the item received once the receive in the black hole failed", () => (w.lines().some((l) => l.msg === "processing started" && l.uploadId === item.id) ? true : undefined), 120_000);
+            // Every connection the hole accepted so far holds a request it never answers: the archive's first S3 request
+            // (the multipart upload's creation) needs a connection of its own.
+            const before = s3Hole.accepted();
+            await waitFor("the archive's S3 request sent into the black hole", () => (s3Hole.accepted() > before ? true : undefined));
+            s3Hole.forwardTo(suite.s3.endpoint);
+            // The request in the hole fails by the socket timeout; the SDK's second attempt (or the archiver's retry)
+            // goes through the route that came back. Without a socket timeout it waits forever, message held.
+            await waitFor("the item archived", () => (w.lines().some((l) => l.msg === "archived" && l.uploadId === item.id) ? true : undefined), 120_000);
+            assert.equal(keysIn(bucket).get(item.key), 1);
+            assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), []);
+        } finally {
+            sqsHole.close();
+            s3Hole.close();
+        }
+    });
+
     it("SIGTERM hands the messages of unfinished items back at once (each replaced by a fresh one): another task archives them long before their visibility timeout", async () => {
         const bucket = newBucket();
         const dataDir = tempDataDir();

@@ -80,8 +80,11 @@ export class WorkQueue {
                 httpAgent: new Agent(agentOptions),
                 httpsAgent: new HttpsAgent(agentOptions),
                 connectionTimeout: 3000,
-                // Above the long poll's 20 s, so that a ReceiveMessage waiting for messages is not cut off.
-                requestTimeout: (MAX_WAIT_SECONDS + 10) * 1000,
+                // The longest a socket may stay silent: above the long poll's 20 s, so that a ReceiveMessage waiting for
+                // messages is not cut off, and finite, so that a black-holed endpoint fails the call instead of holding
+                // the receive loop (or a hand-back, a visibility extension) forever. socketTimeout, not requestTimeout,
+                // which in @smithy/node-http-handler 4.x only logs a warning unless throwOnRequestTimeout (s3/s3.ts).
+                socketTimeout: (MAX_WAIT_SECONDS + 10) * 1000,
             },
         });
     }
