@@ -169,8 +169,8 @@ export function queueAlarmSpecs(queue: NonNullable<MonitoringArgs["queue"]>, old
             description: `The oldest message on the work queue has waited more than ${oldestItemMinutes} minutes (monitoring.oldestItemMinutes): its item is durable on EFS but nobody archives it. S3 unreachable or denied (/status, doctor check archive-access), no task running (running-below-desired), or scaling at maxCount. A message received three times without being deleted no longer counts here (SQS moves it to the back); the dead-letter alarm catches those.`,
         },
         {
-            // The app drains the dead-letter queue into uploads/quarantine within seconds, so its depth alone is rarely seen
-            // by a one-minute sample; its receives are. Redrive moves do not count in NumberOfMessagesSent, and are seen
+            // The app keeps dead letters (the operator clears them), but each task's look hides what it takes for 30 s
+            // (archiver.ts, deadLetters), so a one-minute sample of the depth may miss them; its receives are not missed. Redrive moves do not count in NumberOfMessagesSent, and are seen
             // as depth until a task receives them. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/dead-letter-queues-alarms-cloudwatch.html
             role: "queue-dead-letters", periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1, comparison: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching",
             description: "A message reached the work queue's dead-letter queue: its item was received maxReceiveCount times without being archived (it failed every time, or killed the task working on it). The app quarantines it under uploads/quarantine/<id> with its receive count and last error: read reason.json and the log lines with that uploadId. A depth that stays above 0 means no task consumes the dead-letter queue.",

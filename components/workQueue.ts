@@ -222,16 +222,26 @@ export class WorkQueue extends pulumi.ComponentResource {
     }
 
     /**
-     * Lets a role consume both queues: receive, keep invisible while working (ChangeMessageVisibility), delete, and
-     * read the attributes (the visibility timeout, the depth), on the work queue and on the dead-letter queue (whose
-     * messages become quarantined items); kms:Decrypt through SQS under SSE-KMS. Never PurgeQueue, SetQueueAttributes
-     * or DeleteQueue. The same grantee again returns the same grant. The batch calls need nothing more: "setting
-     * permissions for SendMessage, DeleteMessage, or ChangeMessageVisibility sets permissions for the corresponding batch
-     * versions of the actions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html
+     * Lets a role consume the work queue: receive, keep invisible while working (ChangeMessageVisibility), delete, and
+     * read its visibility timeout (GetQueueAttributes); and receive from the dead-letter queue (whose messages become
+     * quarantined items; the app never deletes them or changes them there: the operator clears them); kms:Decrypt
+     * through SQS under SSE-KMS. Exactly the calls the app makes (app/src/queue/queue.ts; test/iam/queue.spec.ts checks
+     * both). Never PurgeQueue, SetQueueAttributes or DeleteQueue. The same grantee again returns the same grant. The
+     * batch calls need nothing more: "setting permissions for SendMessage, DeleteMessage, or ChangeMessageVisibility sets
+     * permissions for the corresponding batch versions of the actions."
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html
      */
     public grantConsume(grantee: Grantee): aws.iam.RolePolicy {
         const actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
-        return this.grant(grantee, "consume", [{ Sid: "ConsumeWorkAndDeadLetters", Effect: "Allow", Action: actions, Resource: [this.queueArn, this.deadLetterQueueArn] }], ["kms:Decrypt"]);
+        return this.grant(
+            grantee,
+            "consume",
+            [
+                { Sid: "ConsumeWork", Effect: "Allow", Action: actions, Resource: this.queueArn },
+                { Sid: "ReadDeadLetters", Effect: "Allow", Action: ["sqs:ReceiveMessage"], Resource: this.deadLetterQueueArn },
+            ],
+            ["kms:Decrypt"],
+        );
     }
 
     /**

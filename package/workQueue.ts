@@ -27,7 +27,7 @@ export interface WorkQueueArgs {
     readonly kmsKeyArn?: pulumi.Input<string>;
     /** Roles allowed to send to the work queue (sqs:SendMessage only). Defaults to none. */
     readonly senders?: QueueClient[];
-    /** Roles allowed to receive, extend, delete and read attributes on both queues (never purge). Defaults to none. */
+    /** Roles allowed to receive, extend, delete and read attributes on the work queue, and to receive from the dead-letter queue (never purge). Defaults to none. */
     readonly consumers?: QueueClient[];
 }
 

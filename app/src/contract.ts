@@ -58,3 +58,16 @@ export const STOP_TIMEOUT_SECONDS = 60;
  * margin below STOP_TIMEOUT_SECONDS is for the process's own exit and stdout reaching the log driver.
  */
 export const SHUTDOWN_DEADLINE_SECONDS = STOP_TIMEOUT_SECONDS - 10;
+
+/**
+ * How long each of a consumer's ReceiveMessage calls on the work queue waits for a message (app/src/archive/archiver.ts):
+ * an idle task sends one every this many seconds. Not SQS's 20 s maximum: a stopping task waits for the poll in
+ * progress instead of aborting it. The cost model (tools/cost/model.ts) prices the idle polls from it.
+ */
+export const WORK_QUEUE_POLL_WAIT_SECONDS = 5;
+
+/**
+ * The longest a consumer waits between looks at the dead-letter queue (shorter when the work queue's visibility timeout
+ * is): each look is one ReceiveMessage when the dead-letter queue is empty. The cost model prices the looks from it.
+ */
+export const DEAD_LETTER_LOOK_MAX_SECONDS = 60;

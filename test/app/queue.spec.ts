@@ -106,19 +106,96 @@ describe("app: the SQS work queue — poison items, hand-back on SIGTERM, messag
         const keys = keysIn(bucket);
         for (const [key] of rest) assert.equal(keys.get(key), 1, `${key} archived once`);
         assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), [], "nothing else waits on EFS");
-        // Kept for the dead-letter queue's depth alarm (archiver.ts, deadLetters): the operator clears it.
-        const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessages"] }));
+        // Kept on the dead-letter queue for its alarm (archiver.ts, deadLetters): the operator clears it. A task's look
+        // hides what it takes for 30 s at most, so with the fleet stopped every dead letter becomes visible again.
+        for (const a of apps) await a.stop();
+        const dlq = await waitFor(
+            "the dead letters visible again once no task looks at them",
+            async () => {
+                const r = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+                return Number(r.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 ? r : undefined;
+            },
+            60_000,
+            500,
+        );
         const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
         // The poison's message stays visible there for the alarm. It may not be alone: a message a task had just received
         // when it was killed counts a receive too, so with maxReceiveCount 2 a bystander (here, now and then, a log
         // item) can follow it; it is quarantined with its reason like the poison, never lost.
         const bodies = (dead.Messages ?? []).map((m) => JSON.parse(m.Body!));
-        assert.ok(Number(dlq.Attributes?.ApproximateNumberOfMessages) >= 1, "the dead-letter message stays visible for the alarm");
+        assert.ok(Number(dlq.Attributes?.ApproximateNumberOfMessages) >= 1, "the dead-letter message stays on the dead-letter queue for the alarm");
         assert.ok(bodies.some((b) => b.id === poison.id), `the poison's message is in the dead-letter queue: ${JSON.stringify(bodies)}`);
         for (const b of bodies.filter((b) => b.id !== poison.id)) {
             assert.ok(fs.existsSync(path.join(dataDir, "uploads", "quarantine", b.id, "reason.json")), `a bystander in the dead-letter queue is quarantined with its reason: ${b.id}`);
         }
         sqs.destroy();
+    });
+
+    it("the dead-letter look quarantines a dead-lettered item however many older dead letters wait uncleared before it (foreign bodies, items quarantined already)", async () => {
+        const dataDir = tempDataDir();
+        const queues = await queuesFor(dataDir, { maxReceiveCount: 2, visibilitySeconds: 2 });
+        const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+        // Dead letters an operator has not cleared yet: they stay visible for the depth alarm (archiver.ts, deadLetters).
+        // Sent straight to the dead-letter queue (as if redriven earlier) so that the spec waits on no visibility timeout.
+        for (let i = 0; i < 12; i++) {
+            const body = i % 2 === 0 ? `not json ${i}` : JSON.stringify({ id: `gone-${i}`, kind: "upload", size: 1, sha256: "00" });
+            await sqs.send(new SendMessageCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, MessageBody: body }));
+        }
+        // The newest dead letter: an item still on EFS (sent once, so marked), whose message the redrive policy moved.
+        const id = randomUUID();
+        const dir = path.join(dataDir, "uploads", "incoming", id);
+        fs.mkdirSync(dir, { recursive: true });
+        const bytes = pdf(2000);
+        fs.writeFileSync(path.join(dir, "original"), bytes);
+        const meta = { id, kind: "upload", name: "late.pdf", size: bytes.length, sha256: sha256(bytes), contentType: "application/pdf", key: `uploads/${id}/late.pdf`, receivedAt: new Date().toISOString() };
+        fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta), { mode: 0o440 });
+        await sqs.send(new SendMessageCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, MessageBody: JSON.stringify({ id, kind: "upload", size: bytes.length, sha256: meta.sha256 }) }));
+
+        await track(startApp({ ...queues, DATA_DIR: dataDir, BUCKET: newBucket(), S3_ENDPOINT: suite.s3.endpoint, TASK_ID: "dlq-reader", QUEUE_VISIBILITY_SECONDS: "2", MAX_RECEIVE_COUNT: "2" }, "work"));
+        const reasonFile = path.join(dataDir, "uploads", "quarantine", id, "reason.json");
+        await waitFor("the dead-lettered item in quarantine with its reason", () => (fs.existsSync(reasonFile) ? true : undefined), 60_000);
+        assert.match(JSON.parse(fs.readFileSync(reasonFile, "utf8")).reason, /dead-letter queue/);
+        const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.DEAD_LETTER_QUEUE_URL, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+        const kept = Number(dlq.Attributes?.ApproximateNumberOfMessages) + Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible);
+        assert.equal(kept, 13, "every dead letter is kept for the alarm (none deleted by the look)");
+        sqs.destroy();
+    });
+
+    it("a black-holed SQS and then a black-holed S3 (connections accepted, never answered) each fail a request within the clients' socket timeout instead of holding it forever: once both answer again, the waiting item is archived", async () => {
+        const bucket = newBucket();
+        const dataDir = tempDataDir();
+        const queues = await queuesFor(dataDir, { visibilitySeconds: 300 });
+        const sqsHole = await startSilentServer();
+        const s3Hole = await startSilentServer();
+        try {
+            const viaHole = (u: string) => u.replace(queues.SQS_ENDPOINT, sqsHole.endpoint);
+            const env = {
+                DATA_DIR: dataDir, BUCKET: bucket, S3_ENDPOINT: s3Hole.endpoint, SQS_ENDPOINT: sqsHole.endpoint, QUEUE_URL: viaHole(queues.QUEUE_URL),
+                DEAD_LETTER_QUEUE_URL: viaHole(queues.DEAD_LETTER_QUEUE_URL), QUEUE_VISIBILITY_SECONDS: "300", MULTIPART_PART_BYTES: String(5 * 1024 * 1024), TASK_ID: "holes",
+            };
+            const w = await track(startApp(env, "work"));
+            // The receive loop's long poll is on a connection that never answers: the route then comes back for new ones.
+            await waitFor("a receive sent into the black hole", () => (sqsHole.accepted() > 0 ? true : undefined));
+            sqsHole.forwardTo(queues.SQS_ENDPOINT);
+            const sqs = new SQSClient({ endpoint: queues.SQS_ENDPOINT, region: CREDENTIALS.AWS_REGION, credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY } });
+            // Multipart-sized (6 MiB over 5 MiB parts): the SDK's CreateMultipartUpload goes into the S3 black hole.
+            const item = await enqueueItem(sqs, queues.QUEUE_URL, dataDir, "big.pdf", pdf(6 * 1024 * 1024), "application/pdf");
+            sqs.destroy();
+            await waitFor("the item received once the receive in the black hole failed", () => (w.lines().some((l) => l.msg === "processing started" && l.uploadId === item.id) ? true : undefined), 120_000);
+            // Every connection the hole accepted so far holds a request it never answers: the archive's first S3 request
+            // (the multipart upload's creation) needs a connection of its own.
+            const before = s3Hole.accepted();
+            await waitFor("the archive's S3 request sent into the black hole", () => (s3Hole.accepted() > before ? true : undefined));
+            s3Hole.forwardTo(suite.s3.endpoint);
+            // The request in the hole fails by the socket timeout; the SDK's second attempt (or the archiver's retry)
+            // goes through the route that came back. Without a socket timeout it waits forever, message held.
+            await waitFor("the item archived", () => (w.lines().some((l) => l.msg === "archived" && l.uploadId === item.id) ? true : undefined), 120_000);
+            assert.equal(keysIn(bucket).get(item.key), 1);
+            assert.deepEqual(fs.readdirSync(path.join(dataDir, "uploads", "incoming")), []);
+        } finally {
+            sqsHole.close();
+            s3Hole.close();
+        }
     });
 
     it("SIGTERM hands the messages of unfinished items back at once (each replaced by a fresh one): another task archives them long before their visibility timeout", async () => {

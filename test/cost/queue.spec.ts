@@ -18,15 +18,16 @@ const base: CostInput = {
 };
 
 describe("cost: the work queue (issue 19)", () => {
-    it("prices a million items (3 requests each) and two tasks' 20 s long polls on the work queue, and the polls on the dead-letter queue, at $0.40 per million", () => {
+    it("prices a million items (3 requests each) and two tasks' polls at the app's pace — the work queue every 5 s, the dead-letter queue once a minute — at $0.40 per million", () => {
         const estimate = estimateMonthlyCost({ ...base, queue: { consumerTasks: 2 } }, LIST_PRICES);
         const lines = estimate.lines.filter((l) => l.service === "SQS").map((l) => [l.item, l.quantity, l.usd]);
-        // 2 tasks × 131,400 polls (730 h × 3,600 s / 20 s) = 262,800 per queue.
+        // Work queue: 2 tasks × 525,600 polls (730 h × 3,600 s / 5 s, archiver.ts's wait) = 1,051,200 besides 3,000,000.
+        // Dead-letter queue: 2 tasks × 43,800 looks (730 h × 60). (A model of 20 s polls on both priced 262,800 each.)
         assert.deepStrictEqual(lines, [
-            ["SQS requests (work queue)", 3.2628, 1.31],
-            ["SQS requests (dead-letter queue)", 0.2628, 0.11],
+            ["SQS requests (work queue)", 4.0512, 1.62],
+            ["SQS requests (dead-letter queue)", 0.0876, 0.04],
         ]);
-        assert.strictEqual(estimate.monthlyUsd, 1.42);
+        assert.strictEqual(estimate.monthlyUsd, 1.66);
     });
     it("prices nothing for a stack without the queue", () => {
         assert.deepStrictEqual(estimateMonthlyCost(base, LIST_PRICES).lines, []);

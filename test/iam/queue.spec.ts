@@ -9,6 +9,8 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { allOfType, deps, json, oneOfType, PROD_UPDATE_OVERRIDES, stackRun, StackRun } from "../mocks";
 
@@ -18,8 +20,26 @@ const KMS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/4444-sqs`;
 type Policy = { Version: string; Statement: any[] };
 
 const WORK_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
-const DEAD_LETTER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+/** The app only takes dead letters (archiver.ts deadLetters): it never deletes, moves or measures them; the operator does. */
+const DEAD_LETTER_ACTIONS = ["sqs:ReceiveMessage"];
 const NEVER = ["sqs:PurgeQueue", "sqs:SetQueueAttributes", "sqs:DeleteQueue", "sqs:AddPermission", "sqs:StartMessageMoveTask"];
+const NEVER_ON_DEAD_LETTERS = WORK_ACTIONS.filter((a) => !DEAD_LETTER_ACTIONS.includes(a));
+
+/**
+ * The IAM action each SQS command the app sends needs: the batch commands need their single action ("setting
+ * permissions for SendMessage, DeleteMessage, or ChangeMessageVisibility sets permissions for the corresponding batch
+ * versions of the actions", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
+ */
+const ACTION_OF_COMMAND: Record<string, string> = {
+    SendMessageCommand: "sqs:SendMessage",
+    SendMessageBatchCommand: "sqs:SendMessage",
+    ReceiveMessageCommand: "sqs:ReceiveMessage",
+    DeleteMessageCommand: "sqs:DeleteMessage",
+    DeleteMessageBatchCommand: "sqs:DeleteMessage",
+    ChangeMessageVisibilityCommand: "sqs:ChangeMessageVisibility",
+    ChangeMessageVisibilityBatchCommand: "sqs:ChangeMessageVisibility",
+    GetQueueAttributesCommand: "sqs:GetQueueAttributes",
+};
 const TLS = { "aws:SecureTransport": "true" };
 
 interface Rendered {
@@ -72,6 +92,23 @@ const defaultKeyPolicy = (): Policy => ({
 
 describe("IAM proven by simulation: the work queue's calls of every role (issue 19)", function () {
     this.timeout(600_000);
+
+    it("simulates exactly the SQS calls the app makes: every command app/src sends is one of the work queue's actions, and each action is sent", () => {
+        const appSrc = path.join(__dirname, "..", "..", "app", "src");
+        const sent = new Set<string>();
+        const walk = (dir: string): void => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const f = path.join(dir, e.name);
+                if (e.isDirectory()) walk(f);
+                else if (f.endsWith(".ts")) for (const m of fs.readFileSync(f, "utf8").matchAll(/new (\w+Command)\(\{\s*QueueUrl/g)) sent.add(m[1]);
+            }
+        };
+        walk(appSrc);
+        const unknown = [...sent].filter((c) => !(c in ACTION_OF_COMMAND));
+        assert.deepEqual(unknown, [], "an SQS command the app sends that this spec does not map to an IAM action (map it, grant it, simulate it)");
+        assert.deepEqual([...new Set([...sent].map((c) => ACTION_OF_COMMAND[c]))].sort(), [...WORK_ACTIONS].sort());
+    });
+
     const variants: [string, string, Record<string, string>, string[]][] = [
         ["prod", "prod", PROD_UPDATE_OVERRIDES, ["app-task-role", "worker-task-role", "app-drain-task-role"]],
         ["dev (no worker)", "dev", {}, ["app-task-role", "app-drain-task-role"]],
@@ -102,7 +139,7 @@ describe("IAM proven by simulation: the work queue's calls of every role (issue 
                 assert.deepEqual(refused, []);
             });
 
-            it("refuses those roles: without TLS, another queue, sending to the dead-letter queue, purge/attributes/deletion", async () => {
+            it("refuses those roles: without TLS, another queue, anything but a receive on the dead-letter queue, purge/attributes/deletion", async () => {
                 const other = `arn:aws:sqs:${REGION}:${ACCOUNT}:someone-elses-queue`;
                 const allowed: string[] = [];
                 for (const name of consumers) {
@@ -111,7 +148,7 @@ describe("IAM proven by simulation: the work queue's calls of every role (issue 
                         ...WORK_ACTIONS.map((a): [string, string, Record<string, string>, Policy] => [a, r.queue.arn, { "aws:SecureTransport": "false" }, r.queue.policy]),
                         ...DEAD_LETTER_ACTIONS.map((a): [string, string, Record<string, string>, Policy] => [a, r.deadLetters.arn, { "aws:SecureTransport": "false" }, r.deadLetters.policy]),
                         ...WORK_ACTIONS.map((a): [string, string, Record<string, string>, Policy] => [a, other, TLS, { Version: "2012-10-17", Statement: [] }]),
-                        ["sqs:SendMessage", r.deadLetters.arn, TLS, r.deadLetters.policy],
+                        ...NEVER_ON_DEAD_LETTERS.map((a): [string, string, Record<string, string>, Policy] => [a, r.deadLetters.arn, TLS, r.deadLetters.policy]),
                         ...NEVER.flatMap((a) => [[a, r.queue.arn, TLS, r.queue.policy], [a, r.deadLetters.arn, TLS, r.deadLetters.policy]] as [string, string, Record<string, string>, Policy][]),
                     ];
                     for (const [action, resource, context, policy] of mustDeny) {

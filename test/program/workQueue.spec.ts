@@ -135,7 +135,7 @@ describe("WorkQueue and its grants (mocks)", () => {
         assert.deepStrictEqual(kms("web-queue-consume").Condition, { StringEquals: { "kms:ViaService": "sqs.us-east-1.amazonaws.com" } });
     });
 
-    it("grants send (the work queue only) and consume (both queues, no purge or attribute changes) in identity policies; the same grant twice is one", async () => {
+    it("grants send (the work queue only) and consume (the work queue; only receives on the dead-letter queue; no purge or attribute changes) in identity policies; the same grant twice is one", async () => {
         const q = new WorkQueue("work");
         const web = { name: "web", role: role("web-role") };
         const first = q.grantSend(web);
@@ -148,7 +148,8 @@ describe("WorkQueue and its grants (mocks)", () => {
         assert.deepStrictEqual(policies.map((p) => p.name).sort(), ["web-queue-consume", "web-queue-send"]);
         assert.deepStrictEqual(json(named(policies, "web-queue-send").inputs.policy).Statement, [{ Sid: "SendWork", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: arn }]);
         assert.deepStrictEqual(json(named(policies, "web-queue-consume").inputs.policy).Statement, [
-            { Sid: "ConsumeWorkAndDeadLetters", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], Resource: [arn, dlqArn] },
+            { Sid: "ConsumeWork", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], Resource: arn },
+            { Sid: "ReadDeadLetters", Effect: "Allow", Action: ["sqs:ReceiveMessage"], Resource: dlqArn },
         ]);
         const env = await new Promise<Record<string, string>>((resolve) => pulumi.all(environment).apply((e) => resolve(e as Record<string, string>)));
         assert.deepStrictEqual(env, { QUEUE_URL: named(queues, "work-queue").outputs.url, DEAD_LETTER_QUEUE_URL: named(queues, "work-dead-letters").outputs.url, MAX_RECEIVE_COUNT: "3" });

@@ -6,6 +6,7 @@
 import type { ThroughputMode } from "../../components/sharedFileSystem";
 import type { UsageAssumptions } from "../../config/sections";
 import { HOURS_PER_MONTH, Price, PriceTable } from "./prices";
+import { DEAD_LETTER_LOOK_MAX_SECONDS, WORK_QUEUE_POLL_WAIT_SECONDS } from "../../app/src/contract";
 
 // The usage assumptions and throughput modes are the stack config's own types: one definition, no drift.
 export type { UsageAssumptions };
@@ -112,8 +113,10 @@ export interface CostEstimate {
 
 /** issue 19: SQS requests per archived item: send, receive (batched, at most one each), delete. */
 export const REQUESTS_PER_MESSAGE = 3;
-/** issue 19: one 20-second long poll after another for a month: 730 h × 3,600 s / 20 s. */
-export const LONG_POLLS_PER_TASK_MONTH = (HOURS_PER_MONTH * 3600) / 20;
+/** issue 19: an idle consumer's polls of the work queue in a month, one after another (730 h × 3,600 s / 5 s). */
+export const WORK_QUEUE_POLLS_PER_TASK_MONTH = (HOURS_PER_MONTH * 3600) / WORK_QUEUE_POLL_WAIT_SECONDS;
+/** issue 19: a consumer's looks at the (empty) dead-letter queue in a month, one a minute at most (730 h × 60). */
+export const DEAD_LETTER_LOOKS_PER_TASK_MONTH = (HOURS_PER_MONTH * 3600) / DEAD_LETTER_LOOK_MAX_SECONDS;
 
 const roundToCent = (usd: number): number => Math.round((usd + Number.EPSILON) * 100) / 100;
 
@@ -259,13 +262,15 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
 
     if (input.queue) {
         // issue 19: per item one SendMessage, its share of a batched ReceiveMessage and one DeleteMessage (the app's
-        // budget is 3 calls per archived file), plus what every consumer task spends waiting: one 20-second long poll
-        // after another on each queue, answered empty when there is no work.
+        // budget is 3 calls per archived file), plus what every consumer task spends waiting, at the app's own pace
+        // (app/src/contract.ts): a poll of the work queue every WORK_QUEUE_POLL_WAIT_SECONDS, answered empty when there is
+        // no work, and a look at the dead-letter queue at most once a minute.
         const messages = usage.queueMessages ?? 0;
-        const pollsPerQueue = input.queue.consumerTasks * LONG_POLLS_PER_TASK_MONTH;
-        add("SQS requests (work queue)", "SQS", (messages * REQUESTS_PER_MESSAGE + pollsPerQueue) / 1e6, prices.sqsStandardRequests,
-            `${fmt(messages)} messages × ${REQUESTS_PER_MESSAGE} (send, receive, delete) + ${input.queue.consumerTasks} task${input.queue.consumerTasks === 1 ? "" : "s"} × ${fmt(LONG_POLLS_PER_TASK_MONTH)} 20 s long polls; the free tier (1 million requests/month) not deducted`);
-        add("SQS requests (dead-letter queue)", "SQS", pollsPerQueue / 1e6, prices.sqsStandardRequests, `${input.queue.consumerTasks} task${input.queue.consumerTasks === 1 ? "" : "s"} × ${fmt(LONG_POLLS_PER_TASK_MONTH)} 20 s long polls`);
+        const tasks = input.queue.consumerTasks;
+        const taskWord = `${tasks} task${tasks === 1 ? "" : "s"}`;
+        add("SQS requests (work queue)", "SQS", (messages * REQUESTS_PER_MESSAGE + tasks * WORK_QUEUE_POLLS_PER_TASK_MONTH) / 1e6, prices.sqsStandardRequests,
+            `${fmt(messages)} messages × ${REQUESTS_PER_MESSAGE} (send, receive, delete) + ${taskWord} × ${fmt(WORK_QUEUE_POLLS_PER_TASK_MONTH)} ${WORK_QUEUE_POLL_WAIT_SECONDS} s polls; the free tier (1 million requests/month) not deducted`);
+        add("SQS requests (dead-letter queue)", "SQS", (tasks * DEAD_LETTER_LOOKS_PER_TASK_MONTH) / 1e6, prices.sqsStandardRequests, `${taskWord} × ${fmt(DEAD_LETTER_LOOKS_PER_TASK_MONTH)} looks (one a minute)`);
     }
 
     const saved = savings.filter((x) => x.usd > 0);

@@ -4,6 +4,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { archiveItem, ItemContext, Slots } from "./archiveItem";
 import { AppConfig } from "../config";
+import { DEAD_LETTER_LOOK_MAX_SECONDS, WORK_QUEUE_POLL_WAIT_SECONDS } from "../contract";
 import { Lease } from "../store/lease";
 import { errorFields, Logger } from "../observability/log";
 import { Metrics } from "../observability/metrics";
@@ -42,9 +43,17 @@ const SETTLE_AFTER_HAND_BACK_MS = 1_500;
  * timeout), so stop() waits for the poll in progress to return and hands back what it brought. 5 s bounds that wait;
  * an idle task makes 12 requests a minute instead of 3.
  */
-const RECEIVE_WAIT_SECONDS = Math.min(5, MAX_WAIT_SECONDS);
-/** The most often a task looks at the dead-letter queue. */
-const DEAD_LETTER_POLL_MAX_MS = 60_000;
+const RECEIVE_WAIT_SECONDS = Math.min(WORK_QUEUE_POLL_WAIT_SECONDS, MAX_WAIT_SECONDS);
+/** The longest a task waits between looks at the dead-letter queue. */
+const DEAD_LETTER_POLL_MAX_MS = DEAD_LETTER_LOOK_MAX_SECONDS * 1000;
+/**
+ * How long one look at the dead-letter queue hides the messages it took (queue.ts takeDeadLetters): the next pages of
+ * this look, and other tasks' looks meanwhile, get the ones behind them. Half the longest period between looks, so that
+ * an uncleared dead letter is visible (the depth alarm) about half of each minute and received (the same alarm) in it.
+ */
+const DEAD_LETTER_HIDE_SECONDS = 30;
+/** Pages of 10 one look takes at most: it ends earlier at an empty answer. */
+const DEAD_LETTER_PAGES = 10;
 
 export interface Attempt {
     failures: number;
@@ -425,10 +434,18 @@ export class Archiver {
      * The Amazon Resource Name (ARN) of the dead-letter queue to which Amazon SQS moves messages after the value of
      * maxReceiveCount is exceeded." (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html) The dead-letter
      * messages are kept, visible, for the queue-depth alarm: the quarantine is the app's record, the alarm the
-     * operator's, and the operator clears it (redrive or purge) once the items are dealt with.
+     * operator's, and the operator clears it (redrive or purge) once the items are dealt with. A look pages through
+     * them, each page hidden for {@link DEAD_LETTER_HIDE_SECONDS}, so that uncleared dead letters never hide the newest.
      */
     async deadLetters(): Promise<void> {
-        const messages = await this.queue.peekDeadLetters(this.abort.signal);
+        for (let page = 0; page < DEAD_LETTER_PAGES && !this.abort.signal.aborted; page++) {
+            const messages = await this.queue.takeDeadLetters(DEAD_LETTER_HIDE_SECONDS, this.abort.signal);
+            if (messages.length === 0) return;
+            await this.quarantineDeadLetters(messages);
+        }
+    }
+
+    private async quarantineDeadLetters(messages: readonly Received[]): Promise<void> {
         for (const m of messages) {
             const id = m.item?.id;
             if (!id) continue;

@@ -80,8 +80,11 @@ export class WorkQueue {
                 httpAgent: new Agent(agentOptions),
                 httpsAgent: new HttpsAgent(agentOptions),
                 connectionTimeout: 3000,
-                // Above the long poll's 20 s, so that a ReceiveMessage waiting for messages is not cut off.
-                requestTimeout: (MAX_WAIT_SECONDS + 10) * 1000,
+                // The longest a socket may stay silent: above the long poll's 20 s, so that a ReceiveMessage waiting for
+                // messages is not cut off, and finite, so that a black-holed endpoint fails the call instead of holding
+                // the receive loop (or a hand-back, a visibility extension) forever. socketTimeout, not requestTimeout,
+                // which in @smithy/node-http-handler 4.x only logs a warning unless throwOnRequestTimeout (s3/s3.ts).
+                socketTimeout: (MAX_WAIT_SECONDS + 10) * 1000,
             },
         });
     }
@@ -188,10 +191,16 @@ export class WorkQueue {
     }
 
     /**
-     * Looks at up to 10 dead-letter messages without hiding them (VisibilityTimeout 0): they stay visible, so the
-     * dead-letter queue's depth (its alarm) keeps counting them until an operator redrives or purges them.
+     * Takes up to 10 dead-letter messages and hides them for `hideSeconds` ("VisibilityTimeout: The duration (in
+     * seconds) that the received messages are hidden from subsequent retrieve requests after being retrieved by a
+     * ReceiveMessage request", API_ReceiveMessage.html); never deletes them, so they come back and stay on the
+     * dead-letter queue (its alarm) until an operator redrives or purges them. Hidden rather than left visible: a
+     * receive that left them visible would answer the same first ten every time (moto does; SQS promises no order), and
+     * an item dead-lettered behind ten uncleared dead letters would never be quarantined. A wait of 1 s makes it a long
+     * poll, which asks every SQS server, so an empty answer means none is visible ("Long polling … Eliminate false empty
+     * responses by querying all—rather than a subset of—Amazon SQS servers", sqs-short-and-long-polling.html).
      */
-    peekDeadLetters(signal?: AbortSignal): Promise<Received[]> {
-        return this.receive(SQS_BATCH, 0, 0, signal, this.config.deadLetterQueueUrl);
+    takeDeadLetters(hideSeconds: number, signal?: AbortSignal): Promise<Received[]> {
+        return this.receive(SQS_BATCH, 1, hideSeconds, signal, this.config.deadLetterQueueUrl);
     }
 }

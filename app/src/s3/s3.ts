@@ -23,10 +23,15 @@ export function makeClient(config: AppConfig): S3Client {
         requestHandler: {
             httpAgent: new Agent(agentOptions),
             httpsAgent: new HttpsAgent(agentOptions),
-            // Bounds, not budgets: requestTimeout is the longest a socket may stay silent mid-request (a part upload
-            // keeps it busy), so a black-holed endpoint fails in seconds instead of hanging for two minutes.
+            // Bounds, not budgets: socketTimeout is the longest a socket may stay silent mid-request (a part upload
+            // keeps it busy), so a black-holed endpoint fails in seconds instead of holding the request forever. Not
+            // requestTimeout: in @smithy/node-http-handler 4.x that is the whole request's duration and, without
+            // throwOnRequestTimeout, only logs a warning ("Because requestTimeout was for a long time incorrectly being
+            // set as a socket idle timeout, users must also opt-in for request timeout thrown errors", @smithy/types
+            // NodeHttpHandlerOptions); socketTimeout: "The maximum time in milliseconds that a socket may remain idle
+            // before it is closed." (test/app/queue.spec.ts, "a black-holed SQS and then a black-holed S3 …")
             connectionTimeout: 3000,
-            requestTimeout: 30000,
+            socketTimeout: 30000,
         },
     });
     // A request that carries the SHA-256 of its body as x-amz-checksum-sha256 (every PutObject and
