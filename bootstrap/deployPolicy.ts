@@ -520,7 +520,8 @@ export function deployPolicies(scope: DeployScope): Record<DeployPart, PolicyDoc
 
 /**
  * The preview role: what `pulumi preview` of this project reads from AWS besides its state (the data sources: caller
- * identity needs no permission; availability zones and route tables; the ECR login of the image build).
+ * identity needs no permission; availability zones and route tables; the ECR login of the image build; the alarm
+ * topic's key when a stack passes one in, which the program describes to refuse an AWS managed key).
  */
 export function previewPolicy(scope: Pick<DeployScope, "regions">): PolicyDocument {
     return {
@@ -529,7 +530,7 @@ export function previewPolicy(scope: Pick<DeployScope, "regions">): PolicyDocume
             {
                 Sid: "ReadWhatThePreviewLooksUp",
                 Effect: "Allow",
-                Action: ["ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecr:GetAuthorizationToken"],
+                Action: ["ec2:DescribeAvailabilityZones", "ec2:DescribeRouteTables", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecr:GetAuthorizationToken", "kms:DescribeKey"],
                 Resource: "*",
                 Condition: { StringEquals: { "aws:RequestedRegion": [...scope.regions] } },
             },

@@ -60,6 +60,18 @@ export function validateContentDeliveryArgs(args: Omit<ContentDeliveryArgs, "buc
     if ((args.aliases?.length ?? 0) > 0 && args.certificateArn === undefined) {
         problems.push({ property: "aliases", reason: "need certificateArn: CloudFront serves a custom domain only with a certificate that covers it" });
     }
+    // CloudFront API reference, ViewerCertificate: "If the distribution doesn't use Aliases (also known as alternate domain
+    // names or CNAMEs)—that is, if the distribution uses the CloudFront domain name such as d111111abcdef8.cloudfront.net—set
+    // CloudFrontDefaultCertificate to true and leave all other fields empty."
+    // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ViewerCertificate.html
+    // Without an alias, viewers (and the app's CDN_BASE_URL) reach *.cloudfront.net, where TLSv1 applies: a certificate's
+    // TLSv1.2_2021 would claim what no viewer of this distribution gets.
+    if (args.certificateArn !== undefined && (args.aliases?.length ?? 0) === 0) {
+        problems.push({
+            property: "certificateArn",
+            reason: "needs aliases: the certificate and its TLS 1.2 policy apply only to the custom domain names it covers; without one, viewers use *.cloudfront.net on CloudFront's default certificate (TLSv1). Add aliases the certificate covers, or leave certificateArn unset",
+        });
+    }
     if (args.webAclArn !== undefined && !WAF_CLOUDFRONT_ACL.test(args.webAclArn)) {
         problems.push({ property: "webAclArn", reason: `must be a WAFv2 web ACL ARN with scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>); got ${JSON.stringify(args.webAclArn)}` });
     }

@@ -10,8 +10,9 @@ export interface MonitoringSettings {
     /**
      * A customer managed KMS key (key ARN or alias ARN) that encrypts the alarm topic instead of the key the Monitoring
      * component creates; its key policy must let `cloudwatch.amazonaws.com` use it (kms:Decrypt, kms:GenerateDataKey*),
-     * or no alarm notification is ever delivered. AWS managed keys (`alias/aws/sns`, any `alias/aws/*`) are refused:
-     * their policies cannot admit CloudWatch. Defaults to a key the component creates, with rotation on and that grant.
+     * or no alarm notification is ever delivered. AWS managed keys (`alias/aws/sns`, any `alias/aws/*`, or a key ARN that
+     * KMS describes as AWS managed) are refused: their policies cannot admit CloudWatch. So are asymmetric keys and keys
+     * of another region than the stack's. Defaults to a key the component creates, with rotation on and that grant.
      */
     readonly topicKmsKeyId?: string;
     /** Alarm when the EFS backlog exceeds this share of `backlogLimitBytes` (uploads get 503 at 100). Defaults to 80. */

@@ -66,6 +66,13 @@ export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resou
     );
     // The task definition names the image by digest, so a new build always rolls the service. The x86 build keeps
     // the name it had when it was the only one; an ARM64 build is `<name>-image-arm64`.
+    // awsx names the docker-build Image it registers inside by `imageName`, else `imageTag`, else a hash of context,
+    // dockerfile, build args and stack that leaves the platform out (pulumi-awsx awsx/ecr/image.ts, computeImageFromAsset
+    // and createUniqueImageName), and tags the push with that name. Two architectures from one context would register two
+    // children of one URN ("Duplicate resource URN … try giving it a unique name": the real CLI stopped a new prod stack
+    // there) and push to one tag. So beside an ARM64 build, the X86_64 build is tagged (and named) by its architecture;
+    // a single build keeps awsx's name, and so its URN.
+    const tagged = architectures.length > 1;
     const build = (architecture: CpuArchitecture) =>
         new awsxEcr.Image(
             architecture === "X86_64" ? `${name}-image` : `${name}-image-arm64`,
@@ -75,6 +82,7 @@ export function resolveImage(name: string, args: ImageArgs, parent: pulumi.Resou
                 dockerfile: args.build.dockerfile,
                 platform: dockerPlatform(architecture),
                 args: { APP_UID: String(args.posixUser.uid), APP_GID: String(args.posixUser.gid) },
+                ...(tagged && architecture === "X86_64" ? { imageTag: `${name}-x86_64` } : {}),
             },
             { parent },
         ).imageUri;

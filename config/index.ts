@@ -11,6 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     AccessPointSpec,
+    AWS_MANAGED_TOPIC_KEY_REASON,
     ArchiveBucketArgs,
     FargateServiceArgs,
     MonitoringSettings,
@@ -73,6 +74,59 @@ const APP_ACCESS_POINT = { path: "/app", uid: 1000, gid: 1000 };
 export interface RegionFacts {
     /** The AZs available to the account in `aws:region`, when known (offline tools may not know them). */
     readonly availabilityZones?: readonly string[];
+    /** What KMS says of `monitoring.topicKmsKeyId` (DescribeKey), when one is set and was looked up. */
+    readonly topicKey?: TopicKeyFacts;
+}
+
+/** A key's KeyMetadata as the program needs it (KMS API reference, KeyMetadata), or why it could not be described. */
+export interface TopicKeyFacts {
+    /** "AWS" or "CUSTOMER". */
+    readonly keyManager?: string;
+    /** "SYMMETRIC_DEFAULT", "RSA_2048", … */
+    readonly keySpec?: string;
+    /** DescribeKey's error, when the key could not be described. */
+    readonly error?: string;
+}
+
+/**
+ * Describes the topic key a stack passes in by ARN (`monitoring.topicKmsKeyId`), before any resource is registered: an
+ * AWS managed key hides behind its key ARN as well as behind `alias/aws/sns`, and only KMS knows which it is
+ * (KeyMetadata.KeyManager: "AWS" or "CUSTOMER", https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html).
+ * A data source runs in every preview, so a refusal stops the preview, and `pulumi up` with it, before anything is
+ * created. Undefined when no key ARN of the stack's region is set (the parse names those problems by themselves).
+ */
+export async function describeTopicKey(raw: Readonly<Record<string, string>>, opts?: pulumi.InvokeOptions): Promise<TopicKeyFacts | undefined> {
+    let keyId: unknown;
+    try {
+        keyId = JSON.parse(raw[fullKey("monitoring")] ?? "{}")?.topicKmsKeyId;
+    } catch {
+        return undefined;
+    }
+    if (typeof keyId !== "string" || !/^arn:aws[a-z-]*:kms:/.test(keyId) || /(^|:)alias\/aws\//.test(keyId) || keyId.split(":")[3] !== raw["aws:region"]) {
+        return undefined;
+    }
+    try {
+        const key = await aws.kms.getKey({ keyId }, opts);
+        return { keyManager: key.keyManager, keySpec: key.keySpec };
+    } catch (e) {
+        return { error: e instanceof Error ? e.message : String(e) };
+    }
+}
+
+/** What is wrong with the described topic key: an AWS managed key, an asymmetric key, or one KMS could not describe. */
+function topicKeyFactsProblems(facts: TopicKeyFacts | undefined): Problem[] {
+    if (facts === undefined) return [];
+    const property = "monitoring.topicKmsKeyId";
+    if (facts.error !== undefined) {
+        return [{ property, reason: `cannot be described by KMS (DescribeKey: ${facts.error}); name a customer managed key of this account and region that the deploy role may describe, or leave it unset` }];
+    }
+    const problems: Problem[] = [];
+    if (facts.keyManager === "AWS") problems.push({ property, reason: AWS_MANAGED_TOPIC_KEY_REASON.replace(/^is/, "is, KMS says,") });
+    // "Amazon SNS only supports symmetric encryption KMS keys." https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    if (facts.keySpec !== undefined && facts.keySpec !== "SYMMETRIC_DEFAULT") {
+        problems.push({ property, reason: `is a ${facts.keySpec} key; Amazon SNS only supports symmetric encryption keys (SYMMETRIC_DEFAULT)` });
+    }
+    return problems;
 }
 
 /**
@@ -157,6 +211,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
     const archiveLifecycle = lifecycleServedByCdn(v.archiveLifecycle, lifecycle, cdn.enabled, problems);
     const logAnalytics = parseLogAnalytics(v, archiveLifecycle, problems);
     const monitoring = withAlarmEmail(parseMonitoringSettings(v.monitoring, problems), v.alarmEmail, problems);
+    problems.push(...topicKeyRegionProblems(monitoring.topicKmsKeyId, regionName), ...topicKeyFactsProblems(region.topicKey));
     // issue 19: the work queue
     const workQueue = parseWorkQueue(v.workQueue, problems);
     const placementCapacity = parseCapacityProviders(v.capacityProviders, problems);
@@ -274,8 +329,8 @@ function renamed(problems: readonly Problem[], names: Readonly<Record<string, st
 }
 
 /**
- * The program's config: Pulumi's raw values, checked against the AZs the account really has in the region. The
- * region's AZ list is the only lookup, made before any resource is registered.
+ * The program's config: Pulumi's raw values, checked against the AZs the account really has in the region and, when
+ * the stack passes in a topic key, against what KMS says of it. Both lookups are made before any resource is registered.
  */
 export async function readStackConfig(): Promise<StackConfig> {
     const { raw, foreign, stackKey } = inProjectNamespace(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -289,7 +344,7 @@ export async function readStackConfig(): Promise<StackConfig> {
         // Local Zones and Wavelength Zones have no EFS or Fargate; only the region's own AZs count.
         filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
     });
-    return parse({ availabilityZones: zones.names });
+    return parse({ availabilityZones: zones.names, topicKey: await describeTopicKey(raw) });
 }
 
 // ---- issue 21: a project made from the template (`pulumi new`), and the template's alarmEmail prompt -------------
@@ -350,6 +405,24 @@ function reportedAsSet(parse: () => StackConfig, foreign: readonly { key: string
 }
 
 /** `alarmEmail`: the same setting as `monitoring.alarmEmail`, for the template's prompt; both set must agree. */
+/**
+ * A topic key passed by ARN lives in the stack's region. KMS keys are Regional: "Each Region is isolated … In AWS KMS,
+ * they also ensure that every ciphertext can be decrypted by only one key"; a multi-Region key's replica is a key of its
+ * own, with its own ARN in that Region (https://docs.aws.amazon.com/kms/latest/developerguide/mrk-when-to-use.html).
+ * The SNS guide names no cross-Region key for a topic, and the topic's Region is the stack's: a key ARN of another
+ * Region is refused here rather than found out when SNS or the first alarm rejects it.
+ */
+function topicKeyRegionProblems(keyArn: string | undefined, regionName: string | undefined): Problem[] {
+    const keyRegion = typeof keyArn === "string" && keyArn.startsWith("arn:") ? keyArn.split(":")[3] : undefined;
+    if (keyRegion === undefined || regionName === undefined || keyRegion === regionName) return [];
+    return [
+        {
+            property: "monitoring.topicKmsKeyId",
+            reason: `is a key in ${keyRegion}, but the stack (and its alarm topic) is in ${regionName} (aws:region): SNS encrypts a topic only with a key of its own Region. Name a key in ${regionName} (a multi-Region key's replica there has an ARN of its own), or leave monitoring.topicKmsKeyId unset`,
+        },
+    ];
+}
+
 function withAlarmEmail(monitoring: MonitoringSettings, alarmEmail: string | undefined, problems: Problem[]): MonitoringSettings {
     if (alarmEmail === undefined) {
         return monitoring;

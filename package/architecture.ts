@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { architectureOutputs, buildArchitecture } from "../components/architecture";
 import type { MonitoringSettings } from "../components/monitoringArgs";
-import { ConfigError, NAMESPACE, parseStackConfig, WorkerSettings } from "../config";
+import { ConfigError, describeTopicKey, NAMESPACE, parseStackConfig, WorkerSettings } from "../config";
 import type { WorkQueueSettings } from "../config/queue";
 
 /** The repository: the app's Docker build context when no image is given, wherever the consuming program runs. */
@@ -267,7 +267,9 @@ export class Architecture extends pulumi.ComponentResource {
         );
         let config;
         try {
-            config = parseStackConfig(rawConfigOf(args, region), { availabilityZones: zones.names }, pulumi.runtime.isDryRun() ? "preview" : "update");
+            const raw = rawConfigOf(args, region);
+            const topicKey = await describeTopicKey(raw, { parent: this });
+            config = parseStackConfig(raw, { availabilityZones: zones.names, topicKey }, pulumi.runtime.isDryRun() ? "preview" : "update");
         } catch (error) {
             if (!(error instanceof ConfigError)) throw error;
             // Every problem at once, each naming the argument (the config key without its namespace).

@@ -39,6 +39,11 @@ export interface RecordStackOptions {
      * lost with its rejection): for specs that prove a refusal came before anything was registered.
      */
     readonly registrations?: RecordedResource[];
+    /**
+     * Data-source answers laid over the stubs', by token: what AWS would say of something outside the stack, such as
+     * `aws:kms/getKey:getKey`'s `keyManager` for a key passed in by ARN. Defaults to none.
+     */
+    readonly invokeAnswers?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** A data-source call (invoke) as the program made it: its token and arguments. */
@@ -132,7 +137,7 @@ function routeTablesOf(args: Record<string, any>): string[] {
     return Object.entries(byType).flatMap(([type, ids]) => (subnetType === undefined || subnetType.includes(type) ? ids : []));
 }
 
-function mocks(region: string, preview: boolean, calls: RecordedCall[]): pulumi.runtime.Mocks {
+function mocks(region: string, preview: boolean, calls: RecordedCall[], answers: RecordStackOptions["invokeAnswers"] = {}): pulumi.runtime.Mocks {
     return {
         newResource(args) {
             // A real preview knows only the inputs of a resource it has not created yet.
@@ -143,22 +148,26 @@ function mocks(region: string, preview: boolean, calls: RecordedCall[]): pulumi.
         },
         call(args) {
             calls.push({ token: args.token, args: args.inputs });
-            switch (args.token) {
-                case "aws:index/getAvailabilityZones:getAvailabilityZones": {
-                    const names = azsOf(region);
-                    return { names, zoneIds: names.map((n) => n.replace(region, "use1-az")), id: region };
-                }
-                case "aws:index/getRegion:getRegion":
-                    return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
-                case "aws:index/getCallerIdentity:getCallerIdentity":
-                    return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDEXAMPLE", id: ACCOUNT };
-                case "aws:ec2/getRouteTables:getRouteTables":
-                    return { ids: routeTablesOf(args.inputs), id: "route-tables" };
-                default:
-                    return args.inputs;
-            }
+            return { ...stubbedCall(args), ...(answers[args.token] ?? {}) };
         },
     };
+
+    function stubbedCall(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        switch (args.token) {
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                const names = azsOf(region);
+                return { names, zoneIds: names.map((n) => n.replace(region, "use1-az")), id: region };
+            }
+            case "aws:index/getRegion:getRegion":
+                return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDEXAMPLE", id: ACCOUNT };
+            case "aws:ec2/getRouteTables:getRouteTables":
+                return { ids: routeTablesOf(args.inputs), id: "route-tables" };
+            default:
+                return args.inputs;
+        }
+    }
 }
 
 /** Loads the program's modules afresh, so that every run registers its resources again. */
@@ -199,6 +208,8 @@ export interface MockOptions {
     readonly preview?: boolean;
     /** See {@link RecordStackOptions.registrations}. */
     readonly registrations?: RecordedResource[];
+    /** See {@link RecordStackOptions.invokeAnswers}. */
+    readonly invokeAnswers?: RecordStackOptions["invokeAnswers"];
 }
 
 /**
@@ -209,7 +220,7 @@ export interface MockOptions {
 export async function installMocks(opts: MockOptions): Promise<MockRecord> {
     const region = opts.region ?? "us-east-1";
     const record: MockRecord = { resources: [], calls: [], retainedOnDelete: new Set<string>() };
-    await pulumi.runtime.setMocks(mocks(region, opts.preview ?? false, record.calls), PROJECT, opts.stack, opts.preview ?? false);
+    await pulumi.runtime.setMocks(mocks(region, opts.preview ?? false, record.calls, opts.invokeAnswers), PROJECT, opts.stack, opts.preview ?? false);
     const monitor = settings.getMonitor() as any;
     // URNs as the engine makes them: a child's type is qualified by its parent's full type chain, and the root
     // stack is left out of every chain (the mock monitor keeps only the parent's last type, and keeps the stack).
@@ -272,7 +283,7 @@ async function recordStackNow(opts: RecordStackOptions): Promise<StackRun> {
     const region = raw["aws:region"] ?? "us-east-1";
 
     pulumi.runtime.setAllConfig(raw);
-    const { resources, calls, retainedOnDelete } = await installMocks({ stack: opts.stack, region, preview: opts.preview, registrations: opts.registrations });
+    const { resources, calls, retainedOnDelete } = await installMocks({ stack: opts.stack, region, preview: opts.preview, registrations: opts.registrations, invokeAnswers: opts.invokeAnswers });
 
     const main = freshProgram();
     const { parseStackConfig } = require(path.join(REPO_ROOT, "config")) as typeof import("../config");

@@ -54,6 +54,26 @@ function prefixOf(rule: Plain | undefined): Plain {
 function frozenPaths(index: StackIndex, bucket: StackNode, served: string[]): string[] {
     const problems: string[] = [];
     const hits = (prefix: Plain) => (isUnknown(prefix) ? served : served.filter((pattern) => overlaps(prefix as string, pattern)));
+    /** One lifecycle rule's current-version transitions against the served patterns. */
+    const checkRule = (rule: Plain, where: string) => {
+        const id = show(get(rule, "id"));
+        const transitions = list(get(rule, "transitions"));
+        if (isUnknown(transitions)) {
+            problems.push(`the transitions of lifecycle rule ${id} (${where}) are unknown during preview`);
+            return;
+        }
+        for (const t of transitions) {
+            const storageClass = get(t, "storageClass");
+            const paths = hits(prefixOf(rule));
+            if (paths.length === 0) continue;
+            if (isUnknown(storageClass)) {
+                problems.push(`lifecycle rule ${id} (${where}) moves ${paths.join(", ")} to a storage class unknown during preview`);
+            } else if (typeof storageClass === "string" && FROZEN_CLASSES.includes(storageClass)) {
+                const when = get(t, "days") !== undefined ? `after ${show(get(t, "days"))} days` : `on ${show(get(t, "date"))}`;
+                problems.push(`lifecycle rule ${id} (${where}) moves current versions under ${show(prefixOf(rule) || "(whole bucket)")} to ${storageClass} ${when}, which includes the served ${paths.join(", ")}`);
+            }
+        }
+    };
     for (const config of index.referrers(bucket, [...types.s3LifecycleConfigurations], "bucket", ["bucket", "id"])) {
         const rules = list(config.props.rules);
         if (isUnknown(rules)) {
@@ -62,23 +82,18 @@ function frozenPaths(index: StackIndex, bucket: StackNode, served: string[]): st
         }
         for (const rule of rules) {
             if (get(rule, "status") === "Disabled") continue;
-            const id = show(get(rule, "id"));
-            const transitions = list(get(rule, "transitions"));
-            if (isUnknown(transitions)) {
-                problems.push(`the transitions of lifecycle rule ${id} ("${config.name}") are unknown during preview`);
-                continue;
-            }
-            for (const t of transitions) {
-                const storageClass = get(t, "storageClass");
-                const paths = hits(prefixOf(rule));
-                if (paths.length === 0) continue;
-                if (isUnknown(storageClass)) {
-                    problems.push(`lifecycle rule ${id} ("${config.name}") moves ${paths.join(", ")} to a storage class unknown during preview`);
-                } else if (typeof storageClass === "string" && FROZEN_CLASSES.includes(storageClass)) {
-                    const when = get(t, "days") !== undefined ? `after ${show(get(t, "days"))} days` : `on ${show(get(t, "date"))}`;
-                    problems.push(`lifecycle rule ${id} ("${config.name}") moves current versions under ${show(prefixOf(rule) || "(whole bucket)")} to ${storageClass} ${when}, which includes the served ${paths.join(", ")}`);
-                }
-            }
+            checkRule(rule, `"${config.name}"`);
+        }
+    }
+    // The bucket's own (deprecated) inline lifecycleRules: `enabled`, a legacy `prefix`, the same transitions. Unset, the
+    // provider's preview answers this Optional+Computed list as unknown with no property dependency: not a setting.
+    const inline = list(bucket.props.lifecycleRules);
+    if (isUnknown(inline)) {
+        if (bucket.deps("lifecycleRules").length > 0) problems.push(`the inline lifecycleRules of bucket "${bucket.name}" are unknown during preview`);
+    } else {
+        for (const rule of inline) {
+            if (get(rule, "enabled") === false) continue;
+            checkRule(rule, `bucket "${bucket.name}"'s inline lifecycleRules`);
         }
     }
     for (const config of index.referrers(bucket, [INTELLIGENT_TIERING], "bucket", ["bucket", "id"])) {
@@ -109,6 +124,8 @@ function frozenPaths(index: StackIndex, bucket: StackNode, served: string[]): st
  * an object older than the transition breaks. GLACIER_IR, STANDARD_IA, ONEZONE_IA and INTELLIGENT_TIERING's
  * frequent/infrequent/instant tiers stay readable. Noncurrent versions are not checked: CloudFront fetches the current one.
  * Severity: high (mandatory).
+ * The bucket's own deprecated inline `lifecycleRules` count too (an unset one, unknown with no dependency in a preview,
+ * is the provider's computed value, not a setting).
  * Joins: the distribution's origins refer to the bucket by the property dependencies of `origins`; lifecycle and
  * Intelligent-Tiering configurations refer to it by `bucket` (dependency or, once it exists, its name). The served
  * patterns are the `Resource`s of the bucket policy's statements allowing cloudfront.amazonaws.com GetObject; a

@@ -8,6 +8,7 @@ const TOPIC = "aws:sns/topic:Topic";
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
 const KMS_KEY = "aws:kms/key:Key";
+const KMS_ALIAS = "aws:kms/alias:Alias";
 const ALARM_ACTIONS = ["alarmActions", "okActions", "insufficientDataActions"];
 /** AWS managed keys are named by `alias/aws/<service>` (as a name or inside an alias ARN); their policies cannot be edited. */
 const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
@@ -47,7 +48,8 @@ function keyPolicyProblems(key: StackNode): string[] {
  * Severity: high (mandatory): it breaks every alarm silently.
  * Joins: an alarm notifies a topic when the property dependencies of one of its action lists include the topic's URN
  * (known in a preview) or, for a topic that exists, an action equals its ARN; the topic's key is the stack's
- * `aws.kms.Key` its `kmsMasterKeyId` depends on, or whose ARN, key id or id it equals.
+ * `aws.kms.Key` its `kmsMasterKeyId` depends on, or whose ARN, key id or id it equals — directly or through an
+ * `aws.kms.Alias` of the stack (its `targetKeyId`), which `kmsMasterKeyId` also accepts.
  * Unknowns, as in the other mandatory rules: an unknown `kmsMasterKeyId` that comes from no KMS key of this stack is
  * a violation ("cannot be proven during preview"), and so is an unknown key policy. A known key ARN or alias of a key
  * outside the stack passes unless it names an AWS managed alias (its policy is not in the stack to read).
@@ -85,7 +87,13 @@ export const requireAlarmTopicKeyForCloudWatch: StackValidationPolicy = {
                 );
                 continue;
             }
-            const { targets: keys } = index.referencedBy(topic, "kmsMasterKeyId", [KMS_KEY], ["arn", "keyId", "id"]);
+            // The key itself, or an alias of this stack in front of it (kmsMasterKeyId takes either; the alias's
+            // targetKeyId names its key).
+            const direct = index.referencedBy(topic, "kmsMasterKeyId", [KMS_KEY], ["arn", "keyId", "id"]).targets;
+            const viaAlias = index
+                .referencedBy(topic, "kmsMasterKeyId", [KMS_ALIAS], ["arn", "name", "id"])
+                .targets.flatMap((alias) => index.referencedBy(alias, "targetKeyId", [KMS_KEY], ["arn", "keyId", "id"]).targets);
+            const keys = [...new Map([...direct, ...viaAlias].map((k) => [k.urn, k])).values()];
             if (keys.length === 0) {
                 if (isUnknown(keyId)) {
                     reportViolation(`${who}, but its kmsMasterKeyId is unknown during preview and comes from no KMS key of this stack, so it cannot be proven not to be an AWS managed key. ${fix}`, topic.urn);

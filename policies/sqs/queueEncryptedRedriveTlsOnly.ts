@@ -149,7 +149,10 @@ export const requireQueueEncryptionRedriveAndTls: StackValidationPolicy = {
             }
             const own = redrives.get(queue.urn)!;
             const redriveProblems = own.flatMap((r) => (r.problem ? [r.problem] : []));
-            if (redriveProblems.length > 0 || (own.length === 0 && !deadLetterQueues.has(queue.urn))) {
+            // A dead-letter queue needs no redrive policy, so its own is not judged: after `pulumi up`, AnalyzeStack reads
+            // the provider's output for the attribute the program left unset (AWS answers none; a stand-in provider may
+            // answer any string), and a value AWS accepted cannot be an invalid one anyway (SetQueueAttributes checks it).
+            if (!deadLetterQueues.has(queue.urn) && (redriveProblems.length > 0 || own.length === 0)) {
                 problems.push(...(redriveProblems.length > 0 ? redriveProblems : ["it has no redrive policy and is no queue's dead-letter queue"]));
                 fixes.push("give it redrivePolicy: JSON of { deadLetterTargetArn: <dead-letter queue>.arn, maxReceiveCount: 1 to 1000 }");
             }

@@ -71,7 +71,7 @@ describe("bootstrap: GitHub deploy access (mocks)", function () {
         });
         const read = JSON.parse(named(record, T.rolePolicy, "github-preview-read").inputs.policy as string);
         const actions = read.Statement.flatMap((s: any) => s.Action);
-        assert.ok(actions.every((a: string) => /^(ec2:Describe|ecr:GetAuthorizationToken$)/.test(a)), `read-only lookups: ${actions}`);
+        assert.ok(actions.every((a: string) => /^(ec2:Describe|ecr:GetAuthorizationToken$|kms:DescribeKey$)/.test(a)), `read-only lookups: ${actions}`);
     });
 
     it("holds sessions to one hour", () => {

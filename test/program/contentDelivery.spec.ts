@@ -120,10 +120,11 @@ describe("config: cdn", () => {
         assert.strictEqual(p.length, 1, p.join("\n"));
         assert.match(p[0], /^fargate-efs-s3:cdn\.enabled: .*archiveKmsKeyArn/);
     });
-    it("refuses a certificate outside us-east-1, aliases without a certificate, and a regional WAF ACL, each by name", () => {
+    it("refuses a certificate outside us-east-1, aliases without a certificate, a certificate without aliases, and a regional WAF ACL, each by name", () => {
         const bad = (c: object) => keys({ "fargate-efs-s3:cdn": JSON.stringify({ enabled: true, ...c }) }).map((l) => l.split(":")[1]);
-        assert.deepStrictEqual(bad({ certificateArn: CERT.replace("us-east-1", "eu-west-1") }), ["cdn.certificateArn"]);
+        assert.deepStrictEqual(bad({ aliases: ["cdn.example.org"], certificateArn: CERT.replace("us-east-1", "eu-west-1") }), ["cdn.certificateArn"]);
         assert.deepStrictEqual(bad({ aliases: ["cdn.example.org"] }), ["cdn.aliases"]);
+        assert.deepStrictEqual(bad({ certificateArn: CERT }), ["cdn.certificateArn"], "a certificate without aliases: viewers would get *.cloudfront.net and TLSv1, not the certificate's TLS 1.2");
         assert.deepStrictEqual(bad({ webAclArn: WAF.replace("global", "regional") }), ["cdn.webAclArn"]);
         assert.deepStrictEqual(bad({ servedPrefixes: ["/uploads/*"] }), ["cdn.servedPrefixes"]);
         assert.deepStrictEqual(bad({}), [], "(control) the defaults are accepted");

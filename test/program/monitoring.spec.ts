@@ -11,7 +11,7 @@ import { WatchedService } from "../../components";
 import { AlarmSpec, alarmSpecs } from "../../components/monitoringAlarms";
 import { ConfigError, parseStackConfig } from "../../config";
 import { costInputFromStack } from "../../tools/preview/costInput";
-import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, stackRun, StackRun } from "../mocks";
+import { allOfType, json, oneOfType, PROD_UPDATE_OVERRIDES, RecordedResource, recordStack, stackRun, StackRun } from "../mocks";
 
 const T = {
     alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -168,6 +168,41 @@ describe("program: monitoring (alarms, topic, dashboard, backlog scaling)", func
                 managed,
             );
         }
+    });
+
+    it("a topic key in another region than the stack is refused by name, before anything is built", () => {
+        const raw = { "aws:region": "us-east-1", [`${NS}:allowPlainHttp`]: "true", [`${NS}:monitoring`]: JSON.stringify({ topicKmsKeyId: "arn:aws:kms:eu-west-1:210987654321:key/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901" }) };
+        assert.throws(
+            () => parseStackConfig(raw),
+            (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.deepStrictEqual(e.problems.map((p) => p.key), [`${NS}:monitoring.topicKmsKeyId`]);
+                assert.match(e.problems[0].reason, /key in eu-west-1, but the stack .* is in us-east-1/);
+                return true;
+            },
+        );
+        const same = { ...raw, [`${NS}:monitoring`]: JSON.stringify({ topicKmsKeyId: "arn:aws:kms:us-east-1:210987654321:alias/alarms" }) };
+        assert.doesNotThrow(() => parseStackConfig(same), "(control) a key of the stack's region");
+    });
+
+    it("an AWS managed key passed by its key ARN (KMS says KeyManager AWS) or an asymmetric key is refused by name before any resource is registered", async () => {
+        const keyArn = "arn:aws:kms:us-east-1:210987654321:key/1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901";
+        const registered: RecordedResource[] = [];
+        const withKey = (answer: Record<string, unknown>) =>
+            recordStack({ stack: "dev", preview: true, registrations: registered, overrides: { [`${NS}:monitoring`]: JSON.stringify({ topicKmsKeyId: keyArn }) }, invokeAnswers: { "aws:kms/getKey:getKey": answer } });
+        // The program loads its own copy of the config module, so its ConfigError is recognised by its problems.
+        const refusal = (reason: RegExp) => (e: any) => {
+            assert.ok(Array.isArray(e?.problems), String(e));
+            assert.deepStrictEqual(e.problems.map((p: { key: string }) => p.key), [`${NS}:monitoring.topicKmsKeyId`]);
+            assert.match(e.problems[0].reason, reason);
+            return true;
+        };
+        await assert.rejects(withKey({ keyManager: "AWS", keySpec: "SYMMETRIC_DEFAULT" }), refusal(/AWS managed key: its key policy cannot admit cloudwatch\.amazonaws\.com/));
+        await assert.rejects(withKey({ keyManager: "CUSTOMER", keySpec: "RSA_2048" }), refusal(/RSA_2048 key; Amazon SNS only supports symmetric encryption keys/));
+        assert.deepStrictEqual(registered.filter((r) => r.type !== "pulumi:pulumi:Stack"), [], "refused before any resource is registered");
+        const ok = await withKey({ keyManager: "CUSTOMER", keySpec: "SYMMETRIC_DEFAULT" });
+        assert.ok(ok.calls.some((c) => c.token === "aws:kms/getKey:getKey" && c.args.keyId === keyArn), "the program describes the key it was given");
+        assert.strictEqual(oneOfType(ok, T.topic).inputs.kmsMasterKeyId, keyArn, "(control) a symmetric customer managed key encrypts the topic");
     });
 
     for (const stack of ["dev", "prod"] as const) {

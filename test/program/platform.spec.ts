@@ -103,6 +103,14 @@ describe("program: capacity providers (Fargate Spot for archiving)", function ()
         assert.match(container(run, "app-task").image, /\/app-image-arm64@sha256:/);
         assert.match(container(run, "worker-task").image, /\/app-image@sha256:/);
     });
+    it("gives each build its own docker-build child and push tag: awsx names both by imageName, else imageTag, else a hash that leaves the platform out (the real CLI's new prod stack stopped on 'Duplicate resource URN')", async () => {
+        // pulumi-awsx awsx/ecr/image.ts: `args.imageName ? args.imageName : imageTag ? imageTag : createUniqueImageName(dockerInputs)`,
+        // and createUniqueImageName hashes context, dockerfile, args and the stack, never the platform.
+        const childName = (b: RecordedResource) => (b.inputs as any).imageName ?? (b.inputs as any).imageTag ?? `hash(${JSON.stringify([(b.inputs as any).context, (b.inputs as any).dockerfile, (b.inputs as any).args])})`;
+        const builds = allOfType(await prod(), "awsx:ecr:Image");
+        assert.strictEqual(new Set(builds.map(childName)).size, builds.length, builds.map(childName).join(" / "));
+        assert.deepStrictEqual(allOfType(await dev(), "awsx:ecr:Image").map((b) => (b.inputs as any).imageTag), [undefined], "a single build keeps awsx's own name (its URN)");
+    });
     it("builds only for ARM64 in dev (no worker)", async () => {
         assert.deepStrictEqual(allOfType(await dev(), "awsx:ecr:Image").map((b) => [b.name, b.inputs.platform]), [["app-image-arm64", "linux/arm64"]]);
     });

@@ -11,6 +11,9 @@
  * here: this program registers resources inside an apply (awsx's ecr.Image), which no preview registers, so the plan
  * forbids them on a new stack ("create is not allowed by the plan") and whenever their inputs differ from the preview's.
  * Update plans: https://www.pulumi.com/docs/iac/concepts/update-plans/
+ * A new stack: without a terminal, `pulumi up --stack <s>` refuses a stack the backend does not have ("no stack named
+ * '<s>' found", pkg/cmd/pulumi/stack/io.go RequireStack offers to create one only when interactive), so each job creates
+ * it first (`pulumi stack select --create`, stack_select.go; pulumi/actions' `upsert: true`).
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -31,6 +34,8 @@ interface PulumiOp {
     readonly savePlan?: string;
     /** `--plan` of an up. */
     readonly plan?: string;
+    /** Creates the stack when the backend does not have it: `stack select --create`, or pulumi/actions' `upsert: true`. */
+    readonly createsStack: boolean;
 }
 
 interface Step {
@@ -61,14 +66,16 @@ function opsOfRun(step: string, script: string): PulumiOp[] {
         .filter((tokens) => tokens[0] === "pulumi" && tokens.length > 1)
         .map((tokens) => {
             const command = tokens[1] === "update" ? "up" : tokens[1];
+            const stackSelect = command === "stack" && tokens[2] === "select";
             return {
                 step,
                 command,
-                stack: flagValues(tokens, ["--stack", "-s"])[0],
+                stack: flagValues(tokens, ["--stack", "-s"])[0] ?? (stackSelect ? tokens.slice(3).find((t) => !t.startsWith("-")) : undefined),
                 policyPacks: flagValues(tokens, ["--policy-pack"]),
                 skipPreview: tokens.includes("--skip-preview") || tokens.includes("-f"),
                 savePlan: flagValues(tokens, ["--save-plan"])[0],
                 plan: command === "up" ? flagValues(tokens, ["--plan"])[0] : undefined,
+                createsStack: stackSelect && (tokens.includes("--create") || tokens.includes("-c")),
             };
         });
 }
@@ -88,6 +95,7 @@ function opsOfAction(step: string, inputs: Record<string, unknown>): PulumiOp[] 
             skipPreview: command === "up",
             savePlan: command === "preview" ? plan : undefined,
             plan: command === "up" ? plan : undefined,
+            createsStack: inputs.upsert === true || inputs.upsert === "true",
         },
     ];
 }
@@ -105,9 +113,17 @@ export function deployProblems(workflowText: string): string[] {
     const problems: string[] = [];
     for (const [jobName, job] of Object.entries<any>(workflow.jobs ?? {})) {
         const ops = ((job.steps ?? []) as Step[]).flatMap(opsOf);
+        const created = new Set<string>();
         for (const op of ops) {
-            if (op.command !== "up") continue;
+            if (op.command === "stack" && op.createsStack && op.stack) created.add(op.stack);
+            if (op.command !== "up" && op.command !== "preview") continue;
             const where = `job ${jobName}, step "${op.step}"`;
+            // Without a terminal, `pulumi up`/`preview --stack <s>` refuse a stack the backend does not have ("no stack named
+            // '<s>' found", pkg/cmd/pulumi/stack/io.go RequireStack): a new repository's first run must create it.
+            if (!op.createsStack && !(op.stack !== undefined && created.has(op.stack))) {
+                problems.push(`${where}: pulumi ${op.command} --stack ${op.stack ?? "(none)"} fails on a stack the backend does not have yet; create it first (pulumi stack select --create --stack ${op.stack ?? "<stack>"}, or pulumi/actions upsert: true)`);
+            }
+            if (op.command !== "up") continue;
             if (!op.policyPacks.includes(PACK)) {
                 problems.push(`${where}: pulumi up runs without --policy-pack ${PACK}`);
             }
@@ -133,7 +149,7 @@ describe("deploy workflows: the policy pack can stop `pulumi up` before anything
     });
 
     for (const file of files) {
-        it(`${file}: every pulumi up runs with --policy-pack ${PACK}, previews itself (no --skip-preview) and follows no saved plan`, () => {
+        it(`${file}: every pulumi up runs with --policy-pack ${PACK}, previews itself (no --skip-preview), follows no saved plan, and creates its stack on the first run`, () => {
             assert.deepEqual(deployProblems(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")), []);
         });
     }
@@ -142,12 +158,24 @@ describe("deploy workflows: the policy pack can stop `pulumi up` before anything
         const job = (steps: object[]) => YAML.stringify({ jobs: { deploy: { "runs-on": "ubuntu-latest", steps } } });
         const action = (command: string, extra: object = {}) => ({ uses: "pulumi/actions@v6", with: { command, "stack-name": "dev", policyPacks: PACK, ...extra } });
 
-        it("accepts pulumi up --policy-pack policies on its own: its own preview runs the pack before any step", () => {
-            assert.deepEqual(deployProblems(job([{ run: "pulumi up --stack dev --policy-pack policies --yes --non-interactive" }])), []);
+        it("accepts pulumi up --policy-pack policies after stack select --create: its own preview runs the pack before any step", () => {
+            assert.deepEqual(deployProblems(job([{ run: "pulumi stack select --create --stack dev" }, { run: "pulumi up --stack dev --policy-pack policies --yes --non-interactive" }])), []);
+        });
+
+        it("an up or a preview of a stack that nothing creates first fails on a new stack (no stack named 'dev' found)", () => {
+            const up = { run: "pulumi up --stack dev --policy-pack policies --yes --non-interactive" };
+            assert.deepEqual(deployProblems(job([up])), [
+                'job deploy, step "step 1": pulumi up --stack dev fails on a stack the backend does not have yet; create it first (pulumi stack select --create --stack dev, or pulumi/actions upsert: true)',
+            ]);
+            assert.equal(deployProblems(job([{ run: "pulumi stack select --stack dev" }, up])).length, 1, "select without --create fails the same way");
+            assert.equal(deployProblems(job([{ run: "pulumi stack select -c prod" }, up])).length, 1, "another stack's create does not count");
+            assert.deepEqual(deployProblems(job([{ run: "pulumi stack select -c dev" }, up])), [], "(control) the short form and the positional name");
+            assert.match(deployProblems(job([action("preview")])).join("\n"), /pulumi preview --stack dev fails on a stack the backend does not have yet/);
+            assert.deepEqual(deployProblems(job([action("preview", { upsert: true })])), [], "(control) pulumi/actions upsert: true creates it");
         });
 
         it("pulumi/actions `command: up` (pulumi up --yes --skip-preview), as this workflow once was, even after a preview", () => {
-            for (const steps of [[action("up")], [action("preview"), action("up")]]) {
+            for (const steps of [[action("up", { upsert: true })], [action("preview", { upsert: true }), action("up", { upsert: true })]]) {
                 assert.deepEqual(deployProblems(job(steps)), [
                     'job deploy, step "pulumi/actions@v6": pulumi up skips its own preview (--skip-preview, or pulumi/actions command: up), so no mandatory violation can stop it before resources change',
                 ]);
@@ -156,21 +184,21 @@ describe("deploy workflows: the policy pack can stop `pulumi up` before anything
 
         it("preview --save-plan then up --plan, as this workflow was until it failed on a new stack", () => {
             const problems = deployProblems(
-                job([{ run: "pulumi preview --stack dev --policy-pack policies --save-plan plan.json" }, { run: "pulumi up --stack dev --plan plan.json --policy-pack policies --yes" }]),
+                job([{ run: "pulumi stack select --create --stack dev" }, { run: "pulumi preview --stack dev --policy-pack policies --save-plan plan.json" }, { run: "pulumi up --stack dev --plan plan.json --policy-pack policies --yes" }]),
             );
             assert.equal(problems.length, 1, problems.join("\n"));
             assert.match(problems[0], /follows a saved plan \(--plan plan\.json\).*new stack stops half-way/);
-            assert.equal(deployProblems(job([action("preview", { plan: "plan.json" }), action("up", { plan: "plan.json" })])).length, 2, "pulumi/actions with plan: skips the preview and follows the plan");
+            assert.equal(deployProblems(job([action("preview", { plan: "plan.json", upsert: true }), action("up", { plan: "plan.json", upsert: true })])).length, 2, "pulumi/actions with plan: skips the preview and follows the plan");
         });
 
         it("an up without the pack, even after a preview with it", () => {
-            const problems = deployProblems(job([{ run: "pulumi preview --stack dev --policy-pack policies" }, { run: "pulumi up --stack dev --yes" }]));
-            assert.deepEqual(problems, ['job deploy, step "step 2": pulumi up runs without --policy-pack policies']);
+            const problems = deployProblems(job([{ run: "pulumi stack select --create --stack dev" }, { run: "pulumi preview --stack dev --policy-pack policies" }, { run: "pulumi up --stack dev --yes" }]));
+            assert.deepEqual(problems, ['job deploy, step "step 3": pulumi up runs without --policy-pack policies']);
         });
 
         it("up -f / --skip-preview, however written", () => {
             for (const flag of ["--skip-preview", "-f"]) {
-                const problems = deployProblems(job([{ run: `pulumi update --stack dev --policy-pack=policies ${flag} --yes` }]));
+                const problems = deployProblems(job([{ run: "pulumi stack select --create --stack dev" }, { run: `pulumi update --stack dev --policy-pack=policies ${flag} --yes` }]));
                 assert.match(problems.join("\n"), /skips its own preview/, flag);
             }
         });

@@ -39,6 +39,13 @@ describe(`${P} (mandatory)`, () => {
             /to GLACIER/,
             M,
         ));
+    it("catches the bucket's own (deprecated) inline lifecycleRules moving the served paths to GLACIER; a disabled one, one on another prefix, and the provider's unknown for an unset list pass", async () => {
+        const inline = (rules: unknown) => cdnStack().change("archive", (i) => (i.lifecycleRules = rules)).resources;
+        await expectOneViolation(P, inline([{ id: "old", enabled: true, prefix: "uploads/", transitions: [{ days: 60, storageClass: "GLACIER" }] }]), "archive", /"old" \(bucket "archive"'s inline lifecycleRules\) moves current versions under "uploads\/" to GLACIER after 60 days/, M);
+        await expectNoViolation(P, inline([{ id: "old", enabled: false, prefix: "uploads/", transitions: [{ days: 60, storageClass: "GLACIER" }] }]));
+        await expectNoViolation(P, inline([{ id: "old", enabled: true, prefix: "logs/", transitions: [{ days: 60, storageClass: "DEEP_ARCHIVE" }] }]));
+        await expectNoViolation(P, inline(U));
+    });
     it("catches an Intelligent-Tiering configuration with the archive access tiers over the served paths", () =>
         expectOneViolation(
             P,

@@ -30,6 +30,25 @@ describe(`${P} (mandatory)`, () => {
         await expectNoViolation(P, compliantStack().change("data-connections", (i) => (i.alarmActions = [])).resources.map((r) => (r.name === "data-connections" ? { ...r, propertyDependencies: {} } : r)).map((r) => (r.name === "alarms" ? { ...r, inputs: { kmsMasterKeyId: "alias/aws/sns" }, outputs: { kmsMasterKeyId: "alias/aws/sns", id: U, arn: U }, propertyDependencies: {} } : r)));
     });
 
+    /** The topic encrypted through an alias of the stack key, as a preview records it (the alias's ARN unknown). */
+    const throughAlias = () => {
+        const stack = compliantStack().add("aws:kms/alias:Alias", "alarms-alias", {
+            inputs: { name: "alias/alarms", targetKeyId: U },
+            outputs: { name: "alias/alarms", targetKeyId: U, arn: U, id: U },
+            deps: { targetKeyId: ["alarms-key"] },
+        });
+        const aliasUrn = stack.urn("alarms-alias");
+        return stack.resources.map((r) => (r.name === "alarms" ? { ...r, inputs: { ...r.inputs, kmsMasterKeyId: U }, outputs: { ...r.outputs, kmsMasterKeyId: U }, propertyDependencies: { ...r.propertyDependencies, kmsMasterKeyId: [aliasUrn] } } : r));
+    };
+    it("passes a topic encrypted through an alias of the stack key (kmsMasterKeyId unknown during preview, from the alias)", () => expectNoViolation(P, throughAlias()));
+    it("catches a topic encrypted through an alias whose key does not admit cloudwatch.amazonaws.com", () =>
+        expectOneViolation(
+            P,
+            throughAlias().map((r) => (r.name === "alarms-key" ? { ...r, inputs: { ...r.inputs, policy: JSON.stringify({ Version: "2012-10-17", Statement: [alarmKeyStatements()[0]] }) }, outputs: { ...r.outputs, policy: JSON.stringify({ Version: "2012-10-17", Statement: [alarmKeyStatements()[0]] }) } } : r)),
+            "alarms",
+            /does not allow cloudwatch\.amazonaws\.com/,
+            M,
+        ));
     it("catches alias/aws/sns on a topic an alarm notifies", () =>
         expectOneViolation(P, compliantStack().change("alarms", (i) => (i.kmsMasterKeyId = "alias/aws/sns")).resources, "alarms", /AWS managed key "alias\/aws\/sns".*KMS AccessDenied/, M));
     it("catches the AWS managed key named by its alias ARN, on an existing stack joined by value", () =>

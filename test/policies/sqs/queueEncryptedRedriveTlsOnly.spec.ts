@@ -10,6 +10,11 @@ describe("sqs-queue-encrypted-redrive-tls-only", () => {
     it("passes the work queue and its dead-letter queue in the preview of a new stack (documents built only from the queues)", () => expectNoViolation(P, previewQueueStack().resources));
     it("passes both queues in the real CLI's preview of a new stack, whose unset computed outputs (policy, redrivePolicy) are unknown and depend on nothing", () =>
         expectNoViolation(P, cliPreviewQueueStack().resources));
+    it("passes the dead-letter queue after pulumi up whatever the provider answers for the redrivePolicy it never set (a dead-letter queue needs none; the real CLI's stand-in answers a made-up string)", () => {
+        const stack = appliedQueueStack();
+        stack.get("work-dead-letters").outputs.redrivePolicy = "work-dead-letters-1-redrivePolicy";
+        return expectNoViolation(P, stack.resources);
+    });
     it("still catches, in the real CLI's preview, a queue that is no queue's dead-letter queue and has no redrive policy of its own", () =>
         expectOneViolation(
             P,
