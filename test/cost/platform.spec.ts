@@ -61,6 +61,14 @@ describe("cost: Fargate per architecture and on Spot", () => {
         assert.strictEqual(saving(estimate, /^Graviton .*worker/), 6.84);
         assert.match(line(estimate, "Fargate Spot vCPU (worker)").priceSource, /Linux\/ARM.*Fargate Spot/);
     });
+    it("shows what Spot saves at the tier's maxCount beside the total: prod's worker, 1 base task now, 3 of 4 on Spot at its ceiling", () => {
+        // 3 tasks × 730 h × (0.5 vCPU × $0.03238 + 1 GB × $0.00356) = $43.25 on demand; 70% of it = $30.28, not in the total.
+        const worker = { cpu: 512, memoryMib: 1024, taskCount: 1, maxTaskCount: 4, architecture: "ARM64" as const, spotTaskCount: 0, spotTaskCountAtMax: 3 };
+        const estimate = estimateMonthlyCost({ ...empty, worker }, LIST_PRICES);
+        assert.deepStrictEqual(estimate.savingsAtMaxCount?.map((x) => [x.item, x.usd]), [["Fargate Spot instead of on-demand, worker at its maxCount of 4", 30.28]]);
+        assert.ok(!estimate.lines.some((l) => l.item.startsWith("Fargate Spot")), "the lines price taskCount only");
+        assert.strictEqual(estimateMonthlyCost({ ...empty, worker: { ...worker, spotTaskCountAtMax: 0 } }, LIST_PRICES).savingsAtMaxCount, undefined);
+    });
     it("takes the Spot discount from a price override (the Spot rate of the day)", () => {
         const prices = applyPriceOverrides(LIST_PRICES, { fargateSpotDiscount: 0.5 }, "spot-today.yaml");
         const estimate = estimateMonthlyCost({ ...empty, worker: { cpu: 1024, memoryMib: 2048, taskCount: 1, spotTaskCount: 1 } }, prices);
@@ -107,7 +115,7 @@ describe("cost: what the shipped stacks price (Pulumi.dev.yaml, Pulumi.prod.yaml
         assert.strictEqual(dev.worker, undefined);
         const prod = costInputFromStack(loadStackConfigFromFile(path.join(root, "Pulumi.prod.yaml")), []);
         assert.strictEqual(prod.service.architecture, "ARM64");
-        assert.deepStrictEqual([prod.worker?.architecture, prod.worker?.taskCount, prod.worker?.spotTaskCount], ["ARM64", 1, 0]);
+        assert.deepStrictEqual([prod.worker?.architecture, prod.worker?.taskCount, prod.worker?.spotTaskCount, prod.worker?.spotTaskCountAtMax], ["ARM64", 1, 0, 3]);
         // prod's web tier: 2 tasks × 730 h × (1 vCPU × $0.0081 + 2 GB × $0.000885) = $14.41 saved by Graviton.
         assert.strictEqual(saving(estimateMonthlyCost(prod, LIST_PRICES), /^Graviton .*web tier/), 14.41);
     });

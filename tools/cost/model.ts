@@ -37,6 +37,8 @@ export interface CostInput {
         readonly architecture?: "ARM64" | "X86_64";
         /** Issue 22: how many of `taskCount` run on Fargate Spot (at the Spot discount off the architecture's price). Defaults to 0. */
         readonly spotTaskCount?: number;
+        /** Issue 22: how many of `maxTaskCount` would run on Fargate Spot, for the saving at autoscaling's ceiling. Defaults to `spotTaskCount`. */
+        readonly spotTaskCountAtMax?: number;
     };
     /** The background worker service, when the stack runs one: priced like the web tier's tasks. */
     readonly worker?: CostInput["service"];
@@ -106,6 +108,11 @@ export interface CostEstimate {
     readonly lines: CostLine[];
     /** Issue 22: what the architecture and Spot save; left out when nothing is saved. */
     readonly savings?: CostSaving[];
+    /**
+     * Issue 22: what Fargate Spot saves while a tier runs at its `maxTaskCount` (autoscaling's ceiling), against the
+     * same tasks on demand. Not in the total (the lines price `taskCount`); left out when there is no such saving.
+     */
+    readonly savingsAtMaxCount?: CostSaving[];
 }
 
 /** issue 19: SQS requests per archived item: send, receive (batched, at most one each), delete. */
@@ -178,6 +185,7 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
 
     const savings: CostSaving[] = [];
+    const savingsAtMaxCount: CostSaving[] = [];
     const fargate = (tier: CostInput["service"], label: string, tierName: string) => {
         const spotTasks = Math.min(tier.spotTaskCount ?? 0, tier.taskCount);
         const onDemandTasks = tier.taskCount - spotTasks;
@@ -213,6 +221,16 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
             add(`Fargate Spot memory${label}`, "Fargate", spotHours * gb, spotPrice(memoryPrice), `${spotTasksNote} × ${fmt(gb)} GB`);
             const onDemand = spotHours * (vcpu * vcpuPrice.usd + gb * memoryPrice.usd);
             savings.push({ item: `Fargate Spot instead of on-demand, ${tierName}`, usd: roundToCent(onDemand * discount), note: `${count(spotTasks)} × ${HOURS_PER_MONTH} h at ${fmt(discount * 100)}% off the ${page} price` });
+        }
+        const spotAtMax = Math.min(tier.spotTaskCountAtMax ?? spotTasks, tier.maxTaskCount ?? tier.taskCount);
+        if (spotAtMax > spotTasks) {
+            const perTask = HOURS_PER_MONTH * (vcpu * vcpuPrice.usd + gb * memoryPrice.usd);
+            const atMaxDiscount = prices.fargateSpotDiscount.usd;
+            savingsAtMaxCount.push({
+                item: `Fargate Spot instead of on-demand, ${tierName} at its maxCount of ${tier.maxTaskCount}`,
+                usd: roundToCent(spotAtMax * perTask * atMaxDiscount),
+                note: `${count(spotAtMax)} on Spot × ${HOURS_PER_MONTH} h at ${fmt(atMaxDiscount * 100)}% off the ${page} price`,
+            });
         }
     };
     fargate(service, "", "web tier");
@@ -275,7 +293,12 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     }
 
     const saved = savings.filter((x) => x.usd > 0);
-    return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines, ...(saved.length > 0 ? { savings: saved } : {}) };
+    return {
+        monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)),
+        lines,
+        ...(saved.length > 0 ? { savings: saved } : {}),
+        ...(savingsAtMaxCount.length > 0 ? { savingsAtMaxCount } : {}),
+    };
 }
 
 function fmt(n: number): string {

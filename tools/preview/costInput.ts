@@ -66,6 +66,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Cost
             maxTaskCount: service.maxCount,
             architecture: service.cpuArchitecture,
             spotTaskCount: spotTaskCount(service.capacityProviderStrategy, service.desiredCount),
+            spotTaskCountAtMax: spotTaskCount(service.capacityProviderStrategy, service.maxCount),
         },
         ...(worker
             ? {
@@ -76,6 +77,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Cost
                       maxTaskCount: worker.maxCount,
                       architecture: worker.cpuArchitecture,
                       spotTaskCount: spotTaskCount(worker.capacityProviderStrategy, worker.desiredCount),
+                      spotTaskCountAtMax: spotTaskCount(worker.capacityProviderStrategy, worker.maxCount),
                   },
               }
             : {}),
