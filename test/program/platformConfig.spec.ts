@@ -85,6 +85,12 @@ describe("stack config: efsTransitionToArchiveDays and efsReplication", () => {
         rejects(obj("efsReplication", { region: "us-west-2", kmsKeyArn: "arn:aws:kms:eu-west-1:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }), "efsReplication.kmsKeyArn", /in the replica's region us-west-2.*eu-west-1/);
         rejects(obj("efsReplication", { region: "us-west-2", overwrite: true }), "efsReplication.overwrite", /use region, kmsKeyArn/);
     });
+    it("refuses a replica in another partition (an account lives in one) and a key ARN of another partition", () => {
+        rejects(obj("efsReplication", { region: "cn-north-1" }), "efsReplication.region", /stack's partition \(aws\).*cn-north-1 is in aws-cn/);
+        rejects(obj("efsReplication", { region: "us-gov-west-1" }), "efsReplication.region", /aws-us-gov/);
+        rejects(obj("efsReplication", { region: "us-west-2", kmsKeyArn: "arn:aws-cn:kms:us-west-2:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }), "efsReplication.kmsKeyArn", /aws partition.*arn:aws-cn/);
+        assert.doesNotThrow(() => parseStackConfig({ ...BASE, ...obj("efsReplication", { region: "eu-west-1", kmsKeyArn: "arn:aws:kms:eu-west-1:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }) }, US_EAST_1));
+    });
     it("refuses an Archive share above the IA share it is part of", () =>
         rejects(obj("usage", { efsInfrequentAccessPercent: 10, efsArchivePercent: 20 }), "usage.efsArchivePercent", /must not exceed usage.efsInfrequentAccessPercent \(10\)/));
     it("reports every problem of these keys at once", () => {
