@@ -74,7 +74,7 @@ export function buildArchitecture(config: StackConfig, placement: ArchitecturePl
     const maxUploadBytes = config.service.environment?.MAX_UPLOAD_BYTES;
     const queue = new WorkQueue(named("work"), { ...config.workQueue, maxUploadBytes: maxUploadBytes === undefined ? undefined : Number(maxUploadBytes) }, opts);
 
-    // The worker runs X86_64 when it is on Fargate Spot (the default): the image is built for its architecture too.
+    // The worker runs the stack's architecture (on Spot too); the image is built for it, once per architecture.
     const { enabled: workerOn, ...workerSizing } = config.worker;
     const workerArchitecture = workerDefaults({ ...workerSizing, capacityProviderStrategy: config.placement.worker, cpuArchitecture: config.placement.cpuArchitecture }).cpuArchitecture;
 

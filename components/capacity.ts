@@ -6,12 +6,18 @@ import { Problem } from "./validation";
 
 /** The CPU a task runs on; the image must be built for it (`linux/arm64` or `linux/amd64`). */
 export type CpuArchitecture =
-    /** AWS Graviton: about 20% less per vCPU-hour and GB-hour than x86 on the Fargate price page; Fargate only (no Spot). */
+    /** AWS Graviton: about 20% less per vCPU-hour and GB-hour than x86 on the Fargate price page, on demand and on Spot. */
     | "ARM64"
-    /** Intel/AMD x86-64: the only architecture Fargate Spot runs. */
+    /** Intel/AMD x86-64. */
     | "X86_64";
 export const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ["ARM64", "X86_64"];
-/** The architecture of a tier that runs on FARGATE only, unless the stack says otherwise. */
+/**
+ * The architecture of every tier, on FARGATE and FARGATE_SPOT alike, unless the stack says otherwise. "FARGATE_SPOT
+ * supports Linux tasks with the X86_64 architecture on platform version 1.3.0 or later. FARGATE_SPOT supports Linux
+ * tasks with the ARM64 architecture on platform version 1.4.0 or later."
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html (the same sentence is
+ * in botocore's ecs 2014-11-13 service model); every service and RunTask here pins platform version 1.4.0.
+ */
 export const DEFAULT_CPU_ARCHITECTURE: CpuArchitecture = "ARM64";
 
 /** The Docker platform an image is built for, for a task definition's `cpuArchitecture`. */
@@ -23,7 +29,7 @@ export function dockerPlatform(architecture: CpuArchitecture): "linux/arm64" | "
 export type FargateCapacityProvider =
     /** On-demand Fargate. */
     | "FARGATE"
-    /** Spare capacity at a discount, interrupted with a two-minute warning (a SIGTERM); X86_64 only. */
+    /** Spare capacity at a discount, interrupted with a two-minute warning (a SIGTERM); ARM64 on platform 1.4.0+. */
     | "FARGATE_SPOT";
 export const FARGATE_CAPACITY_PROVIDERS: readonly FargateCapacityProvider[] = ["FARGATE", "FARGATE_SPOT"];
 
@@ -47,21 +53,11 @@ export const WORKER_CAPACITY: CapacityProviderStrategy = [
     { capacityProvider: "FARGATE", base: 1, weight: 0 },
     { capacityProvider: "FARGATE_SPOT", weight: 1 },
 ];
-/** The scheduled drain: on-demand, since it runs the web tier's task definition (and so its architecture). */
+/** The scheduled drain: on-demand, so that the hourly safety net runs even when Spot capacity is short. */
 export const DRAIN_CAPACITY: CapacityProviderStrategy = [{ capacityProvider: "FARGATE", weight: 1 }];
 
 export function usesSpot(strategy: CapacityProviderStrategy): boolean {
     return strategy.some((item) => item.capacityProvider === "FARGATE_SPOT" && (item.weight ?? 0) + (item.base ?? 0) > 0);
-}
-
-/**
- * The architecture a tier runs: the stack's choice, except on a strategy with FARGATE_SPOT, which runs X86_64 only.
- * "Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider. Fargate Spot only
- * supports Linux tasks with the X86_64 architecture."
- * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
- */
-export function tierArchitecture(preferred: CpuArchitecture, strategy: CapacityProviderStrategy): CpuArchitecture {
-    return usesSpot(strategy) ? "X86_64" : preferred;
 }
 
 /**

@@ -22,7 +22,7 @@ export const EXEC_LOGGING: readonly ExecLogging[] = ["cloudwatch", "s3", "none"]
 
 /** `exec`: ECS Exec on the services. */
 export interface ExecSettings {
-    /** `enableExecuteCommand` on the services (and the drain task). Defaults to false. */
+    /** `enableExecuteCommand` on the web and worker services (never on the scheduled drain task). Defaults to false. */
     readonly enabled: boolean;
     /** Where sessions are logged. Defaults to "cloudwatch". */
     readonly logging?: ExecLogging;

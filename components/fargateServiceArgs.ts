@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArchiveBucket, KEY_PREFIX } from "./archiveBucket";
-import { CapacityProviderStrategy, CPU_ARCHITECTURES, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, DRAIN_CAPACITY, tierArchitecture, usesSpot, validateCapacityStrategy, WEB_CAPACITY } from "./capacity";
+import { CapacityProviderStrategy, CPU_ARCHITECTURES, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, DRAIN_CAPACITY, usesSpot, validateCapacityStrategy, WEB_CAPACITY } from "./capacity";
 import { execDefaults, ExecSettings, validateExecSettings } from "./execAccess";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { SharedFileSystem } from "./sharedFileSystem";
@@ -57,21 +57,24 @@ export interface FargateServiceArgs extends ServiceSizing {
      * `rate(1 hour)` or `cron(0 3 * * ? *)`, or false for none. Defaults to `rate(1 hour)`.
      */
     readonly drainSchedule?: string | false;
-    /**
-     * The CPU of the tasks on on-demand Fargate. A tier whose strategy has FARGATE_SPOT runs X86_64 whatever this
-     * says: Fargate Spot runs nothing else. Defaults to "ARM64" (Graviton).
-     */
+    /** The CPU of the web and drain tasks, on FARGATE and FARGATE_SPOT alike. Defaults to "ARM64" (Graviton). */
     readonly cpuArchitecture?: CpuArchitecture;
-    /** Where the web tier's tasks run. Excludes `launchType` (ECS takes one or the other). Defaults to FARGATE only. */
+    /**
+     * Where the web tier's tasks run. Excludes `launchType` (ECS takes one or the other). FARGATE_SPOT here needs
+     * `allowWebOnSpot`. Defaults to FARGATE only.
+     */
     readonly capacityProviderStrategy?: CapacityProviderStrategy;
     /**
-     * Where the scheduled drain task runs. It runs the web tier's task definition, so FARGATE_SPOT here needs the web
-     * tier on X86_64. Defaults to FARGATE only.
+     * The named opt-out that lets `capacityProviderStrategy` put load-balanced web tasks on FARGATE_SPOT: Spot capacity
+     * can run out (ECS does not fall back to FARGATE), and every interruption drops the task's open uploads at the
+     * deadline. Defaults to false.
      */
+    readonly allowWebOnSpot?: boolean;
+    /** Where the scheduled drain task runs. Defaults to FARGATE only. */
     readonly drainCapacityProviderStrategy?: CapacityProviderStrategy;
     /** ECS Exec on the services, with the cluster's session log. Defaults to off. */
     readonly exec?: ExecSettings;
-    /** More architectures to build the image for (the worker's, when it runs on Spot). Defaults to none. */
+    /** More architectures to build the image for (a worker's of another architecture). Defaults to none. */
     readonly extraImageArchitectures?: readonly CpuArchitecture[];
 }
 
@@ -85,7 +88,7 @@ export function serviceDefaults(
 ) {
     const capacityProviderStrategy = args.capacityProviderStrategy ?? WEB_CAPACITY;
     return {
-        cpuArchitecture: tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, capacityProviderStrategy),
+        cpuArchitecture: args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE,
         capacityProviderStrategy,
         drainCapacityProviderStrategy: args.drainCapacityProviderStrategy ?? DRAIN_CAPACITY,
         exec: execDefaults(args.exec),
@@ -142,8 +145,8 @@ export function validateServiceArgs(args: Omit<FargateServiceArgs, "vpcId" | "pu
     return problems;
 }
 
-/** The architecture, the capacity strategies and ECS Exec: each checked, and the drain against the web tier it shares a task definition with. */
-function validatePlacement(args: Pick<FargateServiceArgs, "cpuArchitecture" | "capacityProviderStrategy" | "drainCapacityProviderStrategy" | "exec">): Problem[] {
+/** The architecture, the capacity strategies (the web tier on Spot only with its opt-out) and ECS Exec, each checked. */
+function validatePlacement(args: Pick<FargateServiceArgs, "cpuArchitecture" | "capacityProviderStrategy" | "allowWebOnSpot" | "drainCapacityProviderStrategy" | "exec">): Problem[] {
     const problems: Problem[] = [];
     if (args.cpuArchitecture !== undefined && !CPU_ARCHITECTURES.includes(args.cpuArchitecture)) {
         problems.push({ property: "cpuArchitecture", reason: `must be one of ${CPU_ARCHITECTURES.join(", ")}; got ${JSON.stringify(args.cpuArchitecture)}` });
@@ -155,17 +158,19 @@ function validatePlacement(args: Pick<FargateServiceArgs, "cpuArchitecture" | "c
         return found.length === 0;
     };
     const webOk = strategy("capacityProviderStrategy");
-    const drainOk = strategy("drainCapacityProviderStrategy");
-    if (webOk && drainOk && args.drainCapacityProviderStrategy && usesSpot(args.drainCapacityProviderStrategy)) {
-        const web = tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, args.capacityProviderStrategy ?? WEB_CAPACITY);
-        if (web !== "X86_64") {
-            problems.push({
-                property: "drainCapacityProviderStrategy",
-                reason:
-                    `puts the drain on FARGATE_SPOT, which runs X86_64 tasks only, but the drain runs the web tier's ${web} task definition; ` +
-                    `keep the drain on FARGATE, or set cpuArchitecture: X86_64`,
-            });
-        }
+    strategy("drainCapacityProviderStrategy");
+    if (args.allowWebOnSpot !== undefined && typeof args.allowWebOnSpot !== "boolean") {
+        problems.push({ property: "allowWebOnSpot", reason: `must be true or false; got ${JSON.stringify(args.allowWebOnSpot)}` });
+    }
+    if (webOk && args.capacityProviderStrategy && usesSpot(args.capacityProviderStrategy) && args.allowWebOnSpot !== true) {
+        problems.push({
+            property: "capacityProviderStrategy",
+            reason:
+                // ECS places Spot tasks only while Spot has capacity, with no fallback to FARGATE (an open request:
+                // https://github.com/aws/containers-roadmap/issues/852); a worker keeps its FARGATE base for that.
+                "puts load-balanced web tasks on FARGATE_SPOT: Spot capacity can run out (ECS does not fall back to FARGATE) and an " +
+                "interruption cuts the task's open uploads at the deadline; keep the web tier on FARGATE, or opt out explicitly with allowWebOnSpot: true",
+        });
     }
     problems.push(...validateExecSettings(args.exec).map((p) => ({ property: `exec.${p.property}`.replace(/\.$/, ""), reason: p.reason })));
     return problems;

@@ -124,7 +124,19 @@ export function lifecycleAge(days: number): string {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+const KMS_KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * The partition of a region: an account, and so a replication, lives in one partition
+ * (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html).
+ */
+function partitionOf(region: string): string {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    if (region.startsWith("us-isob-")) return "aws-iso-b";
+    if (region.startsWith("us-iso-")) return "aws-iso";
+    return "aws";
+}
 
 /** The Archive tier and the replica against what EFS documents; `region` is the stack's own, when known. */
 function validateArchiveAndReplication(args: Omit<SharedFileSystemArgs, "vpcId">, region: string | undefined): Problem[] {
@@ -137,7 +149,9 @@ function validateArchiveAndReplication(args: Omit<SharedFileSystemArgs, "vpcId">
         } else if (archive <= transitionToIaDays) {
             problems.push({
                 property: "transitionToArchiveDays",
-                reason: `must be later than transitionToIaDays (${transitionToIaDays}): EFS moves files to Archive only after IA; got ${archive}. Use one of ${ARCHIVE_TRANSITION_DAYS.filter((d) => d > transitionToIaDays).join(", ")}`,
+                reason:
+                    `must be later than transitionToIaDays (${transitionToIaDays}): EFS moves files to Archive only after IA; got ${archive}. ` +
+                    (transitionToIaDays < 365 ? `Use one of ${ARCHIVE_TRANSITION_DAYS.filter((d) => d > transitionToIaDays).join(", ")}` : "Lower transitionToIaDays first (no Archive age is later than 365)"),
             });
         }
         if (throughputMode !== "elastic" || performanceMode !== "generalPurpose") {
@@ -163,13 +177,17 @@ function validateArchiveAndReplication(args: Omit<SharedFileSystemArgs, "vpcId">
             problems.push({ property: "replication.region", reason: `must be an AWS region name like "us-west-2"; got ${JSON.stringify(r.region)}` });
         } else if (region !== undefined && r.region === region) {
             problems.push({ property: "replication.region", reason: `must be another region than the stack's own (${region}): a replica in the same region does not survive a regional outage` });
+        } else if (region !== undefined && partitionOf(r.region) !== partitionOf(region)) {
+            problems.push({ property: "replication.region", reason: `must be in the stack's partition (${partitionOf(region)}): ${r.region} is in ${partitionOf(r.region)}, where this account does not exist` });
         }
         if (r.kmsKeyArn !== undefined) {
             const match = typeof r.kmsKeyArn === "string" ? KMS_KEY_ARN.exec(r.kmsKeyArn) : null;
             if (!match) {
                 problems.push({ property: "replication.kmsKeyArn", reason: `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got ${JSON.stringify(r.kmsKeyArn)}` });
-            } else if (typeof r.region === "string" && match[1] !== r.region) {
-                problems.push({ property: "replication.kmsKeyArn", reason: `must be a key in the replica's region ${r.region} (KMS keys are regional); got a key in ${match[1]}` });
+            } else if (typeof r.region === "string" && match[2] !== r.region) {
+                problems.push({ property: "replication.kmsKeyArn", reason: `must be a key in the replica's region ${r.region} (KMS keys are regional); got a key in ${match[2]}` });
+            } else if (typeof r.region === "string" && match[1] !== partitionOf(r.region)) {
+                problems.push({ property: "replication.kmsKeyArn", reason: `must be an ARN of the ${partitionOf(r.region)} partition, where ${r.region} is; got arn:${match[1]}:…` });
             }
         }
     }

@@ -157,7 +157,8 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
             capacityProviderStrategies: serviceStrategy(args.capacityProviderStrategy),
             // The provider: "Updating this argument [capacityProviderStrategies] requires forceNewDeployment = true".
             forceNewDeployment: true,
-            // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it.
+            // 1.4.0 is the first platform version that mounts EFS, and the first with TLS for it; ARM64 tasks on
+            // FARGATE_SPOT need it too (API_CapacityProviderStrategyItem: "on platform version 1.4.0 or later").
             platformVersion: "1.4.0",
             networkConfiguration: { subnets: args.subnetIds, securityGroups: [foundation.securityGroup.id], assignPublicIp: false },
             ...(loadBalancer

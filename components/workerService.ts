@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EFS_MOUNT_PATH, LOG_RETENTION_DAYS, ServiceBucket } from "./fargateServiceArgs";
 import { metricsServiceName } from "./backlogScaling";
-import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, tierArchitecture, validateCapacityStrategy, WORKER_CAPACITY } from "./capacity";
+import { CapacityProviderStrategy, CpuArchitecture, DEFAULT_CPU_ARCHITECTURE, validateCapacityStrategy, WORKER_CAPACITY } from "./capacity";
 import { ExecSessionLog } from "./execAccess";
 import { ServiceSizing, sizingDefaults, validateServiceSizing } from "./fargateSizing";
 import { appEnvironment, createEcsService, createServiceScaling, createTaskFoundation, grantServiceAccess } from "./serviceParts";
@@ -30,7 +30,7 @@ export interface WorkerServiceArgs extends ServiceSizing {
      * FARGATE_SPOT: its claims are leased and exactly-once, so an interruption (a SIGTERM two minutes ahead) loses nothing.
      */
     readonly capacityProviderStrategy?: CapacityProviderStrategy;
-    /** The CPU of the tasks when the strategy is FARGATE only; with FARGATE_SPOT it is X86_64, the only one Spot runs. Defaults to "ARM64". */
+    /** The CPU of the tasks, on FARGATE and FARGATE_SPOT alike (ARM64 on Spot needs platform 1.4.0, which the service pins). Defaults to "ARM64". */
     readonly cpuArchitecture?: CpuArchitecture;
     /** The cluster's ECS Exec session log when exec is on (the web service's `execSessionLog`). Defaults to exec off. */
     readonly execSessionLog?: ExecSessionLog;
@@ -58,7 +58,7 @@ export function workerDefaults(args: ServiceSizing & { logRetentionDays?: number
         ...sizingDefaults(args),
         logRetentionDays: args.logRetentionDays ?? 30,
         capacityProviderStrategy,
-        cpuArchitecture: tierArchitecture(args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE, capacityProviderStrategy),
+        cpuArchitecture: args.cpuArchitecture ?? DEFAULT_CPU_ARCHITECTURE,
     };
 }
 

@@ -280,6 +280,7 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, region: 
         // Issue 22: the web tier's architecture and capacity, the drain's capacity, ECS Exec.
         ...(v.cpuArchitecture === undefined ? {} : { cpuArchitecture: v.cpuArchitecture as ServiceSettings["cpuArchitecture"] }),
         ...(placementCapacity.web === undefined ? {} : { capacityProviderStrategy: placementCapacity.web }),
+        ...(placementCapacity.allowWebOnSpot === undefined ? {} : { allowWebOnSpot: placementCapacity.allowWebOnSpot }),
         ...(placementCapacity.drain === undefined ? {} : { drainCapacityProviderStrategy: placementCapacity.drain }),
         ...(v.exec === undefined ? {} : { exec: v.exec as unknown as ServiceSettings["exec"] }),
     };

@@ -132,7 +132,7 @@ export interface ArchitectureArgs {
     readonly athenaBytesScannedCutoffMb?: number;
     /** CloudFront in front of the archive. Defaults to off. */
     readonly cdn?: ArchitectureCdn;
-    /** The CPU of the tiers on on-demand Fargate: ARM64 (Graviton) or X86_64; a tier on FARGATE_SPOT runs X86_64. Defaults to ARM64. */
+    /** The CPU of every tier, on FARGATE and FARGATE_SPOT: ARM64 (Graviton) or X86_64. Defaults to ARM64. */
     readonly cpuArchitecture?: string;
     /** Where each tier's tasks run: web (FARGATE), worker (FARGATE base 1 + FARGATE_SPOT weight 1), drain (FARGATE). */
     readonly capacityProviders?: ArchitectureCapacityProviders;
@@ -158,8 +158,10 @@ export interface ArchitectureCapacityProvider {
 
 /** Each tier's capacity provider strategy. */
 export interface ArchitectureCapacityProviders {
-    /** The web service's. Defaults to FARGATE. */
+    /** The web service's. Defaults to FARGATE; FARGATE_SPOT needs allowWebOnSpot. */
     readonly web?: ArchitectureCapacityProvider[];
+    /** The named opt-out that lets the web service's strategy use FARGATE_SPOT. Defaults to false. */
+    readonly allowWebOnSpot?: boolean;
     /** The worker service's. Defaults to FARGATE base 1 + FARGATE_SPOT weight 1. */
     readonly worker?: ArchitectureCapacityProvider[];
     /** The scheduled drain task's. Defaults to FARGATE. */

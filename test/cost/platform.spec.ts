@@ -37,7 +37,7 @@ describe("cost: Fargate per architecture and on Spot", () => {
     it("prices the worker's Spot tasks at 70% off the x86 price and its base task on demand", () => {
         // 4 tasks of 0.5 vCPU / 1 GB, 3 on Spot. On demand: 365 vCPU-h × $0.04048 = $14.78, 730 GB-h × $0.004445 = $3.24.
         // Spot: 1095 vCPU-h × $0.012144 = $13.30, 2190 GB-h × $0.0013335 = $2.92. Saved: 70% of $54.06 = $37.84.
-        const worker = { cpu: 512, memoryMib: 1024, taskCount: 4, architecture: "X86_64" as const, spotTaskCount: 3, spotStrategy: true };
+        const worker = { cpu: 512, memoryMib: 1024, taskCount: 4, architecture: "X86_64" as const, spotTaskCount: 3 };
         const estimate = estimateMonthlyCost({ ...empty, worker }, LIST_PRICES);
         assert.strictEqual(line(estimate, "Fargate vCPU (worker)").usd, 14.78);
         assert.strictEqual(line(estimate, "Fargate memory (worker)").usd, 3.24);
@@ -45,6 +45,29 @@ describe("cost: Fargate per architecture and on Spot", () => {
         assert.strictEqual(line(estimate, "Fargate Spot memory (worker)").usd, 2.92);
         assert.strictEqual(saving(estimate, /^Fargate Spot .*worker/), 37.84);
         assert.match(line(estimate, "Fargate Spot vCPU (worker)").priceSource, /aws\.amazon\.com\/fargate\/pricing.*Fargate Spot/);
+    });
+    it("prices ARM64 Spot tasks at 70% off the Linux/ARM price, and Graviton's saving over the on-demand and Spot hours", () => {
+        // The same 4 tasks on ARM64. On demand: 365 vCPU-h × $0.03238 = $11.82, 730 GB-h × $0.00356 = $2.60.
+        // Spot: 1095 vCPU-h × $0.009714 = $10.64, 2190 GB-h × $0.001068 = $2.34. Spot saved: 70% of $43.25 = $30.28.
+        // Graviton saved: (730 + 2190 × 0.3) h × (0.5 × $0.0081 + 1 × $0.000885) = 1387 × $0.004935 = $6.84.
+        const worker = { cpu: 512, memoryMib: 1024, taskCount: 4, architecture: "ARM64" as const, spotTaskCount: 3 };
+        const estimate = estimateMonthlyCost({ ...empty, worker }, LIST_PRICES);
+        assert.strictEqual(line(estimate, "Fargate vCPU (worker)").usd, 11.82);
+        assert.strictEqual(line(estimate, "Fargate memory (worker)").usd, 2.6);
+        const unit = (item: string) => Number(line(estimate, item).unitPriceUsd.toFixed(9));
+        assert.deepStrictEqual([unit("Fargate Spot vCPU (worker)"), line(estimate, "Fargate Spot vCPU (worker)").usd], [0.009714, 10.64]);
+        assert.deepStrictEqual([unit("Fargate Spot memory (worker)"), line(estimate, "Fargate Spot memory (worker)").usd], [0.001068, 2.34]);
+        assert.strictEqual(saving(estimate, /^Fargate Spot .*worker/), 30.28);
+        assert.strictEqual(saving(estimate, /^Graviton .*worker/), 6.84);
+        assert.match(line(estimate, "Fargate Spot vCPU (worker)").priceSource, /Linux\/ARM.*Fargate Spot/);
+    });
+    it("shows what Spot saves at the tier's maxCount beside the total: prod's worker, 1 base task now, 3 of 4 on Spot at its ceiling", () => {
+        // 3 tasks × 730 h × (0.5 vCPU × $0.03238 + 1 GB × $0.00356) = $43.25 on demand; 70% of it = $30.28, not in the total.
+        const worker = { cpu: 512, memoryMib: 1024, taskCount: 1, maxTaskCount: 4, architecture: "ARM64" as const, spotTaskCount: 0, spotTaskCountAtMax: 3 };
+        const estimate = estimateMonthlyCost({ ...empty, worker }, LIST_PRICES);
+        assert.deepStrictEqual(estimate.savingsAtMaxCount?.map((x) => [x.item, x.usd]), [["Fargate Spot instead of on-demand, worker at its maxCount of 4", 30.28]]);
+        assert.ok(!estimate.lines.some((l) => l.item.startsWith("Fargate Spot")), "the lines price taskCount only");
+        assert.strictEqual(estimateMonthlyCost({ ...empty, worker: { ...worker, spotTaskCountAtMax: 0 } }, LIST_PRICES).savingsAtMaxCount, undefined);
     });
     it("takes the Spot discount from a price override (the Spot rate of the day)", () => {
         const prices = applyPriceOverrides(LIST_PRICES, { fargateSpotDiscount: 0.5 }, "spot-today.yaml");
@@ -86,13 +109,13 @@ describe("cost: EFS Archive, the replica and the exec key", () => {
 
 describe("cost: what the shipped stacks price (Pulumi.dev.yaml, Pulumi.prod.yaml)", () => {
     const root = path.join(__dirname, "..", "..");
-    it("prices dev's web tier on ARM64 and prod's worker on X86_64 with its strategy's Spot share", () => {
+    it("prices dev's web tier on ARM64 and prod's worker on ARM64 with its strategy's Spot share", () => {
         const dev = costInputFromStack(loadStackConfigFromFile(path.join(root, "Pulumi.dev.yaml")), []);
         assert.strictEqual(dev.service.architecture, "ARM64");
         assert.strictEqual(dev.worker, undefined);
         const prod = costInputFromStack(loadStackConfigFromFile(path.join(root, "Pulumi.prod.yaml")), []);
         assert.strictEqual(prod.service.architecture, "ARM64");
-        assert.deepStrictEqual([prod.worker?.architecture, prod.worker?.taskCount, prod.worker?.spotTaskCount], ["X86_64", 1, 0]);
+        assert.deepStrictEqual([prod.worker?.architecture, prod.worker?.taskCount, prod.worker?.spotTaskCount, prod.worker?.spotTaskCountAtMax], ["ARM64", 1, 0, 3]);
         // prod's web tier: 2 tasks × 730 h × (1 vCPU × $0.0081 + 2 GB × $0.000885) = $14.41 saved by Graviton.
         assert.strictEqual(saving(estimateMonthlyCost(prod, LIST_PRICES), /^Graviton .*web tier/), 14.41);
     });

@@ -49,14 +49,19 @@ describe("program: Graviton by default (cpuArchitecture)", function () {
         const task: any = anyOf(await dev({ [`${NS}:cpuArchitecture`]: "X86_64" }), T.taskDefinition, "app-task").inputs;
         assert.strictEqual(task.runtimePlatform.cpuArchitecture, "X86_64");
     });
-    it("runs prod's worker on X86_64, the only architecture Fargate Spot runs, and the web tier on ARM64", async () => {
+    it("runs prod's worker on ARM64 on its Spot strategy too (FARGATE_SPOT runs ARM64 on platform 1.4.0), pinned to 1.4.0", async () => {
+        // API_CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks with the ARM64 architecture on platform version 1.4.0 or later."
         const run = await prod();
         assert.strictEqual(anyOf(run, T.taskDefinition, "app-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
-        assert.strictEqual(anyOf(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "X86_64");
-    });
-    it("runs the worker on ARM64 when its strategy is FARGATE only", async () => {
-        const run = await prod({ [`${NS}:capacityProviders`]: JSON.stringify({ worker: [{ capacityProvider: "FARGATE", weight: 1 }] }) });
         assert.strictEqual(anyOf(run, T.taskDefinition, "worker-task").inputs.runtimePlatform.cpuArchitecture, "ARM64");
+        assert.ok(anyOf(run, T.service, "worker-service").inputs.capacityProviderStrategies.some((i: any) => i.capacityProvider === "FARGATE_SPOT"));
+        assert.strictEqual(anyOf(run, T.service, "worker-service").inputs.platformVersion, "1.4.0");
+    });
+    it("runs every tier on X86_64 with cpuArchitecture: X86_64, the worker on Spot included", async () => {
+        const run = await prod({ [`${NS}:cpuArchitecture`]: "X86_64" });
+        for (const task of ["app-task", "worker-task", "app-drain-task"]) {
+            assert.strictEqual(anyOf(run, T.taskDefinition, task).inputs.runtimePlatform.cpuArchitecture, "X86_64", task);
+        }
     });
 });
 
@@ -85,23 +90,24 @@ describe("program: capacity providers (Fargate Spot for archiving)", function ()
         }
     });
     it("runs the scheduled drain with a capacity provider strategy in its RunTask request, never a launch type", async () => {
-        const run = await prod({ [`${NS}:cpuArchitecture`]: "X86_64", [`${NS}:capacityProviders`]: JSON.stringify({ drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }) });
+        const run = await prod({ [`${NS}:capacityProviders`]: JSON.stringify({ drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }) });
         const schedule = anyOf(run, T.schedule);
         const request = json(schedule.inputs.target.input);
         assert.strictEqual(request.LaunchType, undefined);
         assert.deepStrictEqual(request.CapacityProviderStrategy, [{ CapacityProvider: "FARGATE_SPOT", Base: 0, Weight: 1 }]);
+        assert.strictEqual(request.PlatformVersion, "1.4.0", "ARM64 on FARGATE_SPOT needs platform 1.4.0");
         assert.ok(schedule.dependencies.includes(anyOf(run, T.capacity).urn));
     });
-    it("builds the image for each architecture the tiers run: ARM64 for the web tier, X86_64 for the worker on Spot", async () => {
+    it("builds the image once for the architecture every tier runs: ARM64 in prod, the worker on Spot included", async () => {
         // No `image` in Pulumi.prod.yaml: the program builds app/ once per architecture.
         const run = await prod();
-        const builds = allOfType(run, "awsx:ecr:Image");
-        assert.deepStrictEqual(builds.map((b) => [b.name, b.inputs.platform]).sort(), [
-            ["app-image", "linux/amd64"],
-            ["app-image-arm64", "linux/arm64"],
-        ]);
+        assert.deepStrictEqual(allOfType(run, "awsx:ecr:Image").map((b) => [b.name, b.inputs.platform]), [["app-image-arm64", "linux/arm64"]]);
         assert.match(container(run, "app-task").image, /\/app-image-arm64@sha256:/);
-        assert.match(container(run, "worker-task").image, /\/app-image@sha256:/);
+        assert.match(container(run, "worker-task").image, /\/app-image-arm64@sha256:/);
+    });
+    it("builds for linux/amd64 only with cpuArchitecture: X86_64", async () => {
+        const run = await prod({ [`${NS}:cpuArchitecture`]: "X86_64" });
+        assert.deepStrictEqual(allOfType(run, "awsx:ecr:Image").map((b) => [b.name, b.inputs.platform]), [["app-image", "linux/amd64"]]);
     });
     it("gives each build its own docker-build child and push tag: awsx names both by imageName, else imageTag, else a hash that leaves the platform out (the real CLI's new prod stack stopped on 'Duplicate resource URN')", async () => {
         // pulumi-awsx awsx/ecr/image.ts: `args.imageName ? args.imageName : imageTag ? imageTag : createUniqueImageName(dockerInputs)`,

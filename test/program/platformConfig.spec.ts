@@ -43,10 +43,20 @@ describe("stack config: cpuArchitecture and capacityProviders", () => {
         rejects(obj("capacityProviders", { web: [{ capacityProvider: "FARGATE", weight: 1 }, { capacityProvider: "FARGATE", weight: 2 }] }), "capacityProviders.web[1].capacityProvider", /more than once/);
     });
     it("refuses an unknown tier", () => rejects(obj("capacityProviders", { batch: [] }), "capacityProviders.batch", /use web, worker, drain/));
-    it("refuses the drain on Spot while the web tier it shares a task definition with runs ARM64, and accepts it on X86_64", () => {
-        const drainOnSpot = obj("capacityProviders", { drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] });
-        rejects(drainOnSpot, "capacityProviders.drain", /X86_64 tasks only.*ARM64 task definition.*cpuArchitecture: X86_64/);
-        assert.doesNotThrow(() => parseStackConfig({ ...BASE, ...drainOnSpot, [`${NS}:cpuArchitecture`]: "X86_64" }, US_EAST_1));
+    it("accepts the drain and the worker on Spot with ARM64 (FARGATE_SPOT runs ARM64 on platform 1.4.0) and with X86_64", () => {
+        const onSpot = obj("capacityProviders", { drain: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }], worker: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] });
+        for (const architecture of ["ARM64", "X86_64"]) {
+            assert.doesNotThrow(() => parseStackConfig({ ...BASE, ...onSpot, [`${NS}:cpuArchitecture`]: architecture }, US_EAST_1), architecture);
+        }
+    });
+    it("refuses the load-balanced web tier on FARGATE_SPOT without the named opt-out, and accepts it with allowWebOnSpot: true", () => {
+        const web = [{ capacityProvider: "FARGATE", base: 1, weight: 1 }, { capacityProvider: "FARGATE_SPOT", weight: 1 }];
+        rejects(obj("capacityProviders", { web }), "capacityProviders.web", /FARGATE_SPOT.*allowWebOnSpot: true/);
+        rejects(obj("capacityProviders", { web, allowWebOnSpot: false }), "capacityProviders.web", /allowWebOnSpot: true/);
+        rejects(obj("capacityProviders", { allowWebOnSpot: "yes" }), "capacityProviders.allowWebOnSpot", /true or false/);
+        const config = parseStackConfig({ ...BASE, ...obj("capacityProviders", { web, allowWebOnSpot: true }) }, US_EAST_1);
+        assert.deepStrictEqual(config.service.capacityProviderStrategy, web);
+        assert.strictEqual(config.service.allowWebOnSpot, true);
     });
 });
 
@@ -74,6 +84,12 @@ describe("stack config: efsTransitionToArchiveDays and efsReplication", () => {
         rejects(obj("efsReplication", { region: "mars" }), "efsReplication.region", /AWS region name/);
         rejects(obj("efsReplication", { region: "us-west-2", kmsKeyArn: "arn:aws:kms:eu-west-1:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }), "efsReplication.kmsKeyArn", /in the replica's region us-west-2.*eu-west-1/);
         rejects(obj("efsReplication", { region: "us-west-2", overwrite: true }), "efsReplication.overwrite", /use region, kmsKeyArn/);
+    });
+    it("refuses a replica in another partition (an account lives in one) and a key ARN of another partition", () => {
+        rejects(obj("efsReplication", { region: "cn-north-1" }), "efsReplication.region", /stack's partition \(aws\).*cn-north-1 is in aws-cn/);
+        rejects(obj("efsReplication", { region: "us-gov-west-1" }), "efsReplication.region", /aws-us-gov/);
+        rejects(obj("efsReplication", { region: "us-west-2", kmsKeyArn: "arn:aws-cn:kms:us-west-2:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }), "efsReplication.kmsKeyArn", /aws partition.*arn:aws-cn/);
+        assert.doesNotThrow(() => parseStackConfig({ ...BASE, ...obj("efsReplication", { region: "eu-west-1", kmsKeyArn: "arn:aws:kms:eu-west-1:210987654321:key/2c1b7a4e-0d8f-4e6a-9b3c-5f7e1d2a4b6c" }) }, US_EAST_1));
     });
     it("refuses an Archive share above the IA share it is part of", () =>
         rejects(obj("usage", { efsInfrequentAccessPercent: 10, efsArchivePercent: 20 }), "usage.efsArchivePercent", /must not exceed usage.efsInfrequentAccessPercent \(10\)/));

@@ -377,7 +377,7 @@ for (const [stack, expected] of Object.entries(STACKS)) {
                 assert.deepStrictEqual(container.mountPoints, web.mountPoints, "the same EFS mount");
             });
             it("builds the image from app/ when config gives no image URI", () => {
-                // Issue 22: the web tier's build is for Graviton (prod also builds linux/amd64 for its Spot worker).
+                // Issue 22: the build is for Graviton (every tier, the Spot worker included).
                 const image = oneOfType(run, T.image, "app-image-arm64").inputs as any;
                 assert.strictEqual(image.dockerfile, "app/Dockerfile");
                 assert.strictEqual(image.platform, "linux/arm64");

@@ -1,6 +1,6 @@
 /**
- * Issue 22: the deploy workflow can build the image for both architectures the stacks run (linux/arm64 for
- * Graviton, linux/amd64 for Fargate Spot): QEMU with arm64 and buildx are set up before the first step that
+ * Issue 22: the deploy workflow can build the image for both architectures a stack can run (linux/arm64 for
+ * Graviton, the default on FARGATE and FARGATE_SPOT; linux/amd64 with cpuArchitecture: X86_64): QEMU with arm64 and buildx are set up before the first step that
  * can build (the preview and the update run the program, whose awsx.ecr.Image builds with `platform`).
  */
 import * as assert from "assert";

@@ -34,12 +34,12 @@ export interface CostInput {
         readonly taskCount: number;
         /** The most tasks autoscaling may run, for the note on the Fargate lines. Defaults to `taskCount`. */
         readonly maxTaskCount?: number;
-        /** Issue 22: the CPU the tier's on-demand tasks run on. Defaults to "X86_64". */
+        /** Issue 22: the CPU the tier's tasks run on, on demand and on Spot. Defaults to "X86_64". */
         readonly architecture?: "ARM64" | "X86_64";
-        /** Issue 22: how many of `taskCount` run on Fargate Spot (always Linux/x86). Defaults to 0. */
+        /** Issue 22: how many of `taskCount` run on Fargate Spot (at the Spot discount off the architecture's price). Defaults to 0. */
         readonly spotTaskCount?: number;
-        /** Issue 22: the tier's strategy has FARGATE_SPOT, so it runs X86_64 even on demand. Defaults to false. */
-        readonly spotStrategy?: boolean;
+        /** Issue 22: how many of `maxTaskCount` would run on Fargate Spot, for the saving at autoscaling's ceiling. Defaults to `spotTaskCount`. */
+        readonly spotTaskCountAtMax?: number;
     };
     /** The background worker service, when the stack runs one: priced like the web tier's tasks. */
     readonly worker?: CostInput["service"];
@@ -109,6 +109,11 @@ export interface CostEstimate {
     readonly lines: CostLine[];
     /** Issue 22: what the architecture and Spot save; left out when nothing is saved. */
     readonly savings?: CostSaving[];
+    /**
+     * Issue 22: what Fargate Spot saves while a tier runs at its `maxTaskCount` (autoscaling's ceiling), against the
+     * same tasks on demand. Not in the total (the lines price `taskCount`); left out when there is no such saving.
+     */
+    readonly savingsAtMaxCount?: CostSaving[];
 }
 
 /** issue 19: SQS requests per archived item: send, receive (batched, at most one each), delete. */
@@ -183,6 +188,7 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     add("S3 GET requests", "S3", usage.s3GetRequests / 1000, prices.s3GetRequests);
 
     const savings: CostSaving[] = [];
+    const savingsAtMaxCount: CostSaving[] = [];
     const fargate = (tier: CostInput["service"], label: string, tierName: string) => {
         const spotTasks = Math.min(tier.spotTaskCount ?? 0, tier.taskCount);
         const onDemandTasks = tier.taskCount - spotTasks;
@@ -193,23 +199,41 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
         const scaling = tier.maxTaskCount !== undefined && tier.maxTaskCount > tier.taskCount ? ` (autoscaling may run up to ${tier.maxTaskCount})` : "";
         const count = (n: number) => `${n} task${n === 1 ? "" : "s"}`;
         const tasks = `${count(onDemandTasks)}${spotTasks > 0 ? " on demand" : ""}${scaling} × ${HOURS_PER_MONTH} h`;
-        const arch = arm ? "ARM64, " : tier.spotStrategy ? "X86_64 as Fargate Spot requires, " : "";
-        add(`Fargate vCPU${label}`, "Fargate", taskHours * vcpu, arm ? prices.fargateVcpuArm : prices.fargateVcpu, `${arch}${tasks} × ${fmt(vcpu)} vCPU`);
-        add(`Fargate memory${label}`, "Fargate", taskHours * gb, arm ? prices.fargateMemoryArm : prices.fargateMemory, `${arch}${tasks} × ${fmt(gb)} GB`);
-        if (arm && taskHours > 0) {
-            const x86 = taskHours * (vcpu * prices.fargateVcpu.usd + gb * prices.fargateMemory.usd);
-            const graviton = taskHours * (vcpu * prices.fargateVcpuArm.usd + gb * prices.fargateMemoryArm.usd);
-            savings.push({ item: `Graviton (ARM64) instead of X86_64, ${tierName}`, usd: roundToCent(x86 - graviton), note: `${count(onDemandTasks)} × ${HOURS_PER_MONTH} h at the Linux/ARM instead of the Linux/x86 prices` });
+        const arch = arm ? "ARM64, " : "";
+        const vcpuPrice = arm ? prices.fargateVcpuArm : prices.fargateVcpu;
+        const memoryPrice = arm ? prices.fargateMemoryArm : prices.fargateMemory;
+        const page = arm ? "Linux/ARM" : "Linux/x86";
+        add(`Fargate vCPU${label}`, "Fargate", taskHours * vcpu, vcpuPrice, `${arch}${tasks} × ${fmt(vcpu)} vCPU`);
+        add(`Fargate memory${label}`, "Fargate", taskHours * gb, memoryPrice, `${arch}${tasks} × ${fmt(gb)} GB`);
+        const discount = spotTasks > 0 ? prices.fargateSpotDiscount.usd : 0;
+        const spotHours = spotTasks * HOURS_PER_MONTH;
+        if (arm && taskHours + spotHours > 0) {
+            // What the same hours cost on x86, on demand and on Spot alike (Spot's discount is off each architecture's price).
+            const perHour = vcpu * (prices.fargateVcpu.usd - prices.fargateVcpuArm.usd) + gb * (prices.fargateMemory.usd - prices.fargateMemoryArm.usd);
+            const spotNote = spotTasks > 0 ? ` and ${count(spotTasks)} on Spot (${fmt(discount * 100)}% off each)` : "";
+            savings.push({
+                item: `Graviton (ARM64) instead of X86_64, ${tierName}`,
+                usd: roundToCent((taskHours + spotHours * (1 - discount)) * perHour),
+                note: `${count(onDemandTasks)}${spotTasks > 0 ? " on demand" : ""}${spotNote} × ${HOURS_PER_MONTH} h at the Linux/ARM instead of the Linux/x86 prices`,
+            });
         }
         if (spotTasks > 0) {
-            const discount = prices.fargateSpotDiscount.usd;
-            const spotHours = spotTasks * HOURS_PER_MONTH;
             const spotPrice = (p: Price): Price => ({ usd: p.usd * (1 - discount), unit: p.unit, source: `${p.source}, less the Fargate Spot discount (${fmt(discount * 100)}%): ${prices.fargateSpotDiscount.source}` });
-            const spotTasksNote = `X86_64, ${count(spotTasks)} on Spot × ${HOURS_PER_MONTH} h`;
-            add(`Fargate Spot vCPU${label}`, "Fargate", spotHours * vcpu, spotPrice(prices.fargateVcpu), `${spotTasksNote} × ${fmt(vcpu)} vCPU`);
-            add(`Fargate Spot memory${label}`, "Fargate", spotHours * gb, spotPrice(prices.fargateMemory), `${spotTasksNote} × ${fmt(gb)} GB`);
-            const onDemand = spotHours * (vcpu * prices.fargateVcpu.usd + gb * prices.fargateMemory.usd);
-            savings.push({ item: `Fargate Spot instead of on-demand, ${tierName}`, usd: roundToCent(onDemand * discount), note: `${count(spotTasks)} × ${HOURS_PER_MONTH} h at ${fmt(discount * 100)}% off the Linux/x86 price` });
+            const spotTasksNote = `${arch}${count(spotTasks)} on Spot × ${HOURS_PER_MONTH} h`;
+            add(`Fargate Spot vCPU${label}`, "Fargate", spotHours * vcpu, spotPrice(vcpuPrice), `${spotTasksNote} × ${fmt(vcpu)} vCPU`);
+            add(`Fargate Spot memory${label}`, "Fargate", spotHours * gb, spotPrice(memoryPrice), `${spotTasksNote} × ${fmt(gb)} GB`);
+            const onDemand = spotHours * (vcpu * vcpuPrice.usd + gb * memoryPrice.usd);
+            savings.push({ item: `Fargate Spot instead of on-demand, ${tierName}`, usd: roundToCent(onDemand * discount), note: `${count(spotTasks)} × ${HOURS_PER_MONTH} h at ${fmt(discount * 100)}% off the ${page} price` });
+        }
+        const spotAtMax = Math.min(tier.spotTaskCountAtMax ?? spotTasks, tier.maxTaskCount ?? tier.taskCount);
+        if (spotAtMax > spotTasks) {
+            const perTask = HOURS_PER_MONTH * (vcpu * vcpuPrice.usd + gb * memoryPrice.usd);
+            const atMaxDiscount = prices.fargateSpotDiscount.usd;
+            savingsAtMaxCount.push({
+                item: `Fargate Spot instead of on-demand, ${tierName} at its maxCount of ${tier.maxTaskCount}`,
+                usd: roundToCent(spotAtMax * perTask * atMaxDiscount),
+                note: `${count(spotAtMax)} on Spot × ${HOURS_PER_MONTH} h at ${fmt(atMaxDiscount * 100)}% off the ${page} price`,
+            });
         }
     };
     fargate(service, "", "web tier");
@@ -274,7 +298,12 @@ export function estimateMonthlyCost(input: CostInput, prices: PriceTable): CostE
     }
 
     const saved = savings.filter((x) => x.usd > 0);
-    return { monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)), lines, ...(saved.length > 0 ? { savings: saved } : {}) };
+    return {
+        monthlyUsd: roundToCent(lines.reduce((sum, line) => sum + line.usd, 0)),
+        lines,
+        ...(saved.length > 0 ? { savings: saved } : {}),
+        ...(savingsAtMaxCount.length > 0 ? { savingsAtMaxCount } : {}),
+    };
 }
 
 function fmt(n: number): string {

@@ -89,11 +89,12 @@ export const LIST_PRICES = {
     fargateVcpuArm: { usd: 0.03238, unit: "vCPU-hour", source: `${fargateArmPage}: per vCPU per hour` },
     fargateMemoryArm: { usd: 0.00356, unit: "GB-hour", source: `${fargateArmPage}: per GB per hour` },
     // Not a price but how Spot's is set: Spot prices move with spare capacity, so the estimate takes the page's
-    // "up to 70% discount" off the Linux/x86 price; override it with the Spot rate of the day (0 to 1).
+    // "up to 70% discount" off the on-demand price of the task's architecture (Linux/x86 or Linux/ARM; ARM64 runs on
+    // Spot from platform 1.4.0); override it with the Spot rate of the day (0 to 1).
     fargateSpotDiscount: {
         usd: 0.7,
-        unit: "share off the Linux/x86 on-demand price",
-        source: `${fargateSpotPage}: up to 70% off the Fargate price for interruption-tolerant tasks (Linux/x86 only)`,
+        unit: "share off the on-demand price of the task's architecture",
+        source: `${fargateSpotPage}: up to 70% off the Fargate price for interruption-tolerant tasks`,
     },
     efsArchiveStorage: { usd: 0.008, unit: "GB-month", source: `${efsPage}: Regional with Elastic Throughput, Archive storage` },
     efsReplicaTransfer: { usd: 0.02, unit: "GB", source: `${transferPage} (what EFS replication bills for the data it copies, besides the replica's storage)` },

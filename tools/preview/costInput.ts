@@ -5,7 +5,7 @@
  * priced at the components' own defaults, asked of their defaults functions: the figures the program builds.
  */
 import { APP_METRICS } from "../../app/src/contract";
-import { execDefaults, fileSystemDefaults, networkDefaults, serviceDefaults, spotTaskCount, usesSpot, workerDefaults } from "../../components";
+import { execDefaults, fileSystemDefaults, networkDefaults, serviceDefaults, spotTaskCount, workerDefaults } from "../../components";
 import type { StackConfig } from "../../config";
 import type { RecordedResource } from "../analyzer/client";
 import { CostInput } from "../cost/model";
@@ -66,7 +66,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Cost
             maxTaskCount: service.maxCount,
             architecture: service.cpuArchitecture,
             spotTaskCount: spotTaskCount(service.capacityProviderStrategy, service.desiredCount),
-            spotStrategy: usesSpot(service.capacityProviderStrategy),
+            spotTaskCountAtMax: spotTaskCount(service.capacityProviderStrategy, service.maxCount),
         },
         ...(worker
             ? {
@@ -77,7 +77,7 @@ export function costInputFromStack(config: StackConfig, resources: readonly Cost
                       maxTaskCount: worker.maxCount,
                       architecture: worker.cpuArchitecture,
                       spotTaskCount: spotTaskCount(worker.capacityProviderStrategy, worker.desiredCount),
-                      spotStrategy: usesSpot(worker.capacityProviderStrategy),
+                      spotTaskCountAtMax: spotTaskCount(worker.capacityProviderStrategy, worker.maxCount),
                   },
               }
             : {}),

@@ -173,6 +173,10 @@ function costTable(plan: Plan, c: Palette): string[] {
         c.dim(`Not estimated: ALB capacity units, data transfer out of AWS, CloudWatch Logs, ECR storage, scheduled task runs.`),
         ...(notes.length > 0 ? ["", ...notes.map(c.dim)] : []),
         ...savingsList(cost.savings ?? [], c),
+        ...(cost.savingsAtMaxCount ?? []).flatMap((x, i) => [
+            ...(i === 0 ? ["", c.bold("Saved while autoscaling runs a tier at its maxCount (not in the total above):")] : []),
+            `- ${x.item}: $${x.usd.toFixed(2)}/month (${x.note})`,
+        ]),
     ];
 }
 

@@ -38,6 +38,11 @@ describe(P, () => {
             fix: /efsBackup: true.*efsReplication/,
             level: "advisory",
         }));
+    it("treats an unknown deletion-protection flag as not prod-like, and a backup status unknown in preview as on (unknowns never raise it)", async () => {
+        const unbacked = prodLike().change("data-backup", (i) => (i.backupPolicy.status = "DISABLED"));
+        await expectNoViolation(P, unbacked.change("alb", (i) => (i.enableDeletionProtection = U)).resources);
+        await expectNoViolation(P, prodLike().change("data-backup", (i) => (i.backupPolicy.status = U)).resources);
+    });
     it("catches a file system when only another one is backed up", () =>
         expectOneViolation(
             P,
