@@ -8,7 +8,7 @@ import { Readable } from "stream";
 import { AppConfig } from "../config";
 import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
-import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
+import { Enqueuer } from "../queue/reconcile";
 import { fsyncDir, ItemMeta, Layout, META, META_MODE, ORIGINAL, publish } from "../store/store";
 import { metaJson } from "../store/metaSchema";
 
@@ -244,12 +244,12 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
         throw err;
     }
-    // Durable on EFS: from here on the upload is accepted whatever SQS does. The send is bounded (SEND_TIMEOUT_MS) and
-    // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
+    // Durable on EFS: from here on the upload is accepted whatever SQS does. The send is bounded (SEND_LINGER_MS to share
+    // a SendMessageBatch with concurrent uploads, then SEND_TIMEOUT_MS) and never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
     // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
     // S3 outage.
     // The mark is set by path (Enqueuer.mark: one SETATTR; the name was just created, so the client has it).
-    if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS);
+    if (enqueuer) await enqueuer.enqueueUpload({ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 });
     return accepted;
 }
 
