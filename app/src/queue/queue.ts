@@ -47,7 +47,7 @@ export function parseItem(body: string): ItemMessage | undefined {
 }
 
 /**
- * SendMessageBatch, ReceiveMessage, ChangeMessageVisibilityBatch and DeleteMessage take at most 10 entries or
+ * SendMessageBatch, ReceiveMessage, ChangeMessageVisibilityBatch and DeleteMessageBatch take at most 10 entries or
  * messages per call: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
  * ("MaxNumberOfMessages: The maximum number of messages to return. Amazon SQS never returns more messages than this
  * value ... Valid values: 1 to 10.") and API_SendMessageBatch.html ("You can send up to 10 messages").
