@@ -163,13 +163,15 @@ export class Archiver {
             // SETTLE_AFTER_HAND_BACK_MS, within the 2 s main.ts keeps of the hand-back step's share for the hand-back:
             // an item that cannot be cancelled (a single PUT, an image being decoded) must not hold the shutdown up.
             let settleTimer: NodeJS.Timeout | undefined;
-            await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((r) => (settleTimer = setTimeout(r, SETTLE_AFTER_HAND_BACK_MS)))]);
+            // The finished items' deletes too, within the same bound: one SQS leaves unanswered is only a message that
+            // comes back and finds its item gone, while a shutdown past the deadline is a SIGKILL.
+            await Promise.race([Promise.all([...this.inFlight.values(), this.deletesSettled()]), new Promise<void>((r) => (settleTimer = setTimeout(r, SETTLE_AFTER_HAND_BACK_MS)))]);
             clearTimeout(settleTimer);
         } else {
             await Promise.all(this.loops);
             await Promise.all(this.inFlight.values());
+            await this.deletesSettled();
         }
-        await this.deletesSettled();
         this.visibility?.stop();
     }
 
