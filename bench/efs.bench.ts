@@ -12,7 +12,7 @@
  *    the FUSE requests per archived file over 300 archived files, counted from the first 20 archived and the task's
  *    first backlog figure (its startup scan, app/src/store/backlog.ts), whichever comes last.
  * Backlog items are written straight into the backing directory (uploads/incoming/<id>/ as ingest leaves them, not
- * yet processed, like the uploads beside them; the originals hard links to one 64 KiB PDF), not through the mount, so
+ * yet processed, like the uploads beside them; the originals hard links to 64 copies of one 64 KiB PDF, in turn), not through the mount, so
  * prefilling costs nothing and counts nothing.
  * Each line also carries, from the same run: the uploads of the app before issue 23 (BENCH_EFS_BEFORE, a commit, built
  * from `git archive`; `none` skips it) on the same backlog, and the floor of a durable item on this mount (measureFloor:
@@ -39,7 +39,13 @@ import { elasticMqUnavailable, startElasticMq } from "./support/elasticmq";
 import { startNullS3 } from "./support/nullS3";
 
 const ROOT = path.resolve(__dirname, "..");
-const WORK = path.join(ROOT, ".test-tmp", "bench-efs");
+/**
+ * The mount's backing directory, its mount point and the prefill's sources live here (BENCH_EFS_WORK, default
+ * .test-tmp/bench-efs). A directory on tmpfs (/dev/shm/…) takes the backing disk out of what is measured: on this
+ * machine's ext4 (mounted with online `discard`) each UNLINK and RMDIR costs the daemon ~2-6 ms of its own
+ * (bench/efs/README.md), which EFS does not.
+ */
+const WORK = process.env.BENCH_EFS_WORK ? path.resolve(process.env.BENCH_EFS_WORK) : path.join(ROOT, ".test-tmp", "bench-efs");
 const MAIN = path.join(ROOT, "app", "dist", "main.js");
 const BUCKET = "bench-efs";
 const KiB = 1024;
@@ -180,6 +186,10 @@ function itemsWaiting(mount: EfsMount): number {
     return fs.readdirSync(path.join(mount.backing, "uploads", "incoming")).length + claimedItemDirs(mount.backing).length;
 }
 
+/** Copies of the prefilled original that items are hard-linked to, in turn (addItems). */
+const LINK_SOURCES = 64;
+let sourcesMade = false;
+
 async function addItems(mount: EfsMount, count: number): Promise<void> {
     const messages: { id: string; kind: "upload"; size: number; sha256: string }[] = [];
     const incoming = path.join(mount.backing, "uploads", "incoming");
@@ -187,21 +197,23 @@ async function addItems(mount: EfsMount, count: number): Promise<void> {
     const original = path.join(WORK, "original.pdf");
     const bytes = fs.readFileSync(original);
     const hash = sha256(bytes);
-    // Hard links to one file, which ext4 allows 65,000 of: past that (a 100,000 backlog), to a fresh copy.
-    let source = original;
-    let copies = 0;
+    // Hard links, so that prefilling costs no disk, but spread over LINK_SOURCES copies, item i linked to copy i % LINK_SOURCES:
+    // hard links to one file are one inode on the mount too, and the kernel holds the inode's lock across each
+    // UNLINK's round trip (vfs_unlink), so that every archived original's removal queued behind the others' (the
+    // daemon measured ~5 ms per UNLINK against ~1.5 for other requests). Distinct uploads are distinct files on EFS.
+    const sources = Array.from({ length: LINK_SOURCES }, (_, k) => {
+        const copy = path.join(WORK, `original-${k}.pdf`);
+        // Made afresh once per run (a new inode, the bytes of this run's original.pdf).
+        if (!sourcesMade) fs.rmSync(copy, { force: true });
+        if (!fs.existsSync(copy)) fs.copyFileSync(original, copy);
+        return copy;
+    });
+    sourcesMade = true;
     for (let i = 0; i < count; i++) {
         const id = randomUUID();
         const dir = path.join(incoming, id);
         fs.mkdirSync(dir);
-        try {
-            fs.linkSync(source, path.join(dir, "original"));
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EMLINK") throw e;
-            source = path.join(WORK, `original-${++copies}.pdf`);
-            fs.copyFileSync(original, source);
-            fs.linkSync(source, path.join(dir, "original"));
-        }
+        fs.linkSync(sources[i % LINK_SOURCES], path.join(dir, "original"));
         const meta = { id, kind: "upload", name: "backlog.pdf", size: bytes.length, sha256: hash, contentType: "application/pdf", key: `uploads/${id}/backlog.pdf`, receivedAt: new Date().toISOString() };
         // Marked as sent the way ingest marks it since issue 23: meta.json read-only (app/src/store/store.ts META_QUEUED_MODE).
         fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(meta), { mode: 0o440 });
@@ -270,6 +282,7 @@ async function measureUploads(mount: EfsMount, backlog: number, main?: string): 
     let app: AppProcess | undefined;
     try {
         const beforeStart = await mount.stats();
+        const startedAt = Date.now();
         app = await startApp(appEnv(mount, hole.endpoint), "serve", undefined, main);
         // Until the archiver's workers are all waiting on S3, it is still claiming items: not the upload path.
         await waitUntil("the archiver to block on S3", () => hole.requests() >= Math.min(backlog, 8), 120_000);
@@ -279,6 +292,7 @@ async function measureUploads(mount: EfsMount, backlog: number, main?: string): 
         const url = app.url;
         await waitUntil("the first backlog figure", () => backlogMeasured(url), 120_000);
         const scan = delta(await mount.stats(), beforeStart);
+        const scanSeconds = (Date.now() - startedAt) / 1000;
         const body = pdf(64 * KiB);
         const before = await mount.stats();
         trace("uploads: go");
@@ -301,7 +315,7 @@ async function measureUploads(mount: EfsMount, backlog: number, main?: string): 
         const seconds = (Date.now() - started) / 1000;
         trace("uploads: done");
         const d = delta(await mount.stats(), before);
-        return { uploads: done, refused, retried, uploadSeconds: round(seconds, 2), uploadsPerSec: round(done / seconds), opsPerUpload: perItem(d, done), startupWithScanMetaOps: scan.metaOps, loadAverage: loadAverage() };
+        return { uploads: done, refused, retried, uploadSeconds: round(seconds, 2), uploadsPerSec: round(done / seconds), opsPerUpload: perItem(d, done), startupWithScanMetaOps: scan.metaOps, startupScanOpsByKind: scan.ops, startupScanSeconds: round(scanSeconds, 2), loadAverage: loadAverage() };
     } finally {
         await app?.stop("SIGKILL"); // its archiver waits on the black hole: a clean stop would wait for S3's timeout
         await hole.stop();

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "crypto";
 import { promises as fsp } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BlockWriter, PARTIAL_BLOCK_MS, WRITE_BLOCK_BYTES, BLOCK_BUDGET_BYTES } from "../../app/src/http/ingest";
+import { BlockWriter, PARTIAL_BLOCK_MS, WRITE_BLOCK_BYTES, BLOCK_BUDGET_BYTES, WORKER_HASH_BYTES } from "../../app/src/http/ingest";
 
 describe("app: ingest's block writer", () => {
     let dir: string;
@@ -64,5 +64,46 @@ describe("app: ingest's block writer", () => {
         await again.settled();
         await fh.close();
         assert.equal((await fsp.stat(path.join(dir, "again"))).size, 1000);
+    });
+
+    it("its digest is the SHA-256 of every byte added, whether hashed on the worker (large), inline (small) or past the budget", async () => {
+        const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+        const cases: [string, number, number][] = [
+            ["large, on the worker", 2 * WRITE_BLOCK_BYTES + 777, 5 * WRITE_BLOCK_BYTES],
+            ["unknown length, on the worker", 3 * WRITE_BLOCK_BYTES + 1, WRITE_BLOCK_BYTES],
+            ["small, inline", 300_000, 300_000],
+        ];
+        assert.ok(cases[0][2] >= WORKER_HASH_BYTES && cases[2][2] < WORKER_HASH_BYTES);
+        for (const [what, length, declared] of cases) {
+            const data = randomBytes(length);
+            const fh = await fsp.open(path.join(dir, what), "wx");
+            const w = new BlockWriter(fh, declared);
+            for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7 + 13) % 70_000 || 1) await w.add(data.subarray(at, Math.min(data.length, at + step)));
+            await w.flush();
+            assert.equal(await w.digest(), sha(data), what);
+            await w.settled();
+            await fh.close();
+            assert.equal(sha(await fsp.readFile(path.join(dir, what))), sha(data), `${what}: the file`);
+        }
+        // Past the budget (no blocks): inline, chunk by chunk.
+        const held: { w: BlockWriter; fh: fsp.FileHandle }[] = [];
+        for (let i = 0; i < BLOCK_BUDGET_BYTES / (2 * WRITE_BLOCK_BYTES); i++) {
+            const fh = await fsp.open(path.join(dir, `held${i}`), "wx");
+            held.push({ w: new BlockWriter(fh, 10 * WRITE_BLOCK_BYTES), fh });
+        }
+        const data = randomBytes(WRITE_BLOCK_BYTES + 5);
+        const fh = await fsp.open(path.join(dir, "over"), "wx");
+        const w = new BlockWriter(fh, 10 * WRITE_BLOCK_BYTES);
+        await w.add(data.subarray(0, 1000));
+        assert.equal((await fsp.stat(path.join(dir, "over"))).size, 1000, "past the budget: written directly");
+        await w.add(data.subarray(1000));
+        await w.flush();
+        assert.equal(await w.digest(), sha(data), "past the budget");
+        await w.settled();
+        await fh.close();
+        for (const h of held) {
+            await h.w.settled();
+            await h.fh.close();
+        }
     });
 });

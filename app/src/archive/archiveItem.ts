@@ -82,9 +82,9 @@ async function archiveMeta(ctx: ItemContext, id: string, dir: string, hold: Hold
     let large = false;
     try {
         // The original leaves EFS first, and only after S3 confirmed every object: if it is gone, a task was
-        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes. An item is
-        // processed (meta.json says so) before anything is sent, so only a processed item can have lost its
-        // original; an unprocessed one is looked at by processing, which opens the original anyway.
+        // killed while cleaning up, and S3 is asked to confirm again instead of being sent the bytes. A processed
+        // item (meta.json says so) is looked at here; an unprocessed one (processing found nothing to write down,
+        // process.ts) by processing, which opens the original anyway.
         const originalMissing = () =>
             fsp.access(path.join(dir, ORIGINAL)).then(
                 () => false,

@@ -9,7 +9,8 @@ import { Lease } from "../store/lease";
 import { errorFields, Logger } from "../observability/log";
 import { Metrics } from "../observability/metrics";
 import { SignedPut } from "../s3/put";
-import { MAX_WAIT_SECONDS, Received, WorkQueue } from "../queue/queue";
+import { MAX_WAIT_SECONDS, Received, SQS_BATCH, WorkQueue } from "../queue/queue";
+import { Batcher } from "../queue/batcher";
 import { Enqueuer } from "../queue/reconcile";
 import { bucketReachable } from "../s3/s3";
 import { exists, fsyncDir, isErrno, LAST_ERROR, Layout, list, META, META_MODE, ORIGINAL, QUEUED, readSmallFile, REASON, writeFileAtomic, writeFileDurable } from "../store/store";
@@ -44,6 +45,12 @@ const SETTLE_AFTER_HAND_BACK_MS = 1_500;
  * an idle task makes 12 requests a minute instead of 3.
  */
 const RECEIVE_WAIT_SECONDS = Math.min(WORK_QUEUE_POLL_WAIT_SECONDS, MAX_WAIT_SECONDS);
+/**
+ * The longest a finished item's DeleteMessage waits to share a DeleteMessageBatch with other finished items (only while
+ * another delete of this task is in flight: Batcher). The item is already gone from EFS; the worker does not wait for
+ * the delete, so the delay costs no archiving time, and a message deleted a few ms later is no different.
+ */
+const DELETE_LINGER_MS = 10;
 /** The longest a task waits between looks at the dead-letter queue. */
 const DEAD_LETTER_POLL_MAX_MS = DEAD_LETTER_LOOK_MAX_SECONDS * 1000;
 /**
@@ -105,6 +112,10 @@ export class Archiver {
      * of working on it beside it (across tasks, S3's conditional write lets only one object in).
      */
     private readonly active = new Map<string, Promise<void>>();
+    /** Finished items' messages, deleted in batches (DeleteMessageBatch: the grant of DeleteMessage, queue.ts deleteMany). */
+    private readonly deletes: Batcher<string>;
+    /** Deletes submitted and not yet answered: stop() and drain() wait for them. */
+    private readonly deleting = new Set<Promise<void>>();
 
     constructor(
         readonly config: AppConfig,
@@ -119,6 +130,7 @@ export class Archiver {
         this.item = { config, target, metrics, lease, largeSlots: new Slots(LARGE_SLOTS), processSlots: new Slots(PROCESS_SLOTS) };
         this.queue = queue ?? new WorkQueue(config.queue, config.region);
         this.enqueuer = new Enqueuer(layout, this.queue, log);
+        this.deletes = new Batcher((handles) => this.queue.deleteBatch(handles), SQS_BATCH, DELETE_LINGER_MS);
     }
 
     /** serve and work: receives until stop(), with the takeover, the reconciling scan and the dead-letter look on timers. */
@@ -160,11 +172,14 @@ export class Archiver {
             // SETTLE_AFTER_HAND_BACK_MS, within the 2 s main.ts keeps of the hand-back step's share for the hand-back:
             // an item that cannot be cancelled (a single PUT, an image being decoded) must not hold the shutdown up.
             let settleTimer: NodeJS.Timeout | undefined;
-            await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((r) => (settleTimer = setTimeout(r, SETTLE_AFTER_HAND_BACK_MS)))]);
+            // The finished items' deletes too, within the same bound: one SQS leaves unanswered is only a message that
+            // comes back and finds its item gone, while a shutdown past the deadline is a SIGKILL.
+            await Promise.race([Promise.all([...this.inFlight.values(), this.deletesSettled()]), new Promise<void>((r) => (settleTimer = setTimeout(r, SETTLE_AFTER_HAND_BACK_MS)))]);
             clearTimeout(settleTimer);
         } else {
             await Promise.all(this.loops);
             await Promise.all(this.inFlight.values());
+            await this.deletesSettled();
         }
         this.visibility?.stop();
     }
@@ -214,6 +229,7 @@ export class Archiver {
             for (const m of messages) this.dispatch(m, requestedAt);
         }
         await Promise.all(this.inFlight.values());
+        await this.deletesSettled();
         const failed = new Set<string>([...this.failedThisRun.keys(), ...this.quarantined]);
         await this.visibility?.handBack([...this.failedThisRun.values()].flat());
         this.failedThisRun.clear();
@@ -316,12 +332,12 @@ export class Archiver {
             const { outcome, log } = await archiveItem(this.item, id, dir, hold, this.log);
             if (outcome.kind === "archived") {
                 this.attempts.delete(id);
-                await this.done(hold, log);
+                this.done(hold, log);
                 return;
             }
             if (outcome.kind === "gone") {
                 this.attempts.delete(id);
-                if (await this.removeLeftover(id, dir, hold, log)) await this.done(hold, log);
+                if (await this.removeLeftover(id, dir, hold, log)) this.done(hold, log);
                 return;
             }
             if (outcome.kind === "lost") {
@@ -330,7 +346,7 @@ export class Archiver {
                 return;
             }
             if (outcome.kind === "quarantine") {
-                if (await this.quarantine(id, dir, hold, { reason: outcome.reason }, log)) await this.done(hold, log);
+                if (await this.quarantine(id, dir, hold, { reason: outcome.reason }, log)) this.done(hold, log);
                 return;
             }
             if (!hold.holds()) {
@@ -346,7 +362,7 @@ export class Archiver {
             const error = errorFields(outcome.error);
             await this.recordError(dir, error, hold);
             if (outcome.forbidden && a.failures >= MAX_FORBIDDEN_ATTEMPTS) {
-                if (await this.quarantine(id, dir, hold, { reason: `${error.error} (refused ${a.failures} times)` }, log)) await this.done(hold, log);
+                if (await this.quarantine(id, dir, hold, { reason: `${error.error} (refused ${a.failures} times)` }, log)) this.done(hold, log);
                 return;
             }
             if (this.drainMax !== undefined && a.failures >= this.drainMax) {
@@ -370,13 +386,23 @@ export class Archiver {
         }
     }
 
-    /** Deletes a finished message. A failure only means it comes back, and then finds its item gone. */
-    private async done(hold: MessageHold, log: Logger): Promise<void> {
-        try {
-            await this.queue.delete(hold.message.receiptHandle);
-        } catch (e) {
-            log.warn("message not deleted: it comes back and finds its item gone", errorFields(e));
-        }
+    /**
+     * Deletes a finished message, in a batch with other finished items' (the worker goes on meanwhile: stop() and drain()
+     * wait for the delete). A failure only means it comes back, and then finds its item gone.
+     */
+    private done(hold: MessageHold, log: Logger): void {
+        const deleted = this.deletes.submit(hold.message.receiptHandle).then(
+            (refusal) => {
+                if (refusal !== undefined) log.warn("message not deleted: it comes back and finds its item gone", { reason: refusal });
+            },
+            (e) => log.warn("message not deleted: it comes back and finds its item gone", errorFields(e)),
+        );
+        this.deleting.add(deleted);
+        void deleted.finally(() => this.deleting.delete(deleted));
+    }
+
+    private async deletesSettled(): Promise<void> {
+        while (this.deleting.size > 0) await Promise.all([...this.deleting]);
     }
 
     /**

@@ -71,6 +71,12 @@ export async function processItem(itemDir: string, meta: ItemMeta, allowedTypes:
         }
     }
     const processed: ItemMeta = { ...meta, contentType: type, processed: true, thumbnail, noThumbnail };
+    // Nothing learnt that meta.json does not already say (no thumbnail, nor a reason for none, and the type ingest
+    // sniffed from the same bytes): it is not replaced. The replacement cost eight round trips on EFS (create, write,
+    // fsync, setattr, close, rename: a third of an archived PDF's) and bought only a sniff of 4 KiB the next time:
+    // an item whose original went (archived, its removal cut short) still says unprocessed, and processing it finds
+    // the original missing and has S3 confirm the object instead (archiveItem.ts), as every version since c16b659 does.
+    if (type === meta.contentType && thumbnail === undefined && noThumbnail === undefined) return processed;
     // Atomic, not durable: lost in a crash, the item is processed again. The thumbnail it names was made durable first.
     // Processed only from its message: the replacement keeps the work queue's mark (store.ts META_QUEUED_MODE).
     await writeFileAtomic(path.join(itemDir, META), metaJson(processed), META_QUEUED_MODE);

@@ -1,5 +1,5 @@
 import busboy from "busboy";
-import { createHash, randomUUID } from "crypto";
+import { createHash, Hash, randomUUID } from "crypto";
 import { promises as fsp } from "fs";
 import type { FileHandle } from "fs/promises";
 import { IncomingMessage } from "http";
@@ -8,9 +8,10 @@ import { Readable } from "stream";
 import { AppConfig } from "../config";
 import { Logger } from "../observability/log";
 import { SNIFF_BYTES, sniff } from "../archive/process";
-import { Enqueuer, SEND_TIMEOUT_MS } from "../queue/reconcile";
+import { Enqueuer } from "../queue/reconcile";
 import { fsyncDir, ItemMeta, Layout, META, META_MODE, ORIGINAL, publish } from "../store/store";
 import { metaJson, unsafeName } from "../store/metaSchema";
+import { PartPool, partPool } from "../s3/parts";
 
 /** A refusal with the HTTP status, the offending field and how to fix it. */
 export class HttpError extends Error {
@@ -51,10 +52,20 @@ export const PARTIAL_BLOCK_MS = 60_000;
 let blockBytesReserved = 0;
 
 /**
+ * Uploads declared at least this large are hashed on the hashing worker (s3/parts.ts), block by block beside each
+ * block's write, instead of on the event loop, which parses the body meanwhile (SHA-256 was ~0.8 ms of the ~2.7 ms of
+ * main-thread CPU a MiB of ingest cost: bench/efs/README.md). Smaller ones are hashed inline: for them a round trip
+ * to the worker would cost more than the hash (as parts.ts INLINE_BYTES).
+ */
+export const WORKER_HASH_BYTES = WRITE_BLOCK_BYTES;
+
+/**
  * Gathers an upload's chunks into blocks of up to {@link WRITE_BLOCK_BYTES} and writes each when full, while the next
  * fills: two blocks per upload, never more (the parser waits when both are taken), each sized down to the declared
  * body for small uploads. With one block the parser would wait for every write, and a write for the parser. When the
  * process's {@link BLOCK_BUDGET_BYTES} is taken, the upload writes each chunk directly instead (one write at a time).
+ * It also takes the SHA-256 of every byte it is given ({@link digest}): of each block on the hashing worker while the
+ * block is written (a block is refilled only once both are done), or of each chunk inline.
  */
 export class BlockWriter {
     private readonly blocks: Buffer[] = [];
@@ -65,6 +76,9 @@ export class BlockWriter {
     private reserved = 0;
     /** When the current block received its first byte. */
     private filledSince = 0;
+    /** The inline hash, or the worker's file and the blocks' shared memory. */
+    private readonly hash?: Hash;
+    private readonly worker?: { readonly pool: PartPool; readonly file: number; readonly memory: SharedArrayBuffer[]; ended: boolean };
     constructor(
         private readonly fh: FileHandle,
         capacity: number,
@@ -74,10 +88,19 @@ export class BlockWriter {
         if (blockBytesReserved + 2 * size <= BLOCK_BUDGET_BYTES) {
             this.reserved = 2 * size;
             blockBytesReserved += this.reserved;
-            this.blocks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+            if (size >= WORKER_HASH_BYTES) {
+                const pool = partPool(WRITE_BLOCK_BYTES);
+                const memory = [new SharedArrayBuffer(size), new SharedArrayBuffer(size)];
+                this.worker = { pool, file: pool.openFile(), memory, ended: false };
+                this.blocks = memory.map((m) => Buffer.from(m));
+            } else {
+                this.blocks = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+            }
         }
+        if (!this.worker) this.hash = createHash("sha256");
     }
     async add(chunk: Buffer): Promise<void> {
+        this.hash?.update(chunk);
         if (this.blocks.length === 0) {
             // Over the budget: the chunk itself is written, and the parser waits for it (no copy held).
             await this.writing[0];
@@ -107,21 +130,36 @@ export class BlockWriter {
         await Promise.all(this.writing);
         if (this.failed !== undefined) throw this.failed;
     }
+    /** The hex SHA-256 of every byte added, once flush() has resolved. */
+    async digest(): Promise<string> {
+        if (this.hash) return this.hash.digest("hex");
+        this.worker!.ended = true;
+        return this.worker!.pool.endFile(this.worker!.file);
+    }
     /** Waits for the writes in flight, whatever they do, and gives the blocks back: before the file is closed, always. */
     async settled(): Promise<void> {
         await Promise.all(this.writing);
+        if (this.worker && !this.worker.ended) {
+            this.worker.ended = true;
+            this.worker.pool.dropFile(this.worker.file);
+        }
         blockBytesReserved -= this.reserved;
         this.reserved = 0;
         this.blocks.length = 0;
     }
-    /** Starts the current block's write (appended in order: one write at a time, each after the previous) and switches blocks. */
+    /**
+     * Starts the current block's write (appended in order: one write at a time, each after the previous) and its hash
+     * (posted now, so in file order), and switches blocks.
+     */
     private send(): void {
         const block = this.blocks[this.current];
         const length = this.used;
         const previous = this.writing[1 - this.current];
+        const hashed = this.worker?.pool.feed(this.worker.file, this.worker.memory[this.current], length);
         this.writing[this.current] = (async () => {
             await previous;
             await this.write(block, length);
+            await hashed?.catch((e) => (this.failed ??= e));
         })();
         this.current = 1 - this.current;
         this.used = 0;
@@ -230,17 +268,17 @@ export async function ingest(req: IncomingMessage, config: AppConfig, layout: La
         ulog[err.status >= 500 ? "error" : "warn"]("upload refused", { status: err.status, field: err.field, reason: err.message });
         throw err;
     }
-    // Durable on EFS: from here on the upload is accepted whatever SQS does. The send is bounded (SEND_TIMEOUT_MS) and
-    // never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
+    // Durable on EFS: from here on the upload is accepted whatever SQS does. The send is bounded (SEND_LINGER_MS to share
+    // a SendMessageBatch with concurrent uploads, then SEND_TIMEOUT_MS) and never throws; an item whose message did not go out (SQS unreachable, a crash right here) is sent by the
     // reconciling scan, so the client gets 202 as long as EFS takes the upload (BACKLOG_MAX_BYTES), as during an
     // S3 outage.
     // The mark is set by path (Enqueuer.mark: one SETATTR; the name was just created, so the client has it).
-    if (enqueuer) await enqueuer.enqueue([{ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 }], SEND_TIMEOUT_MS);
+    if (enqueuer) await enqueuer.enqueueUpload({ id, kind: "upload", size: accepted.size, sha256: accepted.sha256 });
     return accepted;
 }
 
 /**
- * Writes the item into uploads/tmp/<id>/ under its final names (`original`, then `meta.json`), each fsynced: the
+ * Writes the item into uploads/tmp/<id>/ under its final names (`original` and `meta.json`), each fsynced: the
  * directory is invisible to every other task until publish() renames it into incoming/, so no temporary name inside it
  * is needed (a task that dies here leaves an unpublished directory, removed after an hour). Every file is closed before
  * the item is published: once its message is out, this very task may take the item, replace its meta.json
@@ -254,14 +292,22 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         throw new HttpError(400, "filename", `the file name ${JSON.stringify(name)} ${problem}: use a plain file name such as photo.png`);
     }
     await fsp.mkdir(itemDir, { mode: 0o750 });
-    const fh = await fsp.open(path.join(itemDir, ORIGINAL), "wx", 0o640);
+    // Both files are created first, so that at the end the original's fsync and close run beside meta.json's write,
+    // fsync and close instead of before them: an upload's last steps cost one chain of round trips, not two.
+    const [opened, metaOpened] = await Promise.allSettled([fsp.open(path.join(itemDir, ORIGINAL), "wx", 0o640), fsp.open(path.join(itemDir, META), "wx", META_MODE)]);
+    if (opened.status === "rejected" || metaOpened.status === "rejected") {
+        await Promise.all([opened, metaOpened].map((o) => (o.status === "fulfilled" ? o.value.close().catch(() => undefined) : undefined)));
+        throw opened.status === "rejected" ? opened.reason : (metaOpened as PromiseRejectedResult).reason;
+    }
+    const fh = opened.value;
+    const metaFh = metaOpened.value;
     const blocks = new BlockWriter(fh, Number.isFinite(declared) ? declared : WRITE_BLOCK_BYTES);
-    const hash = createHash("sha256");
     let size = 0;
     let head: Buffer[] | undefined = [];
     let headBytes = 0;
     let type: string | undefined;
     let limited = false;
+    let sha256: string;
     stream.on("limit", () => (limited = true));
     try {
         const checkType = async () => {
@@ -277,7 +323,6 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         for await (const chunk of stream as AsyncIterable<Buffer>) {
             if (limited || refused !== undefined) continue;
             try {
-                hash.update(chunk);
                 size += chunk.length;
                 if (head) {
                     head.push(chunk);
@@ -296,30 +341,31 @@ async function receive(stream: Readable & { truncated?: boolean }, info: busboy.
         if (size === 0) throw new HttpError(400, "file", "the file is empty");
         if (head) await checkType();
         await blocks.flush();
-        await fh.sync();
+        sha256 = await blocks.digest();
+        const meta: ItemMeta = {
+            id,
+            kind: "upload",
+            name,
+            size,
+            sha256,
+            contentType: type!,
+            key: `${config.archivePrefix}${id}/${name}`,
+            receivedAt: new Date().toISOString(),
+        };
+        // Both settle before either file is closed; the first failure is the upload's.
+        const synced = await Promise.allSettled([
+            fh.sync(),
+            (async () => {
+                await metaFh.writeFile(metaJson(meta));
+                await metaFh.sync();
+            })(),
+        ]);
+        for (const r of synced) if (r.status === "rejected") throw r.reason;
     } finally {
         await blocks.settled();
-        await fh.close();
+        await Promise.all([fh.close(), metaFh.close()]);
     }
-    const sha256 = hash.digest("hex");
-    const meta: ItemMeta = {
-        id,
-        kind: "upload",
-        name,
-        size,
-        sha256,
-        contentType: type!,
-        key: `${config.archivePrefix}${id}/${name}`,
-        receivedAt: new Date().toISOString(),
-    };
-    const metaFh = await fsp.open(path.join(itemDir, META), "wx", META_MODE);
-    try {
-        await metaFh.writeFile(metaJson(meta));
-        await metaFh.sync();
-        // Both names in the directory survive a crash of a local disk (nothing to do on NFS: fsyncDir).
-        await fsyncDir(itemDir);
-    } finally {
-        await metaFh.close();
-    }
+    // Both names in the directory survive a crash of a local disk (nothing to do on NFS: fsyncDir).
+    await fsyncDir(itemDir);
     return { id, name, size, sha256, status: "stored" };
 }

@@ -1,8 +1,7 @@
 import {
     ChangeMessageVisibilityBatchCommand,
     DeleteMessageBatchCommand,
-    DeleteMessageCommand,
-    GetQueueAttributesCommand,
+        GetQueueAttributesCommand,
     ReceiveMessageCommand,
     SendMessageBatchCommand,
     SQSClient,
@@ -48,7 +47,7 @@ export function parseItem(body: string): ItemMessage | undefined {
 }
 
 /**
- * SendMessageBatch, ReceiveMessage, ChangeMessageVisibilityBatch and DeleteMessage take at most 10 entries or
+ * SendMessageBatch, ReceiveMessage, ChangeMessageVisibilityBatch and DeleteMessageBatch take at most 10 entries or
  * messages per call: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
  * ("MaxNumberOfMessages: The maximum number of messages to return. Amazon SQS never returns more messages than this
  * value ... Valid values: 1 to 10.") and API_SendMessageBatch.html ("You can send up to 10 messages").
@@ -59,6 +58,17 @@ export const SQS_BATCH = 10;
  * returning ... 20 seconds maximum" (API_ReceiveMessage.html, WaitTimeSeconds).
  */
 export const MAX_WAIT_SECONDS = 20;
+
+/**
+ * A batch call's answer per entry (entries sent with Ids "0", "1", …): undefined for one in `Successful`, the code
+ * and message for one in `Failed`, and a refusal for one in neither (never expected; not taken as sent).
+ */
+export function entryResults(count: number, successful: readonly { Id?: string }[] | undefined, failed: readonly { Id?: string; Code?: string; Message?: string }[] | undefined): (string | undefined)[] {
+    const results: (string | undefined)[] = Array.from({ length: count }, () => "neither successful nor failed in SQS's answer");
+    for (const ok of successful ?? []) if (Number(ok.Id) < count) results[Number(ok.Id)] = undefined;
+    for (const f of failed ?? []) if (Number(f.Id) < count) results[Number(f.Id)] = `${f.Code ?? "?"}: ${f.Message ?? ""}`;
+    return results;
+}
 
 /** The queue calls the app makes, counted for /status and the fleet bench. IAM actions as in the cross-team contract. */
 export class WorkQueue {
@@ -99,22 +109,35 @@ export class WorkQueue {
         let failure: unknown;
         for (let i = 0; i < items.length; i += SQS_BATCH) {
             const batch = items.slice(i, i + SQS_BATCH);
-            this.count("SendMessageBatch");
             try {
-                const r = await this.client.send(
-                    new SendMessageBatchCommand({
-                        QueueUrl: this.config.queueUrl,
-                        Entries: batch.map((item, n) => ({ Id: String(n), MessageBody: JSON.stringify(item) })),
-                    }),
-                    { abortSignal: signal },
-                );
-                for (const ok of r.Successful ?? []) sent.add(batch[Number(ok.Id)].id);
+                const refusals = await this.sendBatch(batch, signal);
+                batch.forEach((item, n) => refusals[n] === undefined && sent.add(item.id));
             } catch (e) {
                 failure = e;
             }
         }
         if (sent.size === 0 && failure !== undefined) throw failure;
         return sent;
+    }
+
+    /**
+     * One SendMessageBatch of up to 10 items: per item, in order, undefined once SQS accepted its message or why it
+     * refused it. "The result of sending each message is reported individually in the response. Because the batch
+     * request can result in a combination of successful and unsuccessful actions, you should check for batch errors
+     * even when the call returns an HTTP status code of 200."
+     * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html)
+     */
+    async sendBatch(items: readonly ItemMessage[], signal?: AbortSignal): Promise<(string | undefined)[]> {
+        if (items.length === 0 || items.length > SQS_BATCH) throw new Error(`a SendMessageBatch carries 1 to ${SQS_BATCH} messages, not ${items.length}`);
+        this.count("SendMessageBatch");
+        const r = await this.client.send(
+            new SendMessageBatchCommand({
+                QueueUrl: this.config.queueUrl,
+                Entries: items.map((item, n) => ({ Id: String(n), MessageBody: JSON.stringify(item) })),
+            }),
+            { abortSignal: signal },
+        );
+        return entryResults(items.length, r.Successful, r.Failed);
     }
 
     /** One long poll: up to `max` (1-10) messages, waiting up to `waitSeconds` for the first. */
@@ -159,11 +182,6 @@ export class WorkQueue {
         return refused;
     }
 
-    async delete(receiptHandle: string): Promise<void> {
-        this.count("DeleteMessage");
-        await this.client.send(new DeleteMessageCommand({ QueueUrl: this.config.queueUrl, ReceiptHandle: receiptHandle }));
-    }
-
     /**
      * Deletes received messages, in batches of 10; returns the receipt handles SQS refused, with its reason. Needs
      * only sqs:DeleteMessage (WorkQueue.grantConsume): "setting permissions for SendMessage, DeleteMessage, or
@@ -174,11 +192,22 @@ export class WorkQueue {
         const refused = new Map<string, string>();
         for (let i = 0; i < handles.length; i += SQS_BATCH) {
             const batch = handles.slice(i, i + SQS_BATCH);
-            this.count("DeleteMessageBatch");
-            const r = await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: batch.map((h, n) => ({ Id: String(n), ReceiptHandle: h })) }));
-            for (const f of r.Failed ?? []) refused.set(batch[Number(f.Id)], `${f.Code ?? "?"}: ${f.Message ?? ""}`);
+            (await this.deleteBatch(batch)).forEach((reason, n) => reason !== undefined && refused.set(batch[n], reason));
         }
         return refused;
+    }
+
+    /**
+     * One DeleteMessageBatch of up to 10 receipt handles: per handle, in order, undefined once deleted or why SQS
+     * refused it ("The result of the action on each message is reported individually in the response",
+     * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html). The same
+     * grant as DeleteMessage (deleteMany above).
+     */
+    async deleteBatch(handles: readonly string[]): Promise<(string | undefined)[]> {
+        if (handles.length === 0 || handles.length > SQS_BATCH) throw new Error(`a DeleteMessageBatch carries 1 to ${SQS_BATCH} receipt handles, not ${handles.length}`);
+        this.count("DeleteMessageBatch");
+        const r = await this.client.send(new DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: handles.map((h, n) => ({ Id: String(n), ReceiptHandle: h })) }));
+        return entryResults(handles.length, r.Successful, r.Failed);
     }
 
     /** The work queue's VisibilityTimeout, for a consumer without QUEUE_VISIBILITY_SECONDS. */

@@ -1,7 +1,8 @@
 import { promises as fsp } from "fs";
 import * as path from "path";
 import { errorFields, Logger } from "../observability/log";
-import { ItemMessage, WorkQueue } from "./queue";
+import { Batcher, Timers } from "./batcher";
+import { ItemMessage, SQS_BATCH, WorkQueue } from "./queue";
 import { isErrno, Layout, list, markedQueued, META, META_QUEUED_MODE, QUEUED, readMeta } from "../store/store";
 
 /**
@@ -16,16 +17,51 @@ export const SEND_TIMEOUT_MS = 3000;
  * the second case and costs nothing in the first.
  */
 export const RESEND_AFTER_MS = 12 * 3600_000;
+/**
+ * The longest an upload's message waits for others to share its SendMessageBatch (Batcher: only while another send
+ * of this task is in flight; a lone upload's goes at once). A few ms against the ~10-20 ms a send takes: concurrent
+ * uploads share one call (one signing, one round trip) instead of one call each, and the 202 of each still waits for
+ * its own message's result.
+ */
+export const SEND_LINGER_MS = 4;
 /** Stats in flight at once during the scan (as in claims.ts's backlog scan). */
 const SCAN_CONCURRENCY = 64;
 
 /** Sends items' messages and marks each sent item on EFS; never throws. */
 export class Enqueuer {
+    /** Uploads' messages, one per upload, gathered into SendMessageBatch calls. */
+    private readonly uploads: Batcher<ItemMessage>;
+
     constructor(
         private readonly layout: Layout,
         readonly queue: WorkQueue,
         private readonly log: Logger,
-    ) {}
+        timers?: Timers,
+    ) {
+        // Each call is bounded by SEND_TIMEOUT_MS from when it is sent, so an answer waits at most SEND_LINGER_MS more.
+        this.uploads = new Batcher((items) => queue.sendBatch(items, AbortSignal.timeout(SEND_TIMEOUT_MS)), SQS_BATCH, SEND_LINGER_MS, timers);
+    }
+
+    /**
+     * Sends one upload's message in a batch shared with concurrent uploads (SEND_LINGER_MS), then marks the item;
+     * resolves once this item's own message was accepted and marked, or refused (then the reconciling scan sends it).
+     * Never throws. Returns whether the message went out.
+     */
+    async enqueueUpload(item: ItemMessage): Promise<boolean> {
+        let refusal: string | undefined;
+        try {
+            refusal = await this.uploads.submit(item);
+        } catch (e) {
+            this.log.warn("work queue unreachable: the item stays on EFS and the reconciling scan sends its message", { uploadId: item.id, ...errorFields(e) });
+            return false;
+        }
+        if (refusal !== undefined) {
+            this.log.warn("the work queue refused the item's message: the reconciling scan sends it", { uploadId: item.id, reason: refusal });
+            return false;
+        }
+        await this.mark(item.id).catch((e) => this.markFailed(item.id, e));
+        return true;
+    }
 
     /** Sends one message per item (already in uploads/incoming/), then marks the sent ones; returns how many were sent. */
     async enqueue(items: readonly ItemMessage[], timeoutMs = SEND_TIMEOUT_MS): Promise<number> {

@@ -46,9 +46,14 @@ function hashWorker(): void {
     const { createHash } = require("crypto") as typeof import("crypto");
     const slots = new Map<number, Uint8Array>();
     const files = new Map<number, import("crypto").Hash>();
-    parentPort!.on("message", (m: { seq: number; op: "part" | "end" | "drop"; file: number; slot?: number; memory?: SharedArrayBuffer; length?: number }) => {
+    parentPort!.on("message", (m: { seq: number; op: "part" | "feed" | "end" | "drop"; file: number; slot?: number; memory?: SharedArrayBuffer; length?: number }) => {
         try {
-            if (m.op === "part") {
+            if (m.op === "feed") {
+                // Only the whole file's hash (ingest's blocks, in file order): the memory is posted with each block.
+                if (!files.has(m.file)) files.set(m.file, createHash("sha256"));
+                files.get(m.file)!.update(new Uint8Array(m.memory!, 0, m.length));
+                parentPort!.postMessage({ seq: m.seq });
+            } else if (m.op === "part") {
                 if (m.memory) slots.set(m.slot!, new Uint8Array(m.memory));
                 const view = slots.get(m.slot!)!.subarray(0, m.length);
                 if (m.file >= 0) {
@@ -133,6 +138,14 @@ export class PartPool {
         const first = !this.shown.has(slot.id);
         this.shown.add(slot.id);
         return Buffer.from((await this.call(worker, { op: "part", file, slot: slot.id, memory: first ? slot.memory : undefined, length })).digest!);
+    }
+
+    /**
+     * Adds the first `length` bytes of `memory` to the running hash of `file`, without a hash of their own (ingest's
+     * blocks). Blocks of one file must be fed in file order, and left untouched until this resolves.
+     */
+    async feed(file: number, memory: SharedArrayBuffer, length: number): Promise<void> {
+        await this.call(this.start(), { op: "feed", file, memory, length });
     }
 
     /** The whole file's SHA-256 (hex), once every part was submitted. */
